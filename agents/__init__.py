@@ -1,0 +1,70 @@
+"""The deciders: a planner and an adjudicator, behind one protocol each.
+
+Nothing outside this package knows which implementation runs: the offline rules agent
+(the embedded default) or a model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from agents.adjudicator import RulesAdjudicator, Verdict
+from agents.evidence import EvidenceSet
+from agents.planner import Plan, RulesPlanner, ToolCall
+from tools.case import IpReport, ListingReview, SellerAppeal
+
+__all__ = [
+    "Adjudicator",
+    "Agent",
+    "EvidenceSet",
+    "Plan",
+    "Planner",
+    "ToolCall",
+    "Verdict",
+    "rules_agent",
+]
+
+Case = ListingReview | SellerAppeal | IpReport
+
+
+class Planner(Protocol):
+    """Chooses the evidence tools a case needs."""
+
+    version: str
+
+    def plan(self, case: Case) -> Plan:
+        """The tool calls to make for `case`."""
+        ...
+
+
+class Adjudicator(Protocol):
+    """Turns evidence into a verdict that cites only retrieved clauses."""
+
+    version: str
+
+    def adjudicate(self, case: Case, evidence: EvidenceSet) -> Verdict:
+        """The verdict for `case`."""
+        ...
+
+
+@dataclass(frozen=True)
+class Agent:
+    """A planner and an adjudicator that run together, with what the trace records of them."""
+
+    kind: str
+    """"rules", or the model's name."""
+    planner: Planner
+    adjudicator: Adjudicator
+    model: str | None = None
+    prompt_version: str | None = None
+
+    @property
+    def version(self) -> str:
+        """Both deciders' versions, as one string for the run record."""
+        return f"{self.planner.version}+{self.adjudicator.version}"
+
+
+def rules_agent() -> Agent:
+    """The offline, deterministic agent: no key, no network."""
+    return Agent(kind="rules", planner=RulesPlanner(), adjudicator=RulesAdjudicator())

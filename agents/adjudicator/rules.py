@@ -1,0 +1,359 @@
+"""The offline rules adjudicator: a deterministic decider that cites what it relies on.
+
+Each piece of evidence becomes a weighted signal for a policy area (a screened term, a
+hash match, an implausible price, a reused photo, a seller's record in that area).
+Signals in one area combine as a noisy-or: 1 - prod(1 - w). An area at or above
+`STRONG` is a violation, cited by the best retrieved clause of that area; between
+`WEAK` and `STRONG` the evidence is inconclusive and a human decides. Only the
+listing's own text counts as a violation signal: an appeal or a rights holder's report
+naming "counterfeit" is not the listing saying it.
+
+It never approves on missing evidence: a failed tool, an unknown seller, an image that
+could not be checked or an instruction aimed at the reviewer turns an approval into an
+escalation with the reason.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal
+
+from agents.adjudicator.schema import Verdict
+from agents.evidence import EvidenceSet
+from tools.case import IpReport, ListingReview, PolicyArea, SellerAppeal
+from tools.policy_retrieval import RetrievedClause
+
+__all__ = ["STRONG", "WEAK", "RulesAdjudicator"]
+
+STRONG = 0.8
+"""Area score at which the evidence shows a violation."""
+WEAK = 0.4
+"""Area score under which signals are noise."""
+NEW_ACCOUNT_DAYS = 30
+REPEAT_OFFENDER_STRIKES = 3
+
+Case = ListingReview | SellerAppeal | IpReport
+
+
+@dataclass(frozen=True)
+class _Signal:
+    area: PolicyArea
+    weight: float
+    ref: str
+    note: str
+    source: Literal["text", "image", "price", "reuse", "history"]
+    clause_id: str | None = None
+    brand: str | None = None
+
+
+@dataclass(frozen=True)
+class _Assessment:
+    """The evidence read once, shared by every case kind's rule."""
+
+    signals: list[_Signal]
+    scores: dict[PolicyArea, float]
+    blockers: list[str]
+    """Reasons an approval may not stand (failed tools, unknown seller, unchecked images)."""
+    injection: bool
+    authorized: bool
+    repeat_offender: bool
+    retrieved: dict[str, RetrievedClause]
+
+    def violated(self) -> dict[PolicyArea, float]:
+        return {a: s for a, s in self.scores.items() if s >= STRONG}
+
+    def inconclusive(self) -> dict[PolicyArea, float]:
+        return {a: s for a, s in self.scores.items() if WEAK <= s < STRONG}
+
+
+class RulesAdjudicator:
+    """Decides from evidence alone, with no model: the embedded default."""
+
+    kind: Literal["rules"] = "rules"
+    version = "rules-adjudicator/1"
+
+    def adjudicate(self, case: Case, evidence: EvidenceSet) -> Verdict:
+        """A verdict for `case` from `evidence`; cites only retrieved clauses."""
+        found = _assess(case, evidence)
+        if isinstance(case, SellerAppeal):
+            verdict = _judge_appeal(case, found)
+        elif isinstance(case, IpReport):
+            verdict = _judge_ip_report(case, found)
+        else:
+            verdict = _judge_listing(found)
+        return _fail_safe(verdict, found)
+
+
+def _assess(case: Case, evidence: EvidenceSet) -> _Assessment:
+    blockers = [f"tool_unavailable:{name}" for name in evidence.failed()]
+    seller = evidence.seller_history
+    if seller is not None and seller.status == "not_found":
+        blockers.append("unknown_seller")
+    images = evidence.image_check
+    if images is not None:
+        blockers += [f"image_{i.status}:{i.ref}" for i in images.unverifiable]
+    screen = evidence.text_screen
+    brands = evidence.brand_check
+    named = set(brands.brands) if brands is not None and brands.status == "ok" else set()
+    verified = set(seller.verified_brands) if seller is not None and seller.status == "ok" else set()
+    authorized = bool(named) and named <= verified
+    signals = _text_signals(evidence) + _image_signals(evidence) + _price_signals(evidence)
+    if authorized:
+        # A verified reseller may show the brand's logo and reuse its official photos.
+        signals = [s for s in signals if s.source == "text" or (s.brand and s.brand not in verified)]
+    signals += _history_signals(evidence, {s.area for s in signals})
+    return _Assessment(
+        signals=signals,
+        scores=_noisy_or(signals),
+        blockers=blockers,
+        injection=screen is not None and screen.injection_found,
+        authorized=authorized,
+        repeat_offender=seller is not None and seller.strikes >= REPEAT_OFFENDER_STRIKES,
+        retrieved=evidence.retrieved_clauses(),
+    )
+
+
+def _text_signals(evidence: EvidenceSet) -> list[_Signal]:
+    screen = evidence.text_screen
+    if screen is None or screen.status != "ok":
+        return []
+    signals = []
+    for f in screen.findings:
+        if f.area is None or not f.field.startswith("listing."):
+            continue
+        weight = max(f.weight, 0.9) if f.obfuscated else f.weight
+        how = " (obfuscated)" if f.obfuscated else ""
+        signals.append(
+            _Signal(
+                area=f.area,
+                weight=weight,
+                ref=f"text_screen:{f.field}:{f.term}",
+                note=f"{f.kind.replace('_', ' ')} {f.term!r} in {f.field}{how}",
+                source="text",
+            )
+        )
+    return signals
+
+
+def _image_signals(evidence: EvidenceSet) -> list[_Signal]:
+    images = evidence.image_check
+    if images is None or images.status != "ok":
+        return []
+    signals = []
+    for image in images.images:
+        for m in image.matches:
+            signals.append(
+                _Signal(
+                    area=m.area,
+                    weight=0.95 if m.distance <= 10 else 0.85,
+                    ref=f"image_check:{image.ref}",
+                    note=f"{image.ref} matches {m.label!r} in bank {m.bank} at distance {m.distance}",
+                    source="image",
+                    clause_id=m.clause_id,
+                    brand=m.brand,
+                )
+            )
+        if image.reused_by:
+            signals.append(
+                _Signal(
+                    area="counterfeit_ip",
+                    weight=0.3,
+                    ref=f"image_check:{image.ref}:reused",
+                    note=f"{image.ref} was also used by {len(image.reused_by)} other seller(s)",
+                    source="reuse",
+                )
+            )
+    return signals
+
+
+def _price_signals(evidence: EvidenceSet) -> list[_Signal]:
+    brands = evidence.brand_check
+    if brands is None or brands.status != "ok" or not brands.price_anomaly:
+        return []
+    return [
+        _Signal(
+            area="counterfeit_ip",
+            weight=0.5,
+            ref="brand_check:price",
+            note=(
+                f"price {brands.price_usd} USD is {brands.price_ratio:.0%} of the "
+                f"{', '.join(brands.brands)} market floor of {brands.market_floor_usd} USD"
+            ),
+            source="price",
+            brand=brands.brands[0],
+        )
+    ]
+
+
+def _history_signals(evidence: EvidenceSet, areas: set[PolicyArea]) -> list[_Signal]:
+    seller = evidence.seller_history
+    if seller is None or seller.status != "ok":
+        return []
+    return [
+        _Signal(
+            area=area,  # type: ignore[arg-type]
+            weight=min(0.15 * count, 0.3),
+            ref="seller_history:upheld_by_area",
+            note=f"seller has {count} upheld prior violation(s) in {area}",
+            source="history",
+        )
+        for area, count in seller.upheld_by_area.items()
+        if area in areas and count > 0
+    ]
+
+
+def _noisy_or(signals: list[_Signal]) -> dict[PolicyArea, float]:
+    by_area: dict[PolicyArea, list[float]] = defaultdict(list)
+    for s in signals:
+        by_area[s.area].append(s.weight)
+    return {a: round(1 - math.prod(1 - w for w in ws), 4) for a, ws in by_area.items()}
+
+
+def _cite(area: PolicyArea, found: _Assessment) -> RetrievedClause | None:
+    hinted = [s.clause_id for s in found.signals if s.area == area and s.clause_id]
+    for clause_id in hinted:
+        if clause_id in found.retrieved:
+            return found.retrieved[clause_id]
+    in_area = [c for c in found.retrieved.values() if c.area == area]
+    return max(in_area, key=lambda c: (c.score, -int(c.clause_id.split("-")[1])), default=None)
+
+
+def _notes(found: _Assessment, areas: set[PolicyArea]) -> list[str]:
+    return [s.note for s in found.signals if s.area in areas]
+
+
+def _refs(found: _Assessment, areas: set[PolicyArea]) -> list[str]:
+    return list(dict.fromkeys(s.ref for s in found.signals if s.area in areas))
+
+
+def _enforce(found: _Assessment, violated: dict[PolicyArea, float], lead: str) -> Verdict:
+    """Reject or restrict for the violated areas, each cited by its best retrieved clause."""
+    cited: list[RetrievedClause] = []
+    uncitable: list[str] = []
+    for area in sorted(violated, key=lambda a: -violated[a]):
+        clause = _cite(area, found)
+        if clause is None:
+            uncitable.append(f"no_citable_clause:{area}")
+        else:
+            cited.append(clause)
+    areas = set(violated)
+    notes = "; ".join(_notes(found, areas))
+    if not cited:
+        return Verdict(
+            decision="escalate",
+            confidence=0.5,
+            rationale=f"{lead} Evidence shows a violation ({notes}) but no retrieved clause covers it.",
+            evidence_refs=_refs(found, areas),
+            areas=sorted(areas),
+            escalation_reasons=uncitable,
+        )
+    decision = "reject" if any(c.action == "reject" for c in cited) else "restrict"
+    titles = ", ".join(f"{c.clause_id} ({c.title})" for c in cited)
+    return Verdict(
+        decision=decision,
+        clause_ids=[c.clause_id for c in cited],
+        confidence=min(max(violated.values()), 0.99),
+        rationale=f"{lead} Violates {titles}: {notes}.",
+        evidence_refs=_refs(found, areas),
+        areas=sorted(areas),
+        escalation_reasons=uncitable,
+    )
+
+
+def _inconclusive(found: _Assessment, lead: str, reason: str) -> Verdict:
+    unsure = found.inconclusive()
+    areas = set(unsure)
+    return Verdict(
+        decision="escalate",
+        confidence=round(1 - max(unsure.values(), default=0.5), 4),
+        rationale=f"{lead} Signals are inconclusive: {'; '.join(_notes(found, areas))}.",
+        evidence_refs=_refs(found, areas),
+        areas=sorted(areas),
+        escalation_reasons=[f"{reason}:{a}" for a in sorted(areas)],
+    )
+
+
+def _approve(found: _Assessment, lead: str, confidence: float = 0.9) -> Verdict:
+    weak = [s for s in found.signals if found.scores[s.area] < WEAK]
+    confidence -= 0.05 * len(weak)
+    tail = f" Weak signals noted: {'; '.join(s.note for s in weak)}." if weak else ""
+    return Verdict(
+        decision="approve",
+        confidence=round(max(confidence, 0.5), 4),
+        rationale=f"{lead} No evidence of a policy violation in the listing.{tail}",
+        evidence_refs=[s.ref for s in weak],
+        areas=sorted({s.area for s in weak}),
+    )
+
+
+def _judge_listing(found: _Assessment) -> Verdict:
+    if violated := found.violated():
+        return _enforce(found, violated, "Listing review.")
+    if found.inconclusive():
+        return _inconclusive(found, "Listing review.", "inconclusive")
+    return _approve(found, "Listing review.")
+
+
+def _judge_appeal(case: SellerAppeal, found: _Assessment) -> Verdict:
+    contested = [found.retrieved[c] for c in case.original_decision.clause_ids if c in found.retrieved]
+    contested_areas = {c.area for c in contested}
+    lead = f"Appeal of {', '.join(case.original_decision.clause_ids)}."
+    if violated := found.violated():
+        return _enforce(found, violated, f"{lead} Takedown upheld.")
+    if found.inconclusive():
+        return _inconclusive(found, lead, "appeal_inconclusive")
+    if "counterfeit_ip" in contested_areas and not found.authorized:
+        documents = ", ".join(d.kind for d in case.new_evidence) or "none"
+        return Verdict(
+            decision="escalate",
+            confidence=0.5,
+            rationale=(
+                f"{lead} The listing shows no violation now, but the seller is not verified for "
+                f"the brand; their documents ({documents}) need a specialist's check."
+            ),
+            areas=["counterfeit_ip"],
+            escalation_reasons=["appeal_requires_document_review"],
+        )
+    why = " (the seller is a verified reseller of the brand)" if found.authorized else ""
+    return _approve(found, f"{lead} Takedown overturned{why}.", 0.85)
+
+
+def _judge_ip_report(case: IpReport, found: _Assessment) -> Verdict:
+    brand = case.rights_holder.brand
+    lead = f"IP report by {case.rights_holder.name} for {brand}."
+    if violated := found.violated():
+        return _enforce(found, violated, f"{lead} Report upheld.")
+    if found.authorized:
+        return _approve(found, f"{lead} Report not upheld: the seller is verified for {brand}.", 0.85)
+    return Verdict(
+        decision="escalate",
+        confidence=0.5,
+        rationale=(
+            f"{lead} No counterfeit indicator is strong enough to decide alone and the seller is "
+            "not verified for the brand: an IP specialist must weigh the claim."
+        ),
+        evidence_refs=_refs(found, {"counterfeit_ip"}),
+        areas=["counterfeit_ip"],
+        escalation_reasons=["ip_dispute_needs_specialist"],
+    )
+
+
+def _fail_safe(verdict: Verdict, found: _Assessment) -> Verdict:
+    forcing = ["injection_attempt"] if found.injection else []
+    if verdict.decision == "approve":
+        forcing += found.blockers
+    if found.repeat_offender and (forcing or verdict.decision == "escalate"):
+        forcing.append("repeat_offender")
+    if not forcing:
+        return verdict
+    reasons = list(dict.fromkeys([*forcing, *verdict.escalation_reasons]))
+    would_be = "" if verdict.decision == "escalate" else f" Would have decided {verdict.decision}."
+    return verdict.model_copy(
+        update={
+            "decision": "escalate",
+            "escalation_reasons": reasons,
+            "rationale": f"{verdict.rationale}{would_be} Escalated: {', '.join(reasons)}.",
+        }
+    )

@@ -1,0 +1,47 @@
+"""The evidence a decider reads: every tool's output for one case, typed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict
+
+from tools.brand_check import BrandCheck
+from tools.evidence import Evidence, ToolName
+from tools.image_check import ImageCheck
+from tools.policy_retrieval import PolicyRetrieval, RetrievedClause
+from tools.seller_history import SellerHistory
+from tools.text_screen import TextScreen
+
+__all__ = ["EvidenceSet"]
+
+
+class EvidenceSet(BaseModel):
+    """Each tool's evidence, or None where the tool was not called."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seller_history: SellerHistory | None = None
+    image_check: ImageCheck | None = None
+    policy_retrieval: PolicyRetrieval | None = None
+    text_screen: TextScreen | None = None
+    brand_check: BrandCheck | None = None
+
+    @classmethod
+    def from_mapping(cls, evidence: Mapping[ToolName, Evidence]) -> EvidenceSet:
+        """Build from the graph state's `{tool name: evidence}` mapping."""
+        return cls.model_validate(dict(evidence))
+
+    def gathered(self) -> dict[ToolName, Evidence]:
+        """The evidence present, by tool name."""
+        return {name: ev for name in type(self).model_fields if (ev := getattr(self, name)) is not None}  # type: ignore[misc]
+
+    def failed(self) -> list[ToolName]:
+        """Tools that were called but could not answer."""
+        return [name for name, ev in self.gathered().items() if ev.status == "unavailable"]
+
+    def retrieved_clauses(self) -> dict[str, RetrievedClause]:
+        """Clauses policy retrieval returned, by id: the only ones a verdict may cite."""
+        if self.policy_retrieval is None or self.policy_retrieval.status != "ok":
+            return {}
+        return {c.clause_id: c for c in self.policy_retrieval.clauses}

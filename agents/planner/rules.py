@@ -1,0 +1,112 @@
+"""The offline rules planner: every evidence tool, with arguments taken from the case."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from agents.planner.schema import Plan, ToolCall
+from tools.case import IpReport, ListingReview, PolicyArea, SellerAppeal, case_text
+
+__all__ = ["CATEGORY_AREAS", "RulesPlanner"]
+
+CATEGORY_AREAS: dict[str, list[PolicyArea]] = {
+    "watches": ["counterfeit_ip", "abusive_pricing"],
+    "handbags": ["counterfeit_ip", "abusive_pricing"],
+    "sneakers": ["counterfeit_ip", "abusive_pricing"],
+    "fragrance": ["counterfeit_ip"],
+    "jewelry": ["counterfeit_ip", "wildlife"],
+    "apparel": ["counterfeit_ip"],
+    "electronics": ["counterfeit_ip", "hazardous_goods"],
+    "knives": ["weapons"],
+    "kitchenware": ["weapons"],
+    "outdoor": ["weapons"],
+    "supplements": ["regulated_health", "misleading_claims"],
+    "cosmetics": ["regulated_health", "misleading_claims"],
+    "health": ["regulated_health", "drugs"],
+    "toys": ["recalled_products", "hazardous_goods"],
+    "baby": ["recalled_products"],
+    "antiques": ["wildlife"],
+    "art": ["counterfeit_ip", "wildlife"],
+    "books": ["counterfeit_ip"],
+    "media": ["counterfeit_ip", "adult"],
+}
+SIGNAL_AREAS: dict[str, PolicyArea] = {
+    "counterfeit": "counterfeit_ip",
+    "replica": "counterfeit_ip",
+    "trademark": "counterfeit_ip",
+    "weapon": "weapons",
+    "drug": "drugs",
+    "wildlife": "wildlife",
+    "ivory": "wildlife",
+    "hazard": "hazardous_goods",
+    "recall": "recalled_products",
+    "claim": "misleading_claims",
+    "medical": "regulated_health",
+    "contact": "off_platform",
+    "off-platform": "off_platform",
+    "price": "abusive_pricing",
+    "adult": "adult",
+}
+
+
+class RulesPlanner:
+    """Plans every evidence tool for every case, deterministically."""
+
+    kind: Literal["rules"] = "rules"
+    version = "rules-planner/1"
+
+    def plan(self, case: ListingReview | SellerAppeal | IpReport) -> Plan:
+        """The tools to call for `case` and their arguments."""
+        listing = case.listing
+        texts = case_text(case)
+        query = " ".join([*texts.values(), listing.brand or ""])
+        clause_ids: list[str] = []
+        if isinstance(case, SellerAppeal):
+            clause_ids = list(case.original_decision.clause_ids)
+        listing_text = f"{listing.title}\n{listing.description}"
+        calls = [
+            ToolCall(
+                tool="seller_history",
+                args={"seller_id": listing.seller_id, "as_of": case.received_at.date().isoformat()},
+            ),
+            ToolCall(
+                tool="policy_retrieval",
+                args={
+                    "query": query,
+                    "category": listing.category,
+                    "areas": _areas_hinted(case),
+                    "clause_ids": clause_ids,
+                },
+            ),
+            ToolCall(tool="text_screen", args={"texts": texts}),
+            ToolCall(
+                tool="brand_check",
+                args={
+                    "text": listing_text,
+                    "brand": _claimed_brand(case),
+                    "price": str(listing.price),
+                    "currency": listing.currency,
+                },
+            ),
+            ToolCall(
+                tool="image_check",
+                args={"images": list(listing.images), "seller_id": listing.seller_id},
+            ),
+        ]
+        return Plan(calls=calls, rationale="The rules agent gathers all evidence for every case.")
+
+
+def _claimed_brand(case: ListingReview | SellerAppeal | IpReport) -> str | None:
+    if isinstance(case, IpReport):
+        return case.rights_holder.brand
+    return case.listing.brand
+
+
+def _areas_hinted(case: ListingReview | SellerAppeal | IpReport) -> list[PolicyArea]:
+    areas: list[PolicyArea] = list(CATEGORY_AREAS.get(case.listing.category.lower(), []))
+    if isinstance(case, IpReport):
+        areas.insert(0, "counterfeit_ip")
+    if isinstance(case, ListingReview):
+        reason = case.signal.reason.lower()
+        areas += [area for word, area in SIGNAL_AREAS.items() if word in reason]
+    return list(dict.fromkeys(areas))

@@ -1,0 +1,377 @@
+"""The `auditgraph` command: audit a case, list runs, read a trace, work the queue.
+
+Exit codes: 0 done (decided or escalated), 1 the run failed or could not be recorded,
+2 the input was refused (bad case file, unknown run, invalid review).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from service.settings import Settings
+from service.wiring import open_auditor, open_store
+from store import RunNotFound, TraceStep
+from store.records import FinalDecision, RunStatus
+from tools import BundledPaths
+from tools.case import CaseError, case_json_schema
+from tools.image_check import build_hash_bank
+from workflows import AuditFailed, RecordingError, ReviewError, RunOutcome
+from workflows.tracing import to_json
+
+__all__ = ["MAX_CASE_BYTES", "app", "read_case"]
+
+MAX_CASE_BYTES = 16 * 1024 * 1024
+"""Largest case file read; larger input is refused before parsing."""
+
+app = typer.Typer(
+    name="auditgraph",
+    help="Audit marketplace moderation cases: evidence tools, cited decisions, human escalation, full traces.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(to_json(value), indent=2, ensure_ascii=False) + "\n")
+
+
+def read_case(source: str) -> dict[str, Any]:
+    """Read a case file (or `-` for stdin) as a JSON object.
+
+    Raises:
+        CaseError: unreadable, too large, not UTF-8 or not JSON, with a one-line reason.
+    """
+    name = "standard input" if source == "-" else repr(source)
+    try:
+        if source == "-":
+            raw = sys.stdin.buffer.read(MAX_CASE_BYTES + 1)
+        else:
+            path = Path(source)
+            if path.is_dir():
+                raise CaseError(f"{name} is a folder; give a case .json file")
+            with path.open("rb") as handle:
+                raw = handle.read(MAX_CASE_BYTES + 1)
+    except FileNotFoundError:
+        raise CaseError(f"no case file at {name}") from None
+    except OSError as exc:
+        raise CaseError(f"cannot read {name}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_CASE_BYTES:
+        raise CaseError(
+            f"{name} is larger than {MAX_CASE_BYTES // (1024 * 1024)} MB; a case is a small JSON file"
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CaseError(f"{name} is not UTF-8 text (bad byte at offset {exc.start})") from None
+    if not text.strip():
+        raise CaseError(f"{name} is empty; expected a case as a JSON object")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CaseError(
+            f"{name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    except RecursionError:
+        raise CaseError(f"{name} nests too deeply to be a case") from None
+    if not isinstance(value, dict):
+        raise CaseError(f"{name} holds a JSON {type(value).__name__}; a case is a JSON object")
+    return value
+
+
+def _outcome_json(outcome: RunOutcome) -> dict[str, Any]:
+    return {
+        "run_id": outcome.run_id,
+        "case_id": outcome.case_id,
+        "status": outcome.status,
+        "decision": outcome.decision.decision if outcome.decision else None,
+        "clause_ids": (outcome.decision.clause_ids if outcome.decision else None)
+        or (outcome.verdict.clause_ids if outcome.verdict else []),
+        "verdict": outcome.verdict,
+        "guard": outcome.guard,
+        "escalation": outcome.escalation,
+        "decision_record": outcome.decision,
+    }
+
+
+def _print_outcome(outcome: RunOutcome) -> None:
+    verdict, decision, escalation = outcome.verdict, outcome.decision, outcome.escalation
+    if decision is not None:
+        out.print(f"[bold]decision[/]  {decision.decision}  (by {decision.decided_by})")
+        out.print(f"[bold]citations[/] {', '.join(decision.clause_ids) or '-'}")
+        if decision.confidence is not None:
+            out.print(f"[bold]confidence[/] {decision.confidence:.2f}")
+        out.print(f"[bold]rationale[/] {decision.rationale}", soft_wrap=True)
+    elif escalation is not None:
+        out.print(f"[bold]decision[/]  escalate  → queue {escalation.queue}, priority P{escalation.priority}")
+        out.print(f"[bold]reasons[/]   {', '.join(escalation.reasons)}")
+        if verdict is not None:
+            out.print(
+                f"[bold]agent[/]     {verdict.decision} ({verdict.confidence:.2f}): {verdict.rationale}",
+                soft_wrap=True,
+            )
+            out.print(f"[bold]citations[/] {', '.join(verdict.clause_ids) or '-'}")
+    out.print(f"[bold]run[/]       {outcome.run_id}  ({outcome.status})")
+    if outcome.status == "awaiting_review":
+        out.print(
+            f"[dim]review with: auditgraph review {outcome.run_id} --decision approve|reject|restrict "
+            "--reason '...' --reviewer NAME[/]"
+        )
+
+
+@app.command()
+def run(
+    case: Annotated[str, typer.Argument(help="A case JSON file, or - to read it from standard input.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Audit one case: gather evidence, decide with citations or escalate, record every step."""
+    try:
+        submission = read_case(case)
+    except CaseError as exc:
+        _fail(str(exc))
+    settings = Settings()
+    with open_auditor(settings) as auditor:
+        try:
+            outcome = auditor.audit(submission)
+        except CaseError as exc:
+            _fail(str(exc))
+        except (AuditFailed, RecordingError) as exc:
+            _fail(str(exc), code=1)
+    if as_json:
+        _print_json(_outcome_json(outcome))
+    else:
+        _print_outcome(outcome)
+
+
+@app.command()
+def review(
+    run_id: Annotated[str, typer.Argument(help="The escalated run to decide.")],
+    decision: Annotated[FinalDecision, typer.Option(help="The reviewer's decision.")],
+    reason: Annotated[str, typer.Option(help="Why, in a sentence the seller could read.")],
+    reviewer: Annotated[str, typer.Option(help="Who decides (recorded in the trace).")],
+    clause: Annotated[
+        list[str] | None,
+        typer.Option("--clause", help="A clause the decision rests on; repeatable."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Decide an escalated run: resumes the paused graph and records who decided what."""
+    settings = Settings()
+    with open_auditor(settings) as auditor:
+        try:
+            outcome = auditor.review(
+                run_id,
+                {
+                    "reviewer": reviewer,
+                    "decision": decision,
+                    "reason": reason,
+                    "clause_ids": clause or [],
+                },
+            )
+        except (RunNotFound, ReviewError) as exc:
+            _fail(str(exc))
+        except (AuditFailed, RecordingError) as exc:
+            _fail(str(exc), code=1)
+    if as_json:
+        _print_json(_outcome_json(outcome))
+        return
+    _print_outcome(outcome)
+    reviews = auditor.store.reviews(run_id)
+    if reviews and reviews[-1].overrode_agent:
+        out.print(f"[yellow]override[/]  the agent would have decided {reviews[-1].agent_decision}")
+
+
+@app.command()
+def runs(
+    status: Annotated[RunStatus | None, typer.Option(help="Only runs in this state.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many, newest first.")] = 30,
+    as_json: JsonFlag = False,
+) -> None:
+    """List recent runs, newest first."""
+    found = open_store(Settings()).list_runs(limit=limit, status=status)
+    if as_json:
+        _print_json(found)
+        return
+    table = Table("run", "case", "kind", "status", "decision", "agent", "started (UTC)")
+    for r in found:
+        table.add_row(
+            r.run_id,
+            r.case_id,
+            r.case_kind,
+            r.status,
+            r.decision or "-",
+            r.agent,
+            f"{r.started:%Y-%m-%d %H:%M:%S}",
+        )
+    out.print(table)
+
+
+@app.command()
+def trace(
+    run_id: Annotated[str, typer.Argument(help="The run to show.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Show a run's step timeline: every node, tool call, decider call, guard check and review."""
+    store = open_store(Settings())
+    try:
+        run_record = store.get_run(run_id)
+    except RunNotFound as exc:
+        _fail(str(exc))
+    steps = store.steps(run_id)
+    decisions, reviews, escalation = (
+        store.decisions(run_id),
+        store.reviews(run_id),
+        store.escalation(run_id),
+    )
+    if as_json:
+        _print_json(
+            {
+                "run": run_record,
+                "steps": steps,
+                "escalation": escalation,
+                "reviews": reviews,
+                "decisions": decisions,
+            }
+        )
+        return
+    out.print(
+        f"[bold]{run_record.run_id}[/]  case {run_record.case_id} ({run_record.case_kind})  "
+        f"status {run_record.status}  agent {run_record.agent_version}  policy {run_record.policy_version}"
+    )
+    table = Table("#", "+ms", "step", "kind", "ms", "result")
+    origin = steps[0].started if steps else run_record.started
+    for s in steps:
+        indent = "  " if s.parent_id else ""
+        table.add_row(
+            str(s.seq),
+            f"{(s.started - origin).total_seconds() * 1000:.1f}",
+            indent + s.node,
+            s.kind,
+            f"{s.duration_ms:.2f}",
+            _summary(s),
+        )
+    out.print(table)
+    if escalation is not None:
+        out.print(
+            f"[bold]escalation[/] {escalation.escalation_id} queue {escalation.queue} P{escalation.priority} "
+            f"({escalation.status}): {', '.join(escalation.reasons)}"
+        )
+    for r in reviews:
+        flag = " [yellow](override)[/]" if r.overrode_agent else ""
+        out.print(
+            f"[bold]review[/]     {r.reviewer}: {r.decision}{flag} (agent: {r.agent_decision}) — {r.reason}"
+        )
+    for d in decisions:
+        out.print(
+            f"[bold]decision[/]   {d.decision} by {d.decided_by}; clauses {', '.join(d.clause_ids) or '-'}"
+        )
+        if d.statement_of_reasons:
+            out.print(f"[dim]{d.statement_of_reasons}[/]", soft_wrap=True)
+
+
+def _summary(step: TraceStep) -> str:
+    if step.error:
+        return f"[red]error: {step.error}[/]"
+    output = step.output or {}
+    if step.kind == "tool" and step.node != "escalation":
+        return f"status {output.get('status', '?')}" + _tool_detail(step.node, output)
+    if step.kind == "model" and "decision" in output:
+        return f"{output['decision']} ({output.get('confidence', 0):.2f}) cites {', '.join(output.get('clause_ids', [])) or '-'}"
+    if step.kind == "guard":
+        return f"{output.get('action')} {', '.join(output.get('reasons', []))}".strip()
+    if step.kind == "interrupt":
+        if "reviewer" in output:
+            return f"reviewer {output['reviewer']} decided {output.get('decision')}"
+        return "paused: awaiting review"
+    return ", ".join(f"{k}={v}" for k, v in output.items() if not isinstance(v, dict | list))[:120]
+
+
+def _tool_detail(tool: str, output: dict[str, Any]) -> str:
+    if tool == "text_screen":
+        terms = [f.get("term") for f in output.get("findings", [])]
+        return f"; findings {', '.join(map(str, terms))}" if terms else "; no findings"
+    if tool == "policy_retrieval":
+        return f"; {len(output.get('clauses', []))} clauses"
+    if tool == "image_check":
+        parts = [
+            f"{i.get('ref')}: {i.get('status')}{' match' if i.get('matches') else ''}"
+            for i in output.get("images", [])
+        ]
+        return f"; {'; '.join(parts)}" if parts else "; no images"
+    if tool == "seller_history":
+        return f"; strikes {output.get('strikes')}, age {output.get('account_age_days')} d"
+    if tool == "brand_check" and output.get("brands"):
+        return f"; brands {', '.join(output['brands'])}, price ratio {output.get('price_ratio')}"
+    return ""
+
+
+@app.command()
+def queue(
+    name: Annotated[str | None, typer.Option("--queue", help="Only this queue.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List open escalations, most urgent first."""
+    found = open_store(Settings()).open_escalations(queue=name)
+    if as_json:
+        _print_json(found)
+        return
+    table = Table("run", "case", "queue", "priority", "agent", "reasons", "opened (UTC)")
+    for e in found:
+        table.add_row(
+            e.run_id,
+            e.case_id,
+            e.queue,
+            f"P{e.priority}",
+            e.agent_decision,
+            ", ".join(e.reasons),
+            f"{e.opened_at:%Y-%m-%d %H:%M}",
+        )
+    out.print(table)
+    if not found:
+        out.print("[dim]no open escalations[/]")
+
+
+@app.command("build-bank")
+def build_bank() -> None:
+    """Recompute the PDQ hash bank from the images listed in data/images/manifest.json."""
+    paths = BundledPaths(Settings().data_dir)
+    manifest = paths.images / "manifest.json"
+    try:
+        bank = build_hash_bank(manifest)
+    except (OSError, KeyError, ValueError) as exc:
+        _fail(f"cannot build the hash bank from {str(manifest)!r}: {exc}")
+    paths.hash_bank.write_text(bank.model_dump_json(indent=1) + "\n", "utf-8")
+    out.print(
+        f"wrote {len(bank.entries)} bank entries and {len(bank.sightings)} sightings to {paths.hash_bank}"
+    )
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema every case file must satisfy."""
+    _print_json(case_json_schema())
+
+
+def main() -> None:
+    """Entry point for `python -m service.cli`."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""The audit record: runs, trace steps, escalations, reviews and decisions, in SQL or memory."""
+
+from store.base import AuditStore, RunNotFound, StoreError
+from store.engine import make_engine, sqlite_path
+from store.memory import MemoryAuditStore
+from store.records import (
+    Decision,
+    DecisionRecord,
+    EscalationRecord,
+    FinalDecision,
+    ReviewRecord,
+    RunRecord,
+    RunStatus,
+    StepKind,
+    TraceStep,
+    new_id,
+    utcnow,
+)
+from store.sql import SqlAuditStore
+
+__all__ = [
+    "AuditStore",
+    "Decision",
+    "DecisionRecord",
+    "EscalationRecord",
+    "FinalDecision",
+    "MemoryAuditStore",
+    "ReviewRecord",
+    "RunNotFound",
+    "RunRecord",
+    "RunStatus",
+    "SqlAuditStore",
+    "StepKind",
+    "StoreError",
+    "TraceStep",
+    "make_engine",
+    "new_id",
+    "sqlite_path",
+    "utcnow",
+]

@@ -1,0 +1,99 @@
+"""The narrow interfaces the rest of the project writes and reads the audit record through."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from store.records import (
+    DecisionRecord,
+    EscalationRecord,
+    ReviewRecord,
+    RunRecord,
+    RunStatus,
+    TraceStep,
+)
+
+__all__ = ["AuditStore", "RunNotFound", "StoreError"]
+
+
+class StoreError(RuntimeError):
+    """The audit store could not do what was asked."""
+
+
+class RunNotFound(StoreError):
+    """No run has that id."""
+
+
+class AuditStore(Protocol):
+    """Where runs, their trace and their outcome are kept.
+
+    Contract for every implementation (in-memory, SQLite, PostgreSQL):
+    - writes are append-only except a run's status fields and an escalation's status;
+    - `open_escalation` is idempotent per run: a second call returns the first record;
+    - `record_steps` writes all the steps it is given or none of them;
+    - reads return records in the order they happened (`seq` for steps);
+    - unknown ids raise `RunNotFound` from `get_run`, and give None or [] elsewhere.
+    """
+
+    def start_run(self, run: RunRecord, case: dict) -> None:
+        """Record a new run and the case it audits."""
+        ...
+
+    def finish_run(
+        self,
+        run_id: str,
+        status: RunStatus,
+        *,
+        decision: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Set a run's status, final decision and error; `ended` is set unless it is running."""
+        ...
+
+    def record_steps(self, steps: list[TraceStep]) -> None:
+        """Append trace steps, atomically."""
+        ...
+
+    def open_escalation(self, escalation: EscalationRecord) -> EscalationRecord:
+        """Open an escalation for its run, or return the one already open."""
+        ...
+
+    def record_review(self, review: ReviewRecord) -> None:
+        """Append a review and resolve its escalation."""
+        ...
+
+    def record_decision(self, decision: DecisionRecord) -> None:
+        """Append a decision record."""
+        ...
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """The run with this id."""
+        ...
+
+    def get_case(self, run_id: str) -> dict | None:
+        """The case a run audited, as it was submitted."""
+        ...
+
+    def list_runs(self, *, limit: int = 50, status: RunStatus | None = None) -> list[RunRecord]:
+        """The newest runs first."""
+        ...
+
+    def steps(self, run_id: str) -> list[TraceStep]:
+        """A run's trace, in order."""
+        ...
+
+    def escalation(self, run_id: str) -> EscalationRecord | None:
+        """The run's escalation, if it has one."""
+        ...
+
+    def open_escalations(self, *, queue: str | None = None) -> list[EscalationRecord]:
+        """Open escalations, most urgent and oldest first."""
+        ...
+
+    def reviews(self, run_id: str) -> list[ReviewRecord]:
+        """The run's reviews, oldest first."""
+        ...
+
+    def decisions(self, run_id: str) -> list[DecisionRecord]:
+        """The run's decision records, oldest first (an override comes after the agent's)."""
+        ...

@@ -1,0 +1,125 @@
+"""An in-memory audit store: complete, for tests and throwaway runs."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+
+from store.base import RunNotFound
+from store.records import (
+    DecisionRecord,
+    EscalationRecord,
+    ReviewRecord,
+    RunRecord,
+    RunStatus,
+    TraceStep,
+    utcnow,
+)
+
+__all__ = ["MemoryAuditStore"]
+
+
+class MemoryAuditStore:
+    """Keeps every record in dicts guarded by one lock; satisfies `AuditStore`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._runs: dict[str, RunRecord] = {}
+        self._cases: dict[str, dict] = {}
+        self._steps: dict[str, list[TraceStep]] = defaultdict(list)
+        self._escalations: dict[str, EscalationRecord] = {}
+        self._reviews: dict[str, list[ReviewRecord]] = defaultdict(list)
+        self._decisions: dict[str, list[DecisionRecord]] = defaultdict(list)
+
+    def start_run(self, run: RunRecord, case: dict) -> None:
+        """Record a new run and the case it audits."""
+        with self._lock:
+            self._runs[run.run_id] = run
+            self._cases[run.run_id] = case
+
+    def finish_run(
+        self,
+        run_id: str,
+        status: RunStatus,
+        *,
+        decision: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Set a run's status, final decision and error."""
+        with self._lock:
+            run = self._get(run_id)
+            ended = None if status == "running" else utcnow()
+            self._runs[run_id] = run.model_copy(
+                update={"status": status, "decision": decision, "error": error, "ended": ended}
+            )
+
+    def record_steps(self, steps: list[TraceStep]) -> None:
+        """Append trace steps."""
+        with self._lock:
+            for step in steps:
+                self._steps[step.run_id].append(step)
+
+    def open_escalation(self, escalation: EscalationRecord) -> EscalationRecord:
+        """Open an escalation for its run, or return the one already there."""
+        with self._lock:
+            return self._escalations.setdefault(escalation.run_id, escalation)
+
+    def record_review(self, review: ReviewRecord) -> None:
+        """Append a review and resolve its escalation."""
+        with self._lock:
+            self._reviews[review.run_id].append(review)
+            escalation = self._escalations.get(review.run_id)
+            if escalation is not None:
+                self._escalations[review.run_id] = escalation.model_copy(update={"status": "resolved"})
+
+    def record_decision(self, decision: DecisionRecord) -> None:
+        """Append a decision record."""
+        with self._lock:
+            self._decisions[decision.run_id].append(decision)
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """The run with this id."""
+        with self._lock:
+            return self._get(run_id)
+
+    def get_case(self, run_id: str) -> dict | None:
+        """The case a run audited."""
+        return self._cases.get(run_id)
+
+    def list_runs(self, *, limit: int = 50, status: RunStatus | None = None) -> list[RunRecord]:
+        """The newest runs first."""
+        with self._lock:
+            runs = [r for r in self._runs.values() if status is None or r.status == status]
+        return sorted(runs, key=lambda r: r.started, reverse=True)[:limit]
+
+    def steps(self, run_id: str) -> list[TraceStep]:
+        """A run's trace, in order."""
+        return sorted(self._steps.get(run_id, []), key=lambda s: s.seq)
+
+    def escalation(self, run_id: str) -> EscalationRecord | None:
+        """The run's escalation, if any."""
+        return self._escalations.get(run_id)
+
+    def open_escalations(self, *, queue: str | None = None) -> list[EscalationRecord]:
+        """Open escalations, most urgent and oldest first."""
+        with self._lock:
+            found = [
+                e
+                for e in self._escalations.values()
+                if e.status == "open" and (queue is None or e.queue == queue)
+            ]
+        return sorted(found, key=lambda e: (e.priority, e.opened_at))
+
+    def reviews(self, run_id: str) -> list[ReviewRecord]:
+        """The run's reviews, oldest first."""
+        return list(self._reviews.get(run_id, []))
+
+    def decisions(self, run_id: str) -> list[DecisionRecord]:
+        """The run's decision records, oldest first."""
+        return list(self._decisions.get(run_id, []))
+
+    def _get(self, run_id: str) -> RunRecord:
+        try:
+            return self._runs[run_id]
+        except KeyError:
+            raise RunNotFound(f"no run {run_id!r}; list runs with `auditgraph runs`") from None

@@ -1,0 +1,149 @@
+"""The audit record's vocabulary: runs, trace steps, escalations, reviews, decisions.
+
+Plain pydantic models, shared by every store implementation. Records are append-only:
+a reviewer's override is a new `ReviewRecord` and a new `DecisionRecord`, never an edit
+of the agent's.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "Decision",
+    "DecisionRecord",
+    "EscalationRecord",
+    "FinalDecision",
+    "ReviewRecord",
+    "RunRecord",
+    "RunStatus",
+    "StepKind",
+    "TraceStep",
+    "new_id",
+    "utcnow",
+]
+
+Decision = Literal["approve", "reject", "restrict", "escalate"]
+FinalDecision = Literal["approve", "reject", "restrict"]
+RunStatus = Literal["running", "awaiting_review", "completed", "failed"]
+StepKind = Literal["node", "tool", "model", "guard", "interrupt"]
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def new_id(prefix: str) -> str:
+    """A short unique id such as `run_3f2a9c1e0b7d4e5f`."""
+    return f"{prefix}_{uuid.uuid4().hex[:16]}"
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class TraceStep(_Record):
+    """One step of a run: a node, a tool call, a decider's call, a guard check, an interrupt.
+
+    `id`, `started` and `ended` fill themselves in. `input` and `output` are JSON
+    objects; with sensitive data switched off they hold no raw evidence text.
+    """
+
+    id: str = Field(default_factory=lambda: new_id("step"))
+    run_id: str
+    case_id: str
+    seq: int = 0
+    """Order within the run, assigned when the step is recorded."""
+    parent_id: str | None = None
+    """The node step this tool, model or guard step ran inside."""
+    node: str
+    kind: StepKind
+    started: datetime = Field(default_factory=utcnow)
+    ended: datetime = Field(default_factory=utcnow)
+    attempt: int = 1
+    input: dict[str, Any] | None = None
+    output: dict[str, Any] | None = None
+    error: str | None = None
+    agent: str | None = None
+    """Which decider ran, e.g. "rules" or "llm"."""
+    model: str | None = None
+    prompt_version: str | None = None
+    policy_version: str | None = None
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    cost_usd: float | None = None
+
+    @property
+    def duration_ms(self) -> float:
+        """Wall time of the step in milliseconds."""
+        return (self.ended - self.started).total_seconds() * 1000
+
+
+class RunRecord(_Record):
+    """One audit of one case."""
+
+    run_id: str
+    case_id: str
+    case_kind: str
+    status: RunStatus = "running"
+    agent: str
+    agent_version: str
+    policy_version: str
+    started: datetime = Field(default_factory=utcnow)
+    ended: datetime | None = None
+    decision: FinalDecision | None = None
+    """The final decision, once there is one."""
+    error: str | None = None
+
+
+class EscalationRecord(_Record):
+    """A case handed to a human: which queue, how urgent, and why."""
+
+    escalation_id: str = Field(default_factory=lambda: new_id("esc"))
+    run_id: str
+    case_id: str
+    queue: str
+    priority: int = Field(ge=1, le=4)
+    """1 is the most urgent."""
+    reasons: list[str]
+    areas: list[str] = Field(default_factory=list)
+    agent_decision: Decision
+    """What the agent would have decided; "escalate" when it did not decide."""
+    status: Literal["open", "resolved"] = "open"
+    opened_at: datetime = Field(default_factory=utcnow)
+
+
+class ReviewRecord(_Record):
+    """A reviewer's decision on an escalated run."""
+
+    review_id: str = Field(default_factory=lambda: new_id("rev"))
+    run_id: str
+    escalation_id: str
+    reviewer: str
+    decision: FinalDecision
+    reason: str
+    clause_ids: list[str] = Field(default_factory=list)
+    agent_decision: Decision
+    overrode_agent: bool
+    """True when the agent had decided and the reviewer decided otherwise."""
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DecisionRecord(_Record):
+    """The outcome of a run, with its grounds."""
+
+    run_id: str
+    case_id: str
+    decision: FinalDecision
+    decided_by: Literal["agent", "reviewer"]
+    clause_ids: list[str]
+    confidence: float | None
+    rationale: str
+    statement_of_reasons: str | None = None
+    """For a reject or restrict: the statement the seller receives."""
+    created_at: datetime = Field(default_factory=utcnow)

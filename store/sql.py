@@ -1,0 +1,174 @@
+"""The audit store on SQL (SQLite by default, PostgreSQL by URL), through sqlmodel."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy import Engine, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel, col, select
+
+from store.base import RunNotFound
+from store.engine import create_tables
+from store.records import (
+    DecisionRecord,
+    EscalationRecord,
+    ReviewRecord,
+    RunRecord,
+    RunStatus,
+    TraceStep,
+    utcnow,
+)
+from store.tables import DecisionRow, EscalationRow, ReviewRow, RunRow, StepRow
+
+__all__ = ["SqlAuditStore"]
+
+R = TypeVar("R", bound=BaseModel)
+
+
+def _aware(value: Any) -> Any:
+    # SQLite hands back naive datetimes; every time we store is UTC.
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _record(model: type[R], row: SQLModel, **extra: Any) -> R:
+    fields = {k: _aware(v) for k, v in row.model_dump().items() if k in model.model_fields}
+    return model.model_validate({**fields, **extra})
+
+
+class SqlAuditStore:
+    """Satisfies `AuditStore` on any SQLAlchemy engine; creates its tables on start."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        create_tables(engine)
+
+    def start_run(self, run: RunRecord, case: dict) -> None:
+        """Record a new run and the case it audits."""
+        with Session(self.engine) as session:
+            session.add(RunRow(**run.model_dump(), case_json=case))
+            session.commit()
+
+    def finish_run(
+        self,
+        run_id: str,
+        status: RunStatus,
+        *,
+        decision: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Set a run's status, final decision and error."""
+        ended = None if status == "running" else utcnow()
+        with Session(self.engine) as session:
+            result = session.exec(  # type: ignore[call-overload]
+                update(RunRow)
+                .where(col(RunRow.run_id) == run_id)
+                .values(status=status, decision=decision, error=error, ended=ended)
+            )
+            if result.rowcount == 0:
+                raise RunNotFound(f"no run {run_id!r}; list runs with `auditgraph runs`")
+            session.commit()
+
+    def record_steps(self, steps: list[TraceStep]) -> None:
+        """Append trace steps in one transaction."""
+        if not steps:
+            return
+        with Session(self.engine) as session:
+            session.add_all(StepRow(**s.model_dump()) for s in steps)
+            session.commit()
+
+    def open_escalation(self, escalation: EscalationRecord) -> EscalationRecord:
+        """Open an escalation for its run, or return the one already there."""
+        existing = self.escalation(escalation.run_id)
+        if existing is not None:
+            return existing
+        try:
+            with Session(self.engine) as session:
+                session.add(EscalationRow(**escalation.model_dump()))
+                session.commit()
+        except IntegrityError:
+            found = self.escalation(escalation.run_id)
+            if found is None:
+                raise
+            return found
+        return escalation
+
+    def record_review(self, review: ReviewRecord) -> None:
+        """Append a review and resolve its escalation, in one transaction."""
+        with Session(self.engine) as session:
+            session.add(ReviewRow(**review.model_dump()))
+            session.exec(  # type: ignore[call-overload]
+                update(EscalationRow)
+                .where(col(EscalationRow.run_id) == review.run_id)
+                .values(status="resolved")
+            )
+            session.commit()
+
+    def record_decision(self, decision: DecisionRecord) -> None:
+        """Append a decision record."""
+        with Session(self.engine) as session:
+            session.add(DecisionRow(**decision.model_dump()))
+            session.commit()
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """The run with this id."""
+        with Session(self.engine) as session:
+            row = session.get(RunRow, run_id)
+            if row is None:
+                raise RunNotFound(f"no run {run_id!r}; list runs with `auditgraph runs`")
+            return _record(RunRecord, row)
+
+    def get_case(self, run_id: str) -> dict | None:
+        """The case a run audited."""
+        with Session(self.engine) as session:
+            row = session.get(RunRow, run_id)
+            return None if row is None else row.case_json
+
+    def list_runs(self, *, limit: int = 50, status: RunStatus | None = None) -> list[RunRecord]:
+        """The newest runs first."""
+        query = select(RunRow).order_by(col(RunRow.started).desc()).limit(limit)
+        if status is not None:
+            query = query.where(RunRow.status == status)
+        with Session(self.engine) as session:
+            return [_record(RunRecord, r) for r in session.exec(query)]
+
+    def steps(self, run_id: str) -> list[TraceStep]:
+        """A run's trace, in order."""
+        query = select(StepRow).where(StepRow.run_id == run_id).order_by(col(StepRow.seq))
+        with Session(self.engine) as session:
+            return [_record(TraceStep, r) for r in session.exec(query)]
+
+    def escalation(self, run_id: str) -> EscalationRecord | None:
+        """The run's escalation, if any."""
+        query = select(EscalationRow).where(EscalationRow.run_id == run_id)
+        with Session(self.engine) as session:
+            row = session.exec(query).first()
+            return None if row is None else _record(EscalationRecord, row)
+
+    def open_escalations(self, *, queue: str | None = None) -> list[EscalationRecord]:
+        """Open escalations, most urgent and oldest first."""
+        query = (
+            select(EscalationRow)
+            .where(EscalationRow.status == "open")
+            .order_by(col(EscalationRow.priority), col(EscalationRow.opened_at))
+        )
+        if queue is not None:
+            query = query.where(EscalationRow.queue == queue)
+        with Session(self.engine) as session:
+            return [_record(EscalationRecord, r) for r in session.exec(query)]
+
+    def reviews(self, run_id: str) -> list[ReviewRecord]:
+        """The run's reviews, oldest first."""
+        query = select(ReviewRow).where(ReviewRow.run_id == run_id).order_by(col(ReviewRow.created_at))
+        with Session(self.engine) as session:
+            return [_record(ReviewRecord, r) for r in session.exec(query)]
+
+    def decisions(self, run_id: str) -> list[DecisionRecord]:
+        """The run's decision records, oldest first."""
+        query = select(DecisionRow).where(DecisionRow.run_id == run_id).order_by(col(DecisionRow.id))
+        with Session(self.engine) as session:
+            return [_record(DecisionRecord, r) for r in session.exec(query)]

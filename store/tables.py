@@ -1,0 +1,124 @@
+"""SQL tables of the audit record (sqlmodel); one row type per record type."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+__all__ = ["ALL", "DecisionRow", "EscalationRow", "ReviewRow", "RunRow", "StepRow"]
+
+_Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+def _json(nullable: bool = True) -> Any:
+    return Field(default=None, sa_column=Column(_Json, nullable=nullable))
+
+
+def _time(nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index))
+
+
+class RunRow(SQLModel, table=True):
+    """A run and the case it audited."""
+
+    __tablename__ = "run"
+
+    run_id: str = Field(primary_key=True)
+    case_id: str = Field(index=True)
+    case_kind: str
+    status: str = Field(index=True)
+    agent: str
+    agent_version: str
+    policy_version: str
+    started: datetime = _time(index=True)
+    ended: datetime | None = _time(nullable=True)
+    decision: str | None = None
+    error: str | None = None
+    case_json: dict | None = _json()
+
+
+class StepRow(SQLModel, table=True):
+    """One trace step."""
+
+    __tablename__ = "trace_step"
+    __table_args__ = (UniqueConstraint("run_id", "seq"),)
+
+    id: str = Field(primary_key=True)
+    run_id: str = Field(index=True)
+    case_id: str
+    seq: int
+    parent_id: str | None = None
+    node: str
+    kind: str
+    started: datetime = _time()
+    ended: datetime = _time()
+    attempt: int
+    input: dict | None = _json()
+    output: dict | None = _json()
+    error: str | None = None
+    agent: str | None = None
+    model: str | None = None
+    prompt_version: str | None = None
+    policy_version: str | None = None
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    cost_usd: float | None = None
+
+
+class EscalationRow(SQLModel, table=True):
+    """An escalation; one per run at most."""
+
+    __tablename__ = "escalation"
+    __table_args__ = (Index("ix_escalation_open", "status", "priority", "opened_at"),)
+
+    escalation_id: str = Field(primary_key=True)
+    run_id: str = Field(unique=True)
+    case_id: str
+    queue: str = Field(index=True)
+    priority: int
+    reasons: list = _json(nullable=False)
+    areas: list = _json(nullable=False)
+    agent_decision: str
+    status: str
+    opened_at: datetime = _time()
+
+
+class ReviewRow(SQLModel, table=True):
+    """A reviewer's decision."""
+
+    __tablename__ = "review"
+
+    review_id: str = Field(primary_key=True)
+    run_id: str = Field(index=True)
+    escalation_id: str
+    reviewer: str
+    decision: str
+    reason: str
+    clause_ids: list = _json(nullable=False)
+    agent_decision: str
+    overrode_agent: bool
+    created_at: datetime = _time()
+
+
+class DecisionRow(SQLModel, table=True):
+    """A decision record; an override appends a second one."""
+
+    __tablename__ = "decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(index=True)
+    case_id: str
+    decision: str
+    decided_by: str
+    clause_ids: list = _json(nullable=False)
+    confidence: float | None = None
+    rationale: str
+    statement_of_reasons: str | None = None
+    created_at: datetime = _time()
+
+
+ALL: tuple[type[SQLModel], ...] = (RunRow, StepRow, EscalationRow, ReviewRow, DecisionRow)

@@ -1,0 +1,147 @@
+"""Evidence tools: they gather evidence over swappable backends and never decide."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from langchain_core.tools import BaseTool
+from sqlalchemy import Engine
+
+from tools.brand_check import BrandCheck, BrandChecker, load_brand_registry, make_brand_check_tool
+from tools.escalation import EscalationBackend, make_escalation_tool
+from tools.evidence import TOOL_NAMES, Evidence, EvidenceStatus, ToolName
+from tools.image_check import (
+    ImageCheck,
+    ImageChecker,
+    LocalImageSource,
+    load_hash_bank,
+    make_image_check_tool,
+)
+from tools.policy_retrieval import (
+    PolicyIndex,
+    PolicyRetrieval,
+    load_policy_pack,
+    make_policy_retrieval_tool,
+)
+from tools.seller_history import (
+    SellerBackend,
+    SellerHistory,
+    SqlSellerBackend,
+    load_sellers,
+    make_seller_history_tool,
+)
+from tools.text_screen import TextScreen, TextScreener, load_lexicon, make_text_screen_tool
+
+__all__ = [
+    "EVIDENCE_TYPES",
+    "TOOL_NAMES",
+    "BundledPaths",
+    "Evidence",
+    "EvidenceStatus",
+    "ToolName",
+    "Toolset",
+    "load_bundled_toolset",
+]
+
+EVIDENCE_TYPES: dict[ToolName, type[Evidence]] = {
+    "seller_history": SellerHistory,
+    "image_check": ImageCheck,
+    "policy_retrieval": PolicyRetrieval,
+    "text_screen": TextScreen,
+    "brand_check": BrandCheck,
+}
+"""Each tool's evidence model; `EVIDENCE_TYPES[name](status="unavailable", error=...)` is valid."""
+
+
+@dataclass(frozen=True)
+class BundledPaths:
+    """Where the bundled demo data lives under a data folder."""
+
+    root: Path
+
+    @property
+    def policy_pack(self) -> Path:
+        """The policy pack YAML."""
+        return self.root / "policy" / "pack.yaml"
+
+    @property
+    def sellers(self) -> Path:
+        """The seller records JSON."""
+        return self.root / "sellers.json"
+
+    @property
+    def images(self) -> Path:
+        """The image root: case image references resolve against it."""
+        return self.root / "images"
+
+    @property
+    def hash_bank(self) -> Path:
+        """The PDQ hash bank computed from the bundled images."""
+        return self.root / "images" / "hashbank.json"
+
+    @property
+    def lexicon(self) -> Path:
+        """The text screen's vocabulary."""
+        return self.root / "screening" / "lexicon.yaml"
+
+    @property
+    def brands(self) -> Path:
+        """The protected brand registry."""
+        return self.root / "brands.yaml"
+
+    @property
+    def fx_rates(self) -> Path:
+        """Reference exchange rates for price checks."""
+        return self.root / "fx_rates.yaml"
+
+
+@dataclass(frozen=True)
+class Toolset:
+    """The backends behind every tool, built once and shared by runs."""
+
+    sellers: SellerBackend
+    images: ImageChecker
+    policy: PolicyIndex
+    screener: TextScreener
+    brands: BrandChecker
+    escalations: EscalationBackend
+
+    def evidence_tools(self) -> dict[ToolName, BaseTool]:
+        """The evidence-gathering tools by name (what a planner may call)."""
+        return {
+            "seller_history": make_seller_history_tool(self.sellers),
+            "image_check": make_image_check_tool(self.images),
+            "policy_retrieval": make_policy_retrieval_tool(self.policy),
+            "text_screen": make_text_screen_tool(self.screener),
+            "brand_check": make_brand_check_tool(self.brands),
+        }
+
+    def escalation_tool(self) -> BaseTool:
+        """The tool that opens an escalation."""
+        return make_escalation_tool(self.escalations)
+
+
+def load_bundled_toolset(
+    data_dir: Path,
+    *,
+    engine: Engine,
+    escalations: EscalationBackend,
+    extra_image_roots: tuple[Path, ...] = (),
+) -> Toolset:
+    """Build every backend from the bundled data under `data_dir`.
+
+    Seller records are loaded into the `seller` table of `engine` the first time.
+    """
+    paths = BundledPaths(data_dir)
+    sellers = SqlSellerBackend(engine)
+    sellers.seed(load_sellers(paths.sellers))
+    source = LocalImageSource(paths.images, extra_roots=extra_image_roots)
+    return Toolset(
+        sellers=sellers,
+        images=ImageChecker(source, load_hash_bank(paths.hash_bank)),
+        policy=PolicyIndex(load_policy_pack(paths.policy_pack)),
+        screener=TextScreener(load_lexicon(paths.lexicon)),
+        brands=BrandChecker(load_brand_registry(paths.brands, paths.fx_rates)),
+        escalations=escalations,
+    )

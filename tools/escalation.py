@@ -1,0 +1,125 @@
+"""Escalation: hand a case to the right human queue, with a priority and the reasons.
+
+Routing follows the policy area a case touches (IP disputes to IP specialists,
+regulated goods to the regulated-goods team, off-platform deals and pricing abuse to
+fraud), then the reasons (an unknown seller or an injection attempt is a fraud signal).
+The backend persists the escalation; opening twice for one run returns the first.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from langchain_core.tools import BaseTool, StructuredTool
+from pydantic import BaseModel, Field
+
+from store.records import Decision, EscalationRecord
+from tools.case import PolicyArea, Severity
+
+__all__ = [
+    "QUEUE_BY_AREA",
+    "EscalationBackend",
+    "EscalationInput",
+    "MemoryEscalationBackend",
+    "make_escalation_tool",
+    "open_escalation",
+    "route_escalation",
+]
+
+QUEUE_BY_AREA: dict[str, str] = {
+    "counterfeit_ip": "ip-specialists",
+    "weapons": "regulated-goods",
+    "drugs": "regulated-goods",
+    "wildlife": "regulated-goods",
+    "hazardous_goods": "regulated-goods",
+    "recalled_products": "regulated-goods",
+    "regulated_health": "regulated-goods",
+    "misleading_claims": "claims-review",
+    "off_platform": "fraud",
+    "abusive_pricing": "fraud",
+    "adult": "adult-content",
+}
+_QUEUE_BY_REASON: dict[str, str] = {
+    "unknown_seller": "fraud",
+    "injection_attempt": "fraud",
+    "repeat_offender": "fraud",
+}
+_PRIORITY_BY_SEVERITY: dict[str, int] = {"critical": 1, "high": 2, "medium": 3, "low": 4}
+_URGENT_REASONS = frozenset({"injection_attempt", "repeat_offender"})
+
+
+class EscalationInput(BaseModel):
+    """Arguments of the escalation tool."""
+
+    run_id: str
+    case_id: str
+    reasons: list[str] = Field(min_length=1, description="Why a human must decide, most important first.")
+    areas: list[PolicyArea] = Field(default_factory=list, description="Policy areas at stake.")
+    severity: Severity | None = Field(default=None, description="The highest severity at stake.")
+    agent_decision: Decision = Field(
+        default="escalate", description="What the agent would have decided, if it decided."
+    )
+
+
+class EscalationBackend(Protocol):
+    """Where escalations are kept.
+
+    Contract: `open_escalation` stores the record and returns it; if the run already
+    has one it returns that one unchanged (resumed runs re-open safely). Failures raise.
+    """
+
+    def open_escalation(self, escalation: EscalationRecord) -> EscalationRecord:
+        """Store the escalation, or return the run's existing one."""
+        ...
+
+
+class MemoryEscalationBackend:
+    """Escalations in a dict, for tests."""
+
+    def __init__(self) -> None:
+        self.opened: dict[str, EscalationRecord] = {}
+
+    def open_escalation(self, escalation: EscalationRecord) -> EscalationRecord:
+        """Store the escalation, or return the run's existing one."""
+        return self.opened.setdefault(escalation.run_id, escalation)
+
+
+def route_escalation(args: EscalationInput) -> EscalationRecord:
+    """Pick the queue and priority for an escalation (pure: nothing is stored)."""
+    queue = next((QUEUE_BY_AREA[a] for a in args.areas if a in QUEUE_BY_AREA), None)
+    if queue is None:
+        queue = next((_QUEUE_BY_REASON[r] for r in args.reasons if r in _QUEUE_BY_REASON), "general")
+    priority = _PRIORITY_BY_SEVERITY.get(args.severity or "low", 4)
+    if _URGENT_REASONS.intersection(args.reasons):
+        priority = max(priority - 1, 1)
+    return EscalationRecord(
+        run_id=args.run_id,
+        case_id=args.case_id,
+        queue=queue,
+        priority=priority,
+        reasons=args.reasons,
+        areas=list(args.areas),
+        agent_decision=args.agent_decision,
+    )
+
+
+def open_escalation(backend: EscalationBackend, args: EscalationInput) -> EscalationRecord:
+    """Route and store an escalation; returns what the backend holds."""
+    return backend.open_escalation(route_escalation(args))
+
+
+def make_escalation_tool(backend: EscalationBackend) -> BaseTool:
+    """The escalation tool as a LangChain tool over `backend`."""
+
+    def escalation(**kwargs: object) -> EscalationRecord:
+        return open_escalation(backend, EscalationInput.model_validate(kwargs))
+
+    return StructuredTool.from_function(
+        escalation,
+        name="escalation",
+        description=(
+            "Hand the case to a human reviewer: opens an escalation in the queue for the "
+            "policy areas at stake, with a priority from their severity, and the reasons."
+        ),
+        args_schema=EscalationInput,
+    )

@@ -1,0 +1,58 @@
+"""One retry policy for every backend (tenacity), so attempts never multiply across layers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Generic, NamedTuple, TypeVar
+
+from tenacity import (
+    RetryError,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+__all__ = ["Attempted", "BackendUnavailable", "call_with_retry"]
+
+T = TypeVar("T")
+
+
+class BackendUnavailable(RuntimeError):
+    """A backend failed in a way a retry might fix (locked, timed out, connection lost)."""
+
+
+class Attempted(NamedTuple, Generic[T]):
+    """A backend's answer and how many attempts it took."""
+
+    value: T
+    attempts: int
+
+
+def call_with_retry(
+    fn: Callable[[], T],
+    *,
+    retry_on: tuple[type[BaseException], ...],
+    attempts: int = 3,
+    max_wait: float = 0.5,
+) -> Attempted[T]:
+    """Call `fn`, retrying `retry_on` errors with exponential backoff and jitter.
+
+    Returns:
+        The value and the number of attempts used.
+
+    Raises:
+        BackendUnavailable: when every attempt failed; the message names the last error.
+    """
+    retrying = Retrying(
+        retry=retry_if_exception_type(retry_on),
+        stop=stop_after_attempt(attempts),
+        wait=wait_random_exponential(multiplier=0.02, max=max_wait),
+        reraise=False,
+    )
+    try:
+        value = retrying(fn)
+    except RetryError as exc:
+        last = exc.last_attempt.exception()
+        raise BackendUnavailable(f"{type(last).__name__}: {last} (after {attempts} attempts)") from last
+    return Attempted(value, retrying.statistics.get("attempt_number", 1))

@@ -1,0 +1,269 @@
+"""Text screen: what the seller's own words say, read the way an evader writes them.
+
+Finds prohibited and obfuscated terms, medical, earning and misleading claims from a
+lexicon (data/screening/lexicon.yaml), off-platform contact details, and attempts to
+instruct an AI reviewer (prompt injection). It reports findings; it never decides.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from langchain_core.tools import BaseTool, StructuredTool
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tools.case import PolicyArea
+from tools.evidence import Evidence
+from tools.normalize import deobfuscate, fold
+
+__all__ = [
+    "FindingKind",
+    "Lexicon",
+    "LexiconError",
+    "LexiconTerm",
+    "TextFinding",
+    "TextScreen",
+    "TextScreenInput",
+    "TextScreener",
+    "load_lexicon",
+    "make_text_screen_tool",
+]
+
+FindingKind = Literal[
+    "prohibited_term",
+    "medical_claim",
+    "earning_claim",
+    "misleading_claim",
+    "contact_detail",
+    "injection_attempt",
+]
+
+_EXCERPT = 40
+_EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
+_SPELLED_EMAIL = re.compile(
+    r"[a-z0-9._-]+\s*[\[(]?\s*at\s*[\])]?\s*[a-z0-9-]+\s*[\[(]\s*dot\s*[\])]\s*[a-z]{2,}"
+)
+_PHONE = re.compile(r"(?<![\d.,$])(?:\+\d{1,3}[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?![\d.,])")
+_URL = re.compile(
+    r"(?:https?://|www\.)\S+|\b(?:t\.me|wa\.me|bit\.ly)/\S+|\b[a-z0-9-]{3,}\.(?:com|net|org|shop|store|io|co)\b"
+)
+_INJECTION = re.compile(
+    "|".join(
+        [
+            r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions?|rules|guidelines|prompts?|polic(?:y|ies))\b",
+            r"\b(?:system|developer)\s*(?:prompt|message|override|mode)\b",
+            r"(?:^|\n|\[|<)\s*(?:system|assistant)\s*[:\]>]",
+            r"<\|?im_start\|?>|\[/?inst\]|<</?sys>>",
+            r"\byou are (?:now )?(?:an? )?(?:ai|assistant|moderator|reviewer|language model|chatgpt|gpt)\b",
+            r"\b(?:approve|whitelist|allow)\s+(?:this|the|my)\s+(?:listing|item|product|appeal)\b",
+            r"\b(?:mark|classify|rate|label)\s+(?:this|it)\s+as\s+(?:safe|compliant|approved|allowed|benign)\b",
+            r"\bdo not\s+(?:flag|escalate|reject|remove|report)\b",
+            r"\bnew instructions\b|\bjailbreak\b|\bprompt injection\b",
+            r"\bignora\w*\s+(?:las|todas|les|le)\s+\w*\s*instruc",
+            r"\bignorez\b.{0,30}\binstructions\b",
+            r"\bignorier\w*\b.{0,30}\banweisungen\b",
+        ]
+    ),
+    re.IGNORECASE,
+)
+
+
+class LexiconTerm(BaseModel):
+    """A screened term and what it points at."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    term: str
+    area: PolicyArea
+    kind: Literal["prohibited_term", "medical_claim", "earning_claim", "misleading_claim"]
+    weight: float = Field(ge=0, le=1)
+    """How strongly the term alone indicates a violation."""
+
+
+class BenignContext(BaseModel):
+    """A phrase that cancels some terms in the same field ("chef knife" cancels "knife")."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    phrase: str
+    cancels: list[str]
+
+
+class Lexicon(BaseModel):
+    """The text screen's vocabulary."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    terms: list[LexiconTerm] = Field(min_length=1)
+    benign_context: list[BenignContext] = Field(default_factory=list)
+
+
+class LexiconError(ValueError):
+    """A lexicon file that cannot be used."""
+
+
+def load_lexicon(path: Path) -> Lexicon:
+    """Read and validate the lexicon YAML file.
+
+    Raises:
+        LexiconError: the file is missing, not YAML, or breaks the schema.
+    """
+    try:
+        return Lexicon.model_validate(yaml.safe_load(path.read_text("utf-8")))
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise LexiconError(f"cannot load lexicon {str(path)!r}: {exc}") from exc
+
+
+class TextFinding(BaseModel):
+    """One thing the screen found in one field."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: FindingKind
+    field: str
+    """Which text it was found in, e.g. "listing.description"."""
+    term: str
+    """The lexicon term or pattern name matched."""
+    area: PolicyArea | None = None
+    weight: float = 1.0
+    obfuscated: bool = False
+    """True when the term only shows after undoing leetspeak or spacing."""
+    excerpt: str = ""
+    """The surrounding text, for the reviewer."""
+
+
+class TextScreenInput(BaseModel):
+    """Arguments of the text-screen tool."""
+
+    texts: dict[str, str] = Field(
+        description="The texts to screen, by field name (e.g. listing.title, appeal_text)."
+    )
+
+
+class TextScreen(Evidence):
+    """What the text screen found."""
+
+    tool: Literal["text_screen"] = "text_screen"
+    findings: list[TextFinding] = Field(default_factory=list)
+    cancelled: list[str] = Field(default_factory=list)
+    """Terms dropped because a benign context phrase stood beside them."""
+
+    @property
+    def injection_found(self) -> bool:
+        """Whether any field tried to instruct the reviewer."""
+        return any(f.kind == "injection_attempt" for f in self.findings)
+
+
+class TextScreener:
+    """Compiled lexicon: one alternation regex, so a field is scanned once."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self._terms = {deobfuscate(t.term): t for t in lexicon.terms}
+        self._contexts = [
+            (deobfuscate(c.phrase), {deobfuscate(x) for x in c.cancels}) for c in lexicon.benign_context
+        ]
+
+    @cached_property
+    def _pattern(self) -> re.Pattern[str]:
+        alternatives = sorted(self._terms, key=len, reverse=True)
+        body = "|".join(re.escape(t) for t in alternatives)
+        return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])")
+
+    def screen(self, texts: dict[str, str]) -> TextScreen:
+        """Screen every field of `texts`."""
+        findings: list[TextFinding] = []
+        cancelled: list[str] = []
+        for field, text in texts.items():
+            findings += self._terms_in(field, text, cancelled)
+            findings += _contacts_in(field, fold(text))
+            findings += _injections_in(field, text)
+        return TextScreen(findings=findings, cancelled=sorted(set(cancelled)))
+
+    def _terms_in(self, field: str, text: str, cancelled: list[str]) -> list[TextFinding]:
+        plain, clear = fold(text), deobfuscate(text)
+        cancels = set().union(*(c for phrase, c in self._contexts if phrase in clear))
+        found: dict[str, TextFinding] = {}
+        for match in self._pattern.finditer(clear):
+            key = match.group(0)
+            term = self._terms[key]
+            if key in cancels:
+                cancelled.append(term.term)
+                continue
+            if key not in found:
+                found[key] = TextFinding(
+                    kind=term.kind,
+                    field=field,
+                    term=term.term,
+                    area=term.area,
+                    weight=term.weight,
+                    obfuscated=re.search(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", plain) is None,
+                    excerpt=_excerpt(clear, match.start(), match.end()),
+                )
+        return list(found.values())
+
+
+def _contacts_in(field: str, text: str) -> list[TextFinding]:
+    found = []
+    for name, pattern in (
+        ("email", _EMAIL),
+        ("email", _SPELLED_EMAIL),
+        ("phone", _PHONE),
+        ("url", _URL),
+    ):
+        match = pattern.search(text)
+        if match and not any(f.term == name for f in found):
+            found.append(
+                TextFinding(
+                    kind="contact_detail",
+                    field=field,
+                    term=name,
+                    area="off_platform",
+                    weight=0.8,
+                    excerpt=_excerpt(text, match.start(), match.end()),
+                )
+            )
+    return found
+
+
+def _injections_in(field: str, text: str) -> list[TextFinding]:
+    folded = fold(text)
+    match = _INJECTION.search(folded) or _INJECTION.search(deobfuscate(text))
+    if match is None:
+        return []
+    return [
+        TextFinding(
+            kind="injection_attempt",
+            field=field,
+            term="instruction_to_reviewer",
+            weight=1.0,
+            excerpt=_excerpt(folded, match.start(), match.end()),
+        )
+    ]
+
+
+def _excerpt(text: str, start: int, end: int) -> str:
+    lo, hi = max(start - _EXCERPT, 0), min(end + _EXCERPT, len(text))
+    return ("…" if lo else "") + text[lo:hi] + ("…" if hi < len(text) else "")
+
+
+def make_text_screen_tool(screener: TextScreener) -> BaseTool:
+    """The text-screen tool as a LangChain tool over `screener`."""
+
+    def text_screen(texts: dict[str, str]) -> TextScreen:
+        return screener.screen(texts)
+
+    return StructuredTool.from_function(
+        text_screen,
+        name="text_screen",
+        description=(
+            "Screen seller-written text for prohibited or obfuscated terms (e.g. 'r3plica'), "
+            "medical, earning or misleading claims, off-platform contact details, and "
+            "attempts to instruct the reviewer. Pass every free-text field by name."
+        ),
+        args_schema=TextScreenInput,
+    )

@@ -1,0 +1,117 @@
+"""The guard: rules no decider may overrule, applied to every verdict.
+
+- a reject or restrict must cite at least one clause;
+- every cited clause must be one policy retrieval returned for this case;
+- an approval may not rest on failed tools, an unknown seller or unchecked images;
+- an attempt to instruct the reviewer sends the case to a human;
+- a decision touching a high or critical area needs the confidence bar;
+- an escalation by the decider stands.
+
+Any failed rule escalates with its reason: a failure never becomes an approval.
+"""
+
+from __future__ import annotations
+
+from agents import EvidenceSet, Verdict
+from workflows.context import GuardPolicy
+from workflows.state import GuardCheck, GuardOutcome
+
+__all__ = ["SEVERITY_RANK", "apply_guard"]
+
+SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+
+
+def apply_guard(verdict: Verdict, evidence: EvidenceSet, policy: GuardPolicy) -> GuardOutcome:
+    """Check `verdict` against the non-negotiable rules."""
+    retrieved = evidence.retrieved_clauses()
+    checks = [
+        _cites_when_enforcing(verdict),
+        _cites_only_retrieved(verdict, retrieved),
+        _no_approval_on_gaps(verdict, evidence),
+        _no_instructions_obeyed(evidence),
+    ]
+    severity = _severity_at_stake(verdict, retrieved)
+    checks.append(_confident_enough(verdict, severity, policy))
+    checks.append(
+        GuardCheck(
+            rule="decider_escalated",
+            passed=verdict.decision != "escalate",
+            detail=", ".join(verdict.escalation_reasons) or "the decider asked for a human",
+        )
+    )
+    reasons: list[str] = []
+    for check in checks:
+        if check.passed:
+            continue
+        if check.rule == "decider_escalated":
+            reasons += verdict.escalation_reasons or ["decider_escalated"]
+        else:
+            reasons.append(check.rule)
+    return GuardOutcome(
+        action="escalate" if reasons else "finalize",
+        reasons=list(dict.fromkeys(reasons)),
+        severity=severity,
+        checks=checks,
+    )
+
+
+def _cites_when_enforcing(verdict: Verdict) -> GuardCheck:
+    ok = verdict.decision not in ("reject", "restrict") or bool(verdict.clause_ids)
+    return GuardCheck(
+        rule="uncited_decision",
+        passed=ok,
+        detail="" if ok else f"{verdict.decision} cites no clause",
+    )
+
+
+def _cites_only_retrieved(verdict: Verdict, retrieved: dict) -> GuardCheck:
+    unknown = [c for c in verdict.clause_ids if c not in retrieved]
+    return GuardCheck(
+        rule="citation_not_retrieved",
+        passed=not unknown,
+        detail=f"cited but not retrieved: {', '.join(unknown)}" if unknown else "",
+    )
+
+
+def _no_approval_on_gaps(verdict: Verdict, evidence: EvidenceSet) -> GuardCheck:
+    gaps = [f"{name} unavailable" for name in evidence.failed()]
+    seller = evidence.seller_history
+    if seller is not None and seller.status == "not_found":
+        gaps.append("unknown seller")
+    if evidence.image_check is not None:
+        gaps += [f"image {i.ref} {i.status}" for i in evidence.image_check.unverifiable]
+    if evidence.policy_retrieval is None:
+        gaps.append("no policy retrieved")
+    ok = verdict.decision != "approve" or not gaps
+    return GuardCheck(
+        rule="approve_on_incomplete_evidence", passed=ok, detail="; ".join(gaps) if not ok else ""
+    )
+
+
+def _no_instructions_obeyed(evidence: EvidenceSet) -> GuardCheck:
+    screen = evidence.text_screen
+    found = screen is not None and screen.injection_found
+    fields = sorted({f.field for f in screen.findings if f.kind == "injection_attempt"}) if found else []
+    return GuardCheck(
+        rule="injection_attempt",
+        passed=not found,
+        detail=f"instructions to the reviewer in {', '.join(fields)}" if found else "",
+    )
+
+
+def _severity_at_stake(verdict: Verdict, retrieved: dict) -> str | None:
+    clauses = [retrieved[c] for c in verdict.clause_ids if c in retrieved]
+    clauses += [c for c in retrieved.values() if c.area in verdict.areas]
+    return max((c.severity for c in clauses), key=SEVERITY_RANK.__getitem__, default=None)
+
+
+def _confident_enough(verdict: Verdict, severity: str | None, policy: GuardPolicy) -> GuardCheck:
+    guarded = severity in policy.guarded_severities and verdict.decision != "escalate"
+    ok = not guarded or verdict.confidence >= policy.confidence_bar
+    return GuardCheck(
+        rule="low_confidence_high_severity",
+        passed=ok,
+        detail=""
+        if ok
+        else f"confidence {verdict.confidence:.2f} < {policy.confidence_bar} on a {severity} area",
+    )

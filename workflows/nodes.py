@@ -1,0 +1,279 @@
+"""The graph's nodes. Each reads `runtime.context`, records its trace, and returns an update.
+
+Nodes gather, route and record; deciding is the agents' job and the guard's rules are
+in `workflows.guard`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from langgraph.runtime import Runtime
+from langgraph.types import Send, interrupt
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agents import EvidenceSet
+from store.records import DecisionRecord, FinalDecision, ReviewRecord, utcnow
+from tools import EVIDENCE_TYPES
+from tools.case import parse_case
+from tools.escalation import EscalationInput
+from tools.evidence import Evidence, ToolName
+from workflows.context import AuditContext
+from workflows.guard import apply_guard
+from workflows.reasons import statement_of_reasons
+from workflows.state import AuditState, ToolTask
+from workflows.tracing import NodeTrace
+
+__all__ = [
+    "TOOL_NODES",
+    "ReviewInput",
+    "adjudicate",
+    "await_review",
+    "escalate",
+    "finalize",
+    "guard",
+    "intake",
+    "plan",
+    "route_after_guard",
+    "route_after_plan",
+]
+
+TOOL_NODES: dict[ToolName, str] = {
+    "seller_history": "check_seller_history",
+    "image_check": "check_image",
+    "policy_retrieval": "retrieve_policy",
+    "text_screen": "screen_text",
+    "brand_check": "check_brand",
+}
+"""The graph node that runs each evidence tool."""
+
+
+def _trace(ctx: AuditContext, state: AuditState | ToolTask, node: str, input: Any = None) -> NodeTrace:
+    case = state.get("case")
+    case_id = case.case_id if case is not None else str(state.get("submission", {}).get("case_id", "?"))
+    return NodeTrace(
+        ctx.recorder,
+        run_id=state["run_id"],
+        case_id=case_id,
+        node=node,
+        input=input,
+        agent=ctx.agent.kind,
+        policy_version=ctx.policy_version,
+    )
+
+
+def intake(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
+    """Validate the submitted case; a bad case stops the run here."""
+    with _trace(runtime.context, state, "intake", {"submission": state["submission"]}) as trace:
+        case = parse_case(state["submission"])
+        trace.output = {
+            "case_id": case.case_id,
+            "kind": case.kind,
+            "images": len(case.listing.images),
+        }
+    return {"case": case}
+
+
+def plan(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
+    """Ask the planner which evidence tools this case needs."""
+    ctx = runtime.context
+    with _trace(ctx, state, "plan") as trace:
+        started = utcnow()
+        result = ctx.agent.planner.plan(state["case"])
+        unknown = [c.tool for c in result.calls if c.tool not in ctx.tools]
+        if unknown:
+            raise ValueError(f"planner asked for unknown tools {unknown!r}")
+        trace.add(
+            "model",
+            node="planner",
+            input={"case_id": state["case"].case_id},
+            output=result,
+            started=started,
+            model=ctx.agent.model or ctx.agent.kind,
+            prompt_version=ctx.agent.prompt_version,
+        )
+        trace.output = {"tools": [c.tool for c in result.calls]}
+    return {"plan": result}
+
+
+def route_after_plan(state: AuditState) -> list[Send]:
+    """Fan out: one task per planned tool call, run in parallel."""
+    return [
+        Send(TOOL_NODES[call.tool], ToolTask(run_id=state["run_id"], case=state["case"], call=call))
+        for call in state["plan"].calls
+    ]
+
+
+def gather(task: ToolTask, runtime: Runtime[AuditContext]) -> dict[str, Any]:
+    """Run one evidence tool; a recoverable failure becomes `unavailable` evidence."""
+    ctx = runtime.context
+    call = task["call"]
+    with _trace(ctx, task, TOOL_NODES[call.tool], {"tool": call.tool}) as trace:
+        started = utcnow()
+        try:
+            evidence: Evidence = ctx.tools[call.tool].invoke(call.args)
+        except ValidationError as exc:
+            # Arguments a planner got wrong are the planner's failure, not a crash.
+            message = f"invalid arguments for {call.tool}: {exc.errors(include_url=False)[0]['msg']}"
+            evidence = EVIDENCE_TYPES[call.tool](status="unavailable", error=message)
+        trace.add(
+            "tool",
+            node=call.tool,
+            input=call.args,
+            output=evidence,
+            started=started,
+            error=evidence.error if evidence.status == "unavailable" else None,
+        )
+        trace.output = {"status": evidence.status}
+    return {"evidence": {call.tool: evidence}}
+
+
+def adjudicate(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
+    """Ask the adjudicator for a verdict on the gathered evidence."""
+    ctx = runtime.context
+    evidence = EvidenceSet.from_mapping(state.get("evidence", {}))
+    with _trace(ctx, state, "adjudicate", {"evidence": sorted(evidence.gathered())}) as trace:
+        started = utcnow()
+        verdict = ctx.agent.adjudicator.adjudicate(state["case"], evidence)
+        trace.add(
+            "model",
+            node="adjudicator",
+            input={
+                "tools": sorted(evidence.gathered()),
+                "clauses": sorted(evidence.retrieved_clauses()),
+            },
+            output=verdict,
+            started=started,
+            model=ctx.agent.model or ctx.agent.kind,
+            prompt_version=ctx.agent.prompt_version,
+        )
+        trace.output = {"decision": verdict.decision, "confidence": verdict.confidence}
+    return {"verdict": verdict}
+
+
+def guard(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
+    """Apply the rules no decider may overrule."""
+    ctx = runtime.context
+    evidence = EvidenceSet.from_mapping(state.get("evidence", {}))
+    with _trace(ctx, state, "guard") as trace:
+        started = utcnow()
+        outcome = apply_guard(state["verdict"], evidence, ctx.guard)
+        trace.add("guard", input={"decision": state["verdict"].decision}, output=outcome, started=started)
+        trace.output = {"action": outcome.action, "reasons": outcome.reasons}
+    return {"guard": outcome}
+
+
+def route_after_guard(state: AuditState) -> Literal["finalize", "escalate"]:
+    """Finalise what the guard passed; everything else goes to a human."""
+    return "finalize" if state["guard"].action == "finalize" else "escalate"
+
+
+def escalate(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
+    """Open an escalation in the right queue (idempotent per run)."""
+    ctx = runtime.context
+    verdict, outcome = state["verdict"], state["guard"]
+    args = EscalationInput(
+        run_id=state["run_id"],
+        case_id=state["case"].case_id,
+        reasons=outcome.reasons or ["decider_escalated"],
+        areas=verdict.areas,
+        severity=outcome.severity,  # type: ignore[arg-type]
+        agent_decision=verdict.decision,
+    )
+    with _trace(ctx, state, "escalate") as trace:
+        started = utcnow()
+        record = ctx.escalation_tool.invoke(args.model_dump())
+        trace.add("tool", node="escalation", input=args, output=record, started=started)
+        trace.output = {"queue": record.queue, "priority": record.priority}
+    return {"escalation": record}
+
+
+class ReviewInput(BaseModel):
+    """What a reviewer submits to resume an escalated run."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reviewer: str = Field(min_length=1, max_length=120)
+    decision: FinalDecision
+    reason: str = Field(min_length=1, max_length=4000)
+    clause_ids: list[str] = Field(default_factory=list)
+    """The clauses a reject or restrict rests on; defaults to the agent's citations."""
+
+
+def await_review(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
+    """Pause until a reviewer decides; resumed with `Command(resume=ReviewInput-as-dict)`."""
+    ctx = runtime.context
+    escalation = state["escalation"]
+    payload = {
+        "run_id": state["run_id"],
+        "escalation_id": escalation.escalation_id,
+        "queue": escalation.queue,
+        "priority": escalation.priority,
+        "reasons": escalation.reasons,
+        "agent_decision": escalation.agent_decision,
+    }
+    with _trace(ctx, state, "await_review", payload) as trace:
+        trace.add("interrupt", input=payload, output={"status": "awaiting_review"})
+        answer = interrupt(payload)
+        trace.children.clear()
+        review_input = ReviewInput.model_validate(answer)
+        agent_decision = escalation.agent_decision
+        review = ReviewRecord(
+            run_id=state["run_id"],
+            escalation_id=escalation.escalation_id,
+            reviewer=review_input.reviewer,
+            decision=review_input.decision,
+            reason=review_input.reason,
+            clause_ids=_review_clauses(review_input, state["verdict"].clause_ids),
+            agent_decision=agent_decision,
+            overrode_agent=agent_decision != "escalate" and agent_decision != review_input.decision,
+        )
+        ctx.store.record_review(review)
+        trace.add("interrupt", input=payload, output=review, agent="reviewer")
+        trace.output = {"decision": review.decision, "reviewer": review.reviewer}
+    return {"review": review}
+
+
+def _review_clauses(review: ReviewInput, agent_clauses: list[str]) -> list[str]:
+    if review.decision == "approve" or review.clause_ids:
+        return list(review.clause_ids)
+    return list(agent_clauses)
+
+
+def finalize(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
+    """Write the decision record, with the statement of reasons for a takedown."""
+    ctx = runtime.context
+    verdict, review, case = state["verdict"], state.get("review"), state["case"]
+    evidence = EvidenceSet.from_mapping(state.get("evidence", {}))
+    retrieved = evidence.retrieved_clauses()
+    with _trace(ctx, state, "finalize") as trace:
+        if review is not None:
+            decision, decided_by, clause_ids = review.decision, "reviewer", review.clause_ids
+            rationale, confidence = f"Reviewer {review.reviewer}: {review.reason}", None
+        else:
+            decision, decided_by, clause_ids = verdict.decision, "agent", verdict.clause_ids
+            rationale, confidence = verdict.rationale, verdict.confidence
+        record = DecisionRecord(
+            run_id=state["run_id"],
+            case_id=case.case_id,
+            decision=decision,  # type: ignore[arg-type]
+            decided_by=decided_by,  # type: ignore[arg-type]
+            clause_ids=clause_ids,
+            confidence=confidence,
+            rationale=rationale,
+            statement_of_reasons=statement_of_reasons(
+                decision=decision,
+                listing_id=case.listing.listing_id,
+                clauses=[retrieved[c] for c in clause_ids if c in retrieved],
+                facts=rationale,
+                decided_by=decided_by,
+                policy_version=ctx.policy_version,
+            ),
+        )
+        ctx.store.record_decision(record)
+        trace.output = {
+            "decision": record.decision,
+            "decided_by": record.decided_by,
+            "clause_ids": clause_ids,
+        }
+    return {"decision": record}

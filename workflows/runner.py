@@ -1,0 +1,179 @@
+"""Run a case through the graph, durably, and keep the run record in step with it.
+
+`Auditor` is what every door (CLI, API, worker, eval runner) calls. A case is validated
+before anything is written, so a bad case leaves no trace; a run that fails midway is
+marked failed with the error, never left "running" and never approved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Checkpointer, Command
+from pydantic import ValidationError
+
+from agents import Agent, Verdict
+from store.base import AuditStore
+from store.records import DecisionRecord, EscalationRecord, RunRecord, RunStatus, new_id
+from tools import Toolset
+from tools.case import parse_case
+from workflows.context import AuditContext, GuardPolicy
+from workflows.graph import build_graph
+from workflows.nodes import ReviewInput
+from workflows.state import GuardOutcome
+from workflows.tracing import RecordingError, StoreRecorder
+
+__all__ = ["AuditFailed", "Auditor", "ReviewError", "RunOutcome"]
+
+Durability = Literal["sync", "async", "exit"]
+
+
+class AuditFailed(RuntimeError):
+    """A run stopped on an error; it is recorded as failed and nothing was decided."""
+
+    def __init__(self, run_id: str, message: str) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+
+
+class ReviewError(ValueError):
+    """A review that cannot be applied; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """Where a run stands after `audit` or `review` returns."""
+
+    run_id: str
+    case_id: str
+    status: RunStatus
+    verdict: Verdict | None
+    guard: GuardOutcome | None
+    escalation: EscalationRecord | None
+    decision: DecisionRecord | None
+
+
+class Auditor:
+    """Audits cases with one agent, one toolset and one store; safe to share across threads."""
+
+    def __init__(
+        self,
+        *,
+        store: AuditStore,
+        toolset: Toolset,
+        agent: Agent,
+        checkpointer: Checkpointer,
+        guard: GuardPolicy | None = None,
+        include_sensitive: bool = True,
+        durability: Durability = "async",
+    ) -> None:
+        self.store = store
+        self.toolset = toolset
+        self.agent = agent
+        self.durability = durability
+        self.recorder = StoreRecorder(store, include_sensitive=include_sensitive)
+        self.graph: CompiledStateGraph = build_graph(checkpointer=checkpointer)
+        self.context = AuditContext(
+            store=store,
+            recorder=self.recorder,
+            agent=agent,
+            tools=toolset.evidence_tools(),
+            escalation_tool=toolset.escalation_tool(),
+            policy_version=toolset.policy.pack.version,
+            guard=guard or GuardPolicy(),
+        )
+
+    @property
+    def policy_version(self) -> str:
+        """The version of the policy pack in use."""
+        return self.context.policy_version
+
+    def audit(self, submission: dict[str, Any], *, run_id: str | None = None) -> RunOutcome:
+        """Audit one case.
+
+        Raises:
+            CaseError: the case is invalid; nothing was recorded.
+            AuditFailed: the run failed; it is recorded as failed.
+            RecordingError: the trace could not be written completely.
+        """
+        case = parse_case(submission)
+        run_id = run_id or new_id("run")
+        self.store.start_run(
+            RunRecord(
+                run_id=run_id,
+                case_id=case.case_id,
+                case_kind=case.kind,
+                agent=self.agent.kind,
+                agent_version=self.agent.version,
+                policy_version=self.policy_version,
+            ),
+            case.model_dump(mode="json"),
+        )
+        self.recorder.begin(run_id)
+        return self._drive({"run_id": run_id, "submission": submission}, run_id)
+
+    def review(self, run_id: str, review: dict[str, Any] | ReviewInput) -> RunOutcome:
+        """Resume an escalated run with a reviewer's decision (from any process).
+
+        Raises:
+            RunNotFound: no run has that id.
+            ReviewError: the run is not awaiting review, or the review is incomplete.
+        """
+        run = self.store.get_run(run_id)
+        if run.status != "awaiting_review":
+            raise ReviewError(f"run {run_id!r} is {run.status}, not awaiting review; see `auditgraph queue`")
+        try:
+            answer = review if isinstance(review, ReviewInput) else ReviewInput.model_validate(review)
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            raise ReviewError(f"invalid review: {'.'.join(map(str, first['loc']))} {first['msg']}") from None
+        self._check_clauses(run_id, answer)
+        steps = self.store.steps(run_id)
+        self.recorder.begin(run_id, after_seq=max((s.seq for s in steps), default=0))
+        return self._drive(Command(resume=answer.model_dump()), run_id)
+
+    def _check_clauses(self, run_id: str, answer: ReviewInput) -> None:
+        pack = self.toolset.policy.pack
+        unknown = [c for c in answer.clause_ids if pack.clause(c) is None]
+        if unknown:
+            raise ReviewError(f"unknown clause ids {unknown!r} in policy pack {pack.version}")
+        if answer.decision == "approve" or answer.clause_ids:
+            return
+        values = self.graph.get_state(self._config(run_id)).values
+        verdict = values.get("verdict")
+        if verdict is None or not verdict.clause_ids:
+            raise ReviewError(
+                f"a {answer.decision} needs the clause it rests on: the agent cited none, so name one"
+            )
+
+    def _config(self, run_id: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": run_id}}
+
+    def _drive(self, graph_input: Any, run_id: str) -> RunOutcome:
+        try:
+            result = self.graph.invoke(
+                graph_input, self._config(run_id), context=self.context, durability=self.durability
+            )
+        except Exception as exc:
+            message = f"{type(exc).__name__}: {exc}"
+            try:
+                self.recorder.flush()
+            except RecordingError as lost:
+                message += f"; {lost}"
+            self.store.finish_run(run_id, "failed", error=message)
+            raise AuditFailed(run_id, f"run {run_id} failed: {message}") from exc
+        self.recorder.flush()
+        decision: DecisionRecord | None = result.get("decision")
+        status: RunStatus = "awaiting_review" if "__interrupt__" in result else "completed"
+        self.store.finish_run(run_id, status, decision=decision.decision if decision else None)
+        return RunOutcome(
+            run_id=run_id,
+            case_id=self.store.get_run(run_id).case_id,
+            status=status,
+            verdict=result.get("verdict"),
+            guard=result.get("guard"),
+            escalation=result.get("escalation"),
+            decision=decision,
+        )

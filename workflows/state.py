@@ -1,0 +1,92 @@
+"""The graph's state: what flows between nodes, with reducers for parallel writes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+from typing_extensions import TypedDict
+
+from agents import Plan, ToolCall, Verdict
+from store.records import DecisionRecord, EscalationRecord, ReviewRecord
+from tools.case import IpReport, ListingReview, SellerAppeal
+from tools.evidence import Evidence
+
+__all__ = [
+    "AuditState",
+    "GuardCheck",
+    "GuardOutcome",
+    "InputState",
+    "OutputState",
+    "ToolTask",
+    "merge_evidence",
+]
+
+
+def merge_evidence(
+    left: dict[str, Evidence] | None, right: dict[str, Evidence] | None
+) -> dict[str, Evidence]:
+    """Reducer for `evidence`: parallel tool nodes each add their own key."""
+    return {**(left or {}), **(right or {})}
+
+
+class GuardCheck(BaseModel):
+    """One non-negotiable rule and whether the verdict passed it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    passed: bool
+    detail: str = ""
+
+
+class GuardOutcome(BaseModel):
+    """What the guard made of a verdict."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: Literal["finalize", "escalate"]
+    reasons: list[str]
+    """Why the case goes to a human; empty when it is finalised."""
+    severity: str | None
+    """The highest severity at stake."""
+    checks: list[GuardCheck]
+
+
+class InputState(TypedDict):
+    """What a caller passes in: the submitted case JSON and the run's id."""
+
+    run_id: str
+    submission: dict[str, Any]
+
+
+class AuditState(InputState, total=False):
+    """Everything the nodes share during a run."""
+
+    case: ListingReview | SellerAppeal | IpReport
+    plan: Plan
+    evidence: Annotated[dict[str, Evidence], merge_evidence]
+    verdict: Verdict
+    guard: GuardOutcome
+    escalation: EscalationRecord
+    review: ReviewRecord
+    decision: DecisionRecord
+
+
+class OutputState(TypedDict, total=False):
+    """What a caller gets back."""
+
+    run_id: str
+    verdict: Verdict
+    guard: GuardOutcome
+    escalation: EscalationRecord
+    review: ReviewRecord
+    decision: DecisionRecord
+
+
+class ToolTask(TypedDict):
+    """The input of one evidence tool node, sent by the plan router."""
+
+    run_id: str
+    case: ListingReview | SellerAppeal | IpReport
+    call: ToolCall

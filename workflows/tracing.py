@@ -1,0 +1,250 @@
+"""Trace recording: every node, tool call, decider call and guard check becomes a step.
+
+Steps are written through a `TraceRecorder`, not kept in the graph state. A node's
+steps (the node itself, then what ran inside it) are written together when the node
+ends, so a node is either fully in the trace or not at all. A recorder never raises
+into a run: a write that still fails after its retries is kept as pending, and the
+runner refuses to report the run as recorded until `flush` succeeds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol
+
+from langgraph.errors import GraphBubbleUp
+from pydantic import BaseModel
+from tenacity import Retrying, stop_after_attempt, wait_random_exponential
+
+from store.base import AuditStore
+from store.records import StepKind, TraceStep, new_id, utcnow
+
+__all__ = [
+    "SENSITIVE_KEYS",
+    "NodeTrace",
+    "RecordingError",
+    "StoreRecorder",
+    "TraceRecorder",
+    "redact",
+    "to_json",
+]
+
+log = logging.getLogger(__name__)
+
+SENSITIVE_KEYS = frozenset(
+    {
+        "title",
+        "description",
+        "appeal_text",
+        "report_text",
+        "texts",
+        "text",
+        "excerpt",
+        "query",
+        "submission",
+    }
+)
+"""Keys whose values are raw seller or reporter text; dropped when sensitive data is off."""
+
+
+class RecordingError(RuntimeError):
+    """Trace steps could not be written; the run is not fully recorded."""
+
+
+class TraceRecorder(Protocol):
+    """Writes trace steps. Implementations never raise from `record`."""
+
+    def record(self, steps: list[TraceStep]) -> None:
+        """Number and write `steps` (one node's worth) for their run."""
+        ...
+
+    def begin(self, run_id: str, *, after_seq: int = 0) -> None:
+        """Start numbering a run's steps after `after_seq` (non-zero when resuming)."""
+        ...
+
+    def flush(self) -> None:
+        """Write whatever is pending, or raise `RecordingError`."""
+        ...
+
+
+def to_json(value: Any) -> Any:
+    """A JSON-ready copy of `value` (pydantic models dumped, tuples as lists)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [to_json(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def redact(value: Any) -> Any:
+    """`value` with the text under `SENSITIVE_KEYS` replaced by its length."""
+    if isinstance(value, dict):
+        return {
+            k: (f"[redacted: {len(str(v))} chars]" if k in SENSITIVE_KEYS and v else redact(v))
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
+
+class StoreRecorder:
+    """A `TraceRecorder` over an `AuditStore`, retrying each write a few times."""
+
+    def __init__(self, store: AuditStore, *, include_sensitive: bool = True, attempts: int = 3) -> None:
+        self.store = store
+        self.include_sensitive = include_sensitive
+        self._attempts = attempts
+        self._lock = threading.Lock()
+        self._seq: dict[str, int] = {}
+        self.pending: list[TraceStep] = []
+
+    def begin(self, run_id: str, *, after_seq: int = 0) -> None:
+        """Start numbering a run's steps after `after_seq`."""
+        with self._lock:
+            self._seq[run_id] = after_seq
+
+    def record(self, steps: list[TraceStep]) -> None:
+        """Number and write `steps`; on repeated failure keep them pending instead of raising."""
+        if not steps:
+            return
+        with self._lock:
+            numbered = []
+            for step in steps:
+                seq = self._seq.get(step.run_id, 0) + 1
+                self._seq[step.run_id] = seq
+                numbered.append(self._prepare(step, seq))
+        try:
+            self._write(numbered)
+        except Exception as exc:  # never raise into the run; flush() reports it
+            log.error("trace write failed for run %s: %s", numbered[0].run_id, exc)
+            with self._lock:
+                self.pending.extend(numbered)
+
+    def flush(self) -> None:
+        """Write pending steps, or raise `RecordingError` naming how many are lost."""
+        with self._lock:
+            pending, self.pending = self.pending, []
+        if not pending:
+            return
+        try:
+            self._write(pending)
+        except Exception as exc:
+            with self._lock:
+                self.pending = pending + self.pending
+            raise RecordingError(f"{len(pending)} trace step(s) could not be written: {exc}") from exc
+
+    def _prepare(self, step: TraceStep, seq: int) -> TraceStep:
+        update: dict[str, Any] = {"seq": seq}
+        if not self.include_sensitive:
+            update["input"] = redact(step.input)
+            update["output"] = redact(step.output)
+        return step.model_copy(update=update)
+
+    def _write(self, steps: list[TraceStep]) -> None:
+        for attempt in Retrying(
+            stop=stop_after_attempt(self._attempts),
+            wait=wait_random_exponential(multiplier=0.02, max=0.5),
+            reraise=True,
+        ):
+            with attempt:
+                self.store.record_steps(steps)
+
+
+class NodeTrace:
+    """Collects one node's step and its children, and records them when the node ends.
+
+    Use as a context manager around a node's body. An exception from the body is
+    recorded as the node's error and re-raised; LangGraph's interrupt (a bubble-up, not
+    a failure) is recorded without an error.
+    """
+
+    def __init__(
+        self,
+        recorder: TraceRecorder,
+        *,
+        run_id: str,
+        case_id: str,
+        node: str,
+        input: Any = None,
+        **meta: Any,
+    ) -> None:
+        self.recorder = recorder
+        self.run_id = run_id
+        self.case_id = case_id
+        self.node = node
+        self.id = new_id("step")
+        self.started = utcnow()
+        self.input = input
+        self.output: Any = None
+        self.meta = meta
+        self.children: list[TraceStep] = []
+
+    def add(
+        self,
+        kind: StepKind,
+        *,
+        node: str | None = None,
+        input: Any = None,
+        output: Any = None,
+        started: datetime | None = None,
+        error: str | None = None,
+        **meta: Any,
+    ) -> TraceStep:
+        """Add a step that ran inside this node, ending now."""
+        step = TraceStep(
+            run_id=self.run_id,
+            case_id=self.case_id,
+            parent_id=self.id,
+            node=node or self.node,
+            kind=kind,
+            started=started or utcnow(),
+            input=_as_object(input),
+            output=_as_object(output),
+            error=error,
+            **meta,
+        )
+        self.children.append(step)
+        return step
+
+    def __enter__(self) -> NodeTrace:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        error = None
+        if exc is not None and not isinstance(exc, GraphBubbleUp):
+            error = f"{type(exc).__name__}: {exc}"
+        node_step = TraceStep(
+            id=self.id,
+            run_id=self.run_id,
+            case_id=self.case_id,
+            node=self.node,
+            kind="node",
+            started=self.started,
+            input=_as_object(self.input),
+            output=_as_object(self.output),
+            error=error,
+            **self.meta,
+        )
+        self.recorder.record([node_step, *self.children])
+
+
+def _as_object(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    data = to_json(value)
+    return data if isinstance(data, dict) else {"value": data}
