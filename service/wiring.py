@@ -16,6 +16,7 @@ from service.settings import Settings
 from store import SqlAuditStore, make_engine, sqlite_path
 from tools import load_bundled_toolset
 from workflows import Auditor, GuardPolicy
+from workflows.checkpoint import checkpoint_serde
 
 __all__ = ["open_auditor", "open_store"]
 
@@ -34,11 +35,11 @@ def _checkpointer(settings: Settings, engine: Engine) -> Iterator[Checkpointer]:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
         try:
-            yield SqliteSaver(connection)
+            yield SqliteSaver(connection, serde=checkpoint_serde())
         finally:
             connection.close()
     elif engine.dialect.name == "sqlite":
-        yield InMemorySaver()
+        yield InMemorySaver(serde=checkpoint_serde())
     else:
         yield from _postgres_checkpointer(url)
 
@@ -52,6 +53,7 @@ def _postgres_checkpointer(url: str) -> Iterator[Checkpointer]:
         ) from exc
     conninfo = url.replace("postgresql+psycopg://", "postgresql://", 1)
     with PostgresSaver.from_conn_string(conninfo) as saver:
+        saver.serde = checkpoint_serde()
         saver.setup()
         yield saver
 

@@ -211,13 +211,17 @@ def _noisy_or(signals: list[_Signal]) -> dict[PolicyArea, float]:
     return {a: round(1 - math.prod(1 - w for w in ws), 4) for a, ws in by_area.items()}
 
 
-def _cite(area: PolicyArea, found: _Assessment) -> RetrievedClause | None:
-    hinted = [s.clause_id for s in found.signals if s.area == area and s.clause_id]
-    for clause_id in hinted:
-        if clause_id in found.retrieved:
-            return found.retrieved[clause_id]
+def _cite(area: PolicyArea, found: _Assessment) -> list[RetrievedClause]:
+    """The clauses a violation in `area` rests on: those the evidence names (a bank
+    entry's clause), then the best-scoring retrieved clause of the area when the
+    listing's own words point there too."""
+    signals = [s for s in found.signals if s.area == area]
+    cited = [found.retrieved[s.clause_id] for s in signals if s.clause_id in found.retrieved]
     in_area = [c for c in found.retrieved.values() if c.area == area]
-    return max(in_area, key=lambda c: (c.score, -int(c.clause_id.split("-")[1])), default=None)
+    best = max(in_area, key=lambda c: (c.score, -int(c.clause_id.split("-")[1])), default=None)
+    if best is not None and (not cited or any(s.source == "text" for s in signals)):
+        cited.append(best)
+    return list({c.clause_id: c for c in cited}.values())
 
 
 def _notes(found: _Assessment, areas: set[PolicyArea]) -> list[str]:
@@ -233,11 +237,10 @@ def _enforce(found: _Assessment, violated: dict[PolicyArea, float], lead: str) -
     cited: list[RetrievedClause] = []
     uncitable: list[str] = []
     for area in sorted(violated, key=lambda a: -violated[a]):
-        clause = _cite(area, found)
-        if clause is None:
+        clauses = _cite(area, found)
+        if not clauses:
             uncitable.append(f"no_citable_clause:{area}")
-        else:
-            cited.append(clause)
+        cited += [c for c in clauses if c not in cited]
     areas = set(violated)
     notes = "; ".join(_notes(found, areas))
     if not cited:
