@@ -345,7 +345,8 @@ def _judge_ip_report(case: IpReport, found: _Assessment) -> Verdict:
 
 def _fail_safe(verdict: Verdict, found: _Assessment) -> Verdict:
     forcing = ["injection_attempt"] if found.injection else []
-    if verdict.decision == "approve":
+    if verdict.decision in ("approve", "escalate") or forcing:
+        # Whoever reviews must know which evidence is missing.
         forcing += found.blockers
     if found.repeat_offender and (forcing or verdict.decision == "escalate"):
         forcing.append("repeat_offender")

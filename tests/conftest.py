@@ -1,0 +1,77 @@
+"""Shared fixtures: bundled data paths, a settings object on a temporary database, auditors."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from langgraph.checkpoint.memory import InMemorySaver
+
+from agents import Agent, rules_agent
+from service.settings import Settings
+from service.wiring import open_auditor
+from store import SqlAuditStore, make_engine
+from tools import Toolset, load_bundled_toolset
+from workflows import Auditor, GuardPolicy
+from workflows.checkpoint import checkpoint_serde
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
+CASES = DATA / "cases"
+EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load((CASES / "expected.yaml").read_text())
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-snapshots", action="store_true", help="Rewrite snapshot files.")
+
+
+@pytest.fixture
+def update_snapshots(request: pytest.FixtureRequest) -> bool:
+    """Whether to rewrite snapshots instead of comparing."""
+    return bool(request.config.getoption("--update-snapshots"))
+
+
+def load_case(name: str) -> dict[str, Any]:
+    """A bundled example case by file stem."""
+    return json.loads((CASES / f"{name}.json").read_text())
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings on a fresh SQLite file; the environment is set too, for subprocesses."""
+    monkeypatch.setenv("AUDITGRAPH_DATABASE_URL", f"sqlite:///{tmp_path / 'audit.db'}")
+    return Settings()
+
+
+@pytest.fixture
+def auditor(settings: Settings) -> Iterator[Auditor]:
+    """The auditor exactly as the CLI wires it."""
+    with open_auditor(settings) as built:
+        yield built
+
+
+@pytest.fixture
+def make_auditor(tmp_path: Path) -> Callable[..., Auditor]:
+    """Build an auditor on SQLite with some parts swapped for fakes."""
+
+    def build(
+        *, agent: Agent | None = None, guard: GuardPolicy | None = None, **toolset_parts: Any
+    ) -> Auditor:
+        store = SqlAuditStore(make_engine(f"sqlite:///{tmp_path / 'audit.db'}"))
+        toolset: Toolset = load_bundled_toolset(DATA, engine=store.engine, escalations=store)
+        if toolset_parts:
+            toolset = dataclasses.replace(toolset, **toolset_parts)
+        return Auditor(
+            store=store,
+            toolset=toolset,
+            agent=agent or rules_agent(),
+            checkpointer=InMemorySaver(serde=checkpoint_serde()),
+            guard=guard,
+        )
+
+    return build
