@@ -211,7 +211,7 @@ class NodeTrace:
             input=_as_object(input),
             output=_as_object(output),
             error=error,
-            **meta,
+            **{**self.meta, **meta},
         )
         self.children.append(step)
         return step
