@@ -69,7 +69,10 @@ def _canonical(tree: list[dict[str, Any]]) -> list[Any]:
             i += 1
         blocks.append(block)
     head = [b for b in blocks if b[0]["node"] in ("intake", "plan")]
-    tools = sorted((b for b in blocks if b[0]["node"].startswith(("check_", "retrieve_", "screen_"))), key=lambda b: b[0]["node"])
+    tools = sorted(
+        (b for b in blocks if b[0]["node"].startswith(("check_", "retrieve_", "screen_"))),
+        key=lambda b: b[0]["node"],
+    )
     tail = [b for b in blocks if b not in head and b not in tools]
     return [*head, *tools, *tail]
 
