@@ -212,7 +212,8 @@ def _describe(exc: ValidationError) -> str:
         elif err["type"] == "missing":
             message = "is missing"
         elif err["type"] == "union_tag_invalid":
-            message = f"must be one of listing_review, seller_appeal, ip_report (got {err['input']!r})"
+            tag = err.get("ctx", {}).get("tag", "?")
+            where, message = "kind", f"must be one of listing_review, seller_appeal, ip_report (got {tag!r})"
         elif err["type"] == "union_tag_not_found":
             where, message = "kind", "is missing: say listing_review, seller_appeal or ip_report"
         parts.append(f"{where or 'case'} {message}")

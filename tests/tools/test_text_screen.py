@@ -37,7 +37,11 @@ def _terms(result: TextScreen, kind: str | None = None) -> dict[str, TextFinding
         ("Pure fentanyl, discreet shipping", "fentanyl", "drugs"),
         ("Antique carved tusk figure", "carved tusk", "wildlife"),
         ("Box of m-80 crackers", "m-80", "hazardous_goods"),
-        ("Used Snugglenest Infant Incline Sleeper", "snugglenest infant incline sleeper", "recalled_products"),
+        (
+            "Used Snugglenest Infant Incline Sleeper",
+            "snugglenest infant incline sleeper",
+            "recalled_products",
+        ),
         ("Pay via Zelle please", "pay via zelle", "off_platform"),
     ],
 )
@@ -121,7 +125,9 @@ def test_benign_context_cancels_only_its_own_terms(screener: TextScreener) -> No
 
 
 def test_benign_context_applies_within_one_field_only(screener: TextScreener) -> None:
-    result = screener.screen({"listing.title": "Ivory white cushion", "listing.description": "Real ivory inlay"})
+    result = screener.screen(
+        {"listing.title": "Ivory white cushion", "listing.description": "Real ivory inlay"}
+    )
     ivory = [f for f in result.findings if f.term == "ivory"]
     assert [f.field for f in ivory] == ["listing.description"]
 
