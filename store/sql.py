@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
@@ -49,9 +49,8 @@ class SqlAuditStore:
 
     def start_run(self, run: RunRecord, case: dict) -> None:
         """Record a new run and the case it audits."""
-        with Session(self.engine) as session:
-            session.add(RunRow(**run.model_dump(), case_json=case))
-            session.commit()
+        with self.engine.begin() as conn:
+            conn.execute(insert(RunRow.__table__), {**run.model_dump(), "case_json": case})  # type: ignore[attr-defined]
 
     def finish_run(
         self,
@@ -63,23 +62,22 @@ class SqlAuditStore:
     ) -> None:
         """Set a run's status, final decision and error."""
         ended = None if status == "running" else utcnow()
-        with Session(self.engine) as session:
-            result = session.exec(  # type: ignore[call-overload]
+        with self.engine.begin() as conn:
+            result = conn.execute(
                 update(RunRow)
                 .where(col(RunRow.run_id) == run_id)
                 .values(status=status, decision=decision, error=error, ended=ended)
             )
             if result.rowcount == 0:
                 raise RunNotFound(f"no run {run_id!r}; list runs with `auditgraph runs`")
-            session.commit()
 
     def record_steps(self, steps: list[TraceStep]) -> None:
         """Append trace steps in one transaction."""
         if not steps:
             return
-        with Session(self.engine) as session:
-            session.add_all(StepRow(**s.model_dump()) for s in steps)
-            session.commit()
+        # Core executemany, not ORM objects: this is the hot path (one call per node).
+        with self.engine.begin() as conn:
+            conn.execute(insert(StepRow.__table__), [s.model_dump() for s in steps])  # type: ignore[attr-defined]
 
     def open_escalation(self, escalation: EscalationRecord) -> EscalationRecord:
         """Open an escalation for its run, or return the one already there."""
@@ -87,9 +85,8 @@ class SqlAuditStore:
         if existing is not None:
             return existing
         try:
-            with Session(self.engine) as session:
-                session.add(EscalationRow(**escalation.model_dump()))
-                session.commit()
+            with self.engine.begin() as conn:
+                conn.execute(insert(EscalationRow.__table__), escalation.model_dump())  # type: ignore[attr-defined]
         except IntegrityError:
             found = self.escalation(escalation.run_id)
             if found is None:
@@ -99,20 +96,16 @@ class SqlAuditStore:
 
     def record_review(self, review: ReviewRecord) -> None:
         """Append a review and resolve its escalation, in one transaction."""
-        with Session(self.engine) as session:
-            session.add(ReviewRow(**review.model_dump()))
-            session.exec(  # type: ignore[call-overload]
-                update(EscalationRow)
-                .where(col(EscalationRow.run_id) == review.run_id)
-                .values(status="resolved")
+        with self.engine.begin() as conn:
+            conn.execute(insert(ReviewRow.__table__), review.model_dump())  # type: ignore[attr-defined]
+            conn.execute(
+                update(EscalationRow).where(col(EscalationRow.run_id) == review.run_id).values(status="resolved")
             )
-            session.commit()
 
     def record_decision(self, decision: DecisionRecord) -> None:
         """Append a decision record."""
-        with Session(self.engine) as session:
-            session.add(DecisionRow(**decision.model_dump()))
-            session.commit()
+        with self.engine.begin() as conn:
+            conn.execute(insert(DecisionRow.__table__), decision.model_dump())  # type: ignore[attr-defined]
 
     def get_run(self, run_id: str) -> RunRecord:
         """The run with this id."""

@@ -112,7 +112,7 @@ class Auditor:
             case.model_dump(mode="json"),
         )
         self.recorder.begin(run_id)
-        return self._drive({"run_id": run_id, "submission": submission}, run_id)
+        return self._drive({"run_id": run_id, "submission": submission}, run_id, case.case_id)
 
     def review(self, run_id: str, review: dict[str, Any] | ReviewInput) -> RunOutcome:
         """Resume an escalated run with a reviewer's decision (from any process).
@@ -132,7 +132,7 @@ class Auditor:
         self._check_clauses(run_id, answer)
         steps = self.store.steps(run_id)
         self.recorder.begin(run_id, after_seq=max((s.seq for s in steps), default=0))
-        return self._drive(Command(resume=answer.model_dump()), run_id)
+        return self._drive(Command(resume=answer.model_dump()), run_id, run.case_id)
 
     def _check_clauses(self, run_id: str, answer: ReviewInput) -> None:
         pack = self.toolset.policy.pack
@@ -151,7 +151,7 @@ class Auditor:
     def _config(self, run_id: str) -> dict[str, Any]:
         return {"configurable": {"thread_id": run_id}}
 
-    def _drive(self, graph_input: Any, run_id: str) -> RunOutcome:
+    def _drive(self, graph_input: Any, run_id: str, case_id: str) -> RunOutcome:
         try:
             result = self.graph.invoke(
                 graph_input, self._config(run_id), context=self.context, durability=self.durability
@@ -170,7 +170,7 @@ class Auditor:
         self.store.finish_run(run_id, status, decision=decision.decision if decision else None)
         return RunOutcome(
             run_id=run_id,
-            case_id=self.store.get_run(run_id).case_id,
+            case_id=case_id,
             status=status,
             verdict=result.get("verdict"),
             guard=result.get("guard"),
