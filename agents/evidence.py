@@ -30,7 +30,10 @@ class EvidenceSet(BaseModel):
     @classmethod
     def from_mapping(cls, evidence: Mapping[ToolName, Evidence]) -> EvidenceSet:
         """Build from the graph state's `{tool name: evidence}` mapping."""
-        return cls.model_validate(dict(evidence))
+        # The evidence objects are already validated models; re-validating their nested
+        # clauses and findings on every read would cost more than the decision itself.
+        known = {name: ev for name, ev in evidence.items() if name in cls.model_fields}
+        return cls.model_construct(**known)
 
     def gathered(self) -> dict[ToolName, Evidence]:
         """The evidence present, by tool name."""

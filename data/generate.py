@@ -34,8 +34,7 @@ HISTORY_END = date(2026, 11, 15)
 NEAR_DUP_MAX = 31
 DISTINCT_MIN = 80
 
-REGIONS = ["US", "GB", "DE", "FR", "ES", "IT", "NL", "PL", "JP", "KR", "BR", "MX", "CA", "AU",
-           "IN", "SG"]
+REGIONS = ["US", "GB", "DE", "FR", "ES", "IT", "NL", "PL", "JP", "KR", "BR", "MX", "CA", "AU", "IN", "SG"]
 REGION_WEIGHTS = [26, 9, 8, 6, 5, 5, 4, 4, 5, 4, 5, 4, 5, 4, 4, 2]
 
 Color = tuple[int, int, int]
@@ -45,92 +44,284 @@ Draw = ImageDraw.ImageDraw
 # --------------------------------------------------------------------------- sellers
 
 FIXED_SELLERS: list[dict] = [
-    {"seller_id": "S00001", "display_name": "Lumen Timepieces", "region": "US",
-     "joined_on": "2019-03-14", "kyc_verified": True, "prior_violations": [], "strikes": 0,
-     "dispute_rate": 0.004, "refund_rate": 0.011, "listing_volume": 1260,
-     "verified_brands": ["Orvelle Geneve"]},
-    {"seller_id": "S00002", "display_name": "quickdeals_8841", "region": "US",
-     "joined_on": "2026-11-02", "kyc_verified": False, "prior_violations": [], "strikes": 0,
-     "dispute_rate": 0.0, "refund_rate": 0.0, "listing_volume": 14, "verified_brands": []},
-    {"seller_id": "S00003", "display_name": "Northside Outlet", "region": "GB",
-     "joined_on": "2021-06-09", "kyc_verified": True,
-     "prior_violations": [
-         {"area": "counterfeit_ip", "clause_id": "CIP-1", "date": "2024-02-19",
-          "outcome": "upheld"},
-         {"area": "counterfeit_ip", "clause_id": "CIP-2", "date": "2024-09-04",
-          "outcome": "upheld"},
-         {"area": "counterfeit_ip", "clause_id": "CIP-1", "date": "2025-05-27",
-          "outcome": "upheld"},
-         {"area": "counterfeit_ip", "clause_id": "CIP-6", "date": "2026-03-11",
-          "outcome": "upheld"},
-     ],
-     "strikes": 3, "dispute_rate": 0.19, "refund_rate": 0.142, "listing_volume": 870,
-     "verified_brands": []},
-    {"seller_id": "S00004", "display_name": "Harbor Kitchen Supply", "region": "US",
-     "joined_on": "2018-10-22", "kyc_verified": True, "prior_violations": [], "strikes": 0,
-     "dispute_rate": 0.006, "refund_rate": 0.018, "listing_volume": 2140,
-     "verified_brands": []},
-    {"seller_id": "S00005", "display_name": "GreenLeaf Wellness", "region": "CA",
-     "joined_on": "2022-02-17", "kyc_verified": True,
-     "prior_violations": [
-         {"area": "regulated_health", "clause_id": "RHL-1", "date": "2025-09-03",
-          "outcome": "warning"},
-     ],
-     "strikes": 0, "dispute_rate": 0.011, "refund_rate": 0.027, "listing_volume": 415,
-     "verified_brands": []},
-    {"seller_id": "S00006", "display_name": "Vintage Finds Co", "region": "US",
-     "joined_on": "2017-05-30", "kyc_verified": True, "prior_violations": [], "strikes": 0,
-     "dispute_rate": 0.009, "refund_rate": 0.021, "listing_volume": 3380,
-     "verified_brands": []},
-    {"seller_id": "S00007", "display_name": "TechBarn Refurb", "region": "US",
-     "joined_on": "2020-01-08", "kyc_verified": True, "prior_violations": [], "strikes": 0,
-     "dispute_rate": 0.013, "refund_rate": 0.034, "listing_volume": 1975,
-     "verified_brands": []},
-    {"seller_id": "S00008", "display_name": "Lucky Star Toys", "region": "AU",
-     "joined_on": "2021-11-15", "kyc_verified": True,
-     "prior_violations": [
-         {"area": "recalled_products", "clause_id": "RCL-1", "date": "2025-04-11",
-          "outcome": "upheld"},
-     ],
-     "strikes": 1, "dispute_rate": 0.015, "refund_rate": 0.029, "listing_volume": 620,
-     "verified_brands": []},
-    {"seller_id": "S00009", "display_name": "Atelier Noor", "region": "FR",
-     "joined_on": "2020-09-03", "kyc_verified": True, "prior_violations": [], "strikes": 0,
-     "dispute_rate": 0.005, "refund_rate": 0.014, "listing_volume": 540,
-     "verified_brands": ["Maison Veyrac"]},
-    {"seller_id": "S00010", "display_name": "fastship_global", "region": "SG",
-     "joined_on": "2023-04-26", "kyc_verified": True,
-     "prior_violations": [
-         {"area": "off_platform", "clause_id": "OFP-1", "date": "2025-01-14",
-          "outcome": "upheld"},
-         {"area": "off_platform", "clause_id": "OFP-2", "date": "2026-06-22",
-          "outcome": "upheld"},
-     ],
-     "strikes": 1, "dispute_rate": 0.047, "refund_rate": 0.061, "listing_volume": 2310,
-     "verified_brands": []},
+    {
+        "seller_id": "S00001",
+        "display_name": "Lumen Timepieces",
+        "region": "US",
+        "joined_on": "2019-03-14",
+        "kyc_verified": True,
+        "prior_violations": [],
+        "strikes": 0,
+        "dispute_rate": 0.004,
+        "refund_rate": 0.011,
+        "listing_volume": 1260,
+        "verified_brands": ["Orvelle Geneve"],
+    },
+    {
+        "seller_id": "S00002",
+        "display_name": "quickdeals_8841",
+        "region": "US",
+        "joined_on": "2026-11-02",
+        "kyc_verified": False,
+        "prior_violations": [],
+        "strikes": 0,
+        "dispute_rate": 0.0,
+        "refund_rate": 0.0,
+        "listing_volume": 14,
+        "verified_brands": [],
+    },
+    {
+        "seller_id": "S00003",
+        "display_name": "Northside Outlet",
+        "region": "GB",
+        "joined_on": "2021-06-09",
+        "kyc_verified": True,
+        "prior_violations": [
+            {"area": "counterfeit_ip", "clause_id": "CIP-1", "date": "2024-02-19", "outcome": "upheld"},
+            {"area": "counterfeit_ip", "clause_id": "CIP-2", "date": "2024-09-04", "outcome": "upheld"},
+            {"area": "counterfeit_ip", "clause_id": "CIP-1", "date": "2025-05-27", "outcome": "upheld"},
+            {"area": "counterfeit_ip", "clause_id": "CIP-6", "date": "2026-03-11", "outcome": "upheld"},
+        ],
+        "strikes": 3,
+        "dispute_rate": 0.19,
+        "refund_rate": 0.142,
+        "listing_volume": 870,
+        "verified_brands": [],
+    },
+    {
+        "seller_id": "S00004",
+        "display_name": "Harbor Kitchen Supply",
+        "region": "US",
+        "joined_on": "2018-10-22",
+        "kyc_verified": True,
+        "prior_violations": [],
+        "strikes": 0,
+        "dispute_rate": 0.006,
+        "refund_rate": 0.018,
+        "listing_volume": 2140,
+        "verified_brands": [],
+    },
+    {
+        "seller_id": "S00005",
+        "display_name": "GreenLeaf Wellness",
+        "region": "CA",
+        "joined_on": "2022-02-17",
+        "kyc_verified": True,
+        "prior_violations": [
+            {"area": "regulated_health", "clause_id": "RHL-1", "date": "2025-09-03", "outcome": "warning"},
+        ],
+        "strikes": 0,
+        "dispute_rate": 0.011,
+        "refund_rate": 0.027,
+        "listing_volume": 415,
+        "verified_brands": [],
+    },
+    {
+        "seller_id": "S00006",
+        "display_name": "Vintage Finds Co",
+        "region": "US",
+        "joined_on": "2017-05-30",
+        "kyc_verified": True,
+        "prior_violations": [],
+        "strikes": 0,
+        "dispute_rate": 0.009,
+        "refund_rate": 0.021,
+        "listing_volume": 3380,
+        "verified_brands": [],
+    },
+    {
+        "seller_id": "S00007",
+        "display_name": "TechBarn Refurb",
+        "region": "US",
+        "joined_on": "2020-01-08",
+        "kyc_verified": True,
+        "prior_violations": [],
+        "strikes": 0,
+        "dispute_rate": 0.013,
+        "refund_rate": 0.034,
+        "listing_volume": 1975,
+        "verified_brands": [],
+    },
+    {
+        "seller_id": "S00008",
+        "display_name": "Lucky Star Toys",
+        "region": "AU",
+        "joined_on": "2021-11-15",
+        "kyc_verified": True,
+        "prior_violations": [
+            {"area": "recalled_products", "clause_id": "RCL-1", "date": "2025-04-11", "outcome": "upheld"},
+        ],
+        "strikes": 1,
+        "dispute_rate": 0.015,
+        "refund_rate": 0.029,
+        "listing_volume": 620,
+        "verified_brands": [],
+    },
+    {
+        "seller_id": "S00009",
+        "display_name": "Atelier Noor",
+        "region": "FR",
+        "joined_on": "2020-09-03",
+        "kyc_verified": True,
+        "prior_violations": [],
+        "strikes": 0,
+        "dispute_rate": 0.005,
+        "refund_rate": 0.014,
+        "listing_volume": 540,
+        "verified_brands": ["Maison Veyrac"],
+    },
+    {
+        "seller_id": "S00010",
+        "display_name": "fastship_global",
+        "region": "SG",
+        "joined_on": "2023-04-26",
+        "kyc_verified": True,
+        "prior_violations": [
+            {"area": "off_platform", "clause_id": "OFP-1", "date": "2025-01-14", "outcome": "upheld"},
+            {"area": "off_platform", "clause_id": "OFP-2", "date": "2026-06-22", "outcome": "upheld"},
+        ],
+        "strikes": 1,
+        "dispute_rate": 0.047,
+        "refund_rate": 0.061,
+        "listing_volume": 2310,
+        "verified_brands": [],
+    },
 ]
 
 PERMISSIVE_CLAUSES = {"CIP-5", "WPN-5", "RCL-5"}
 PROFILE_COUNTS = {"clean": 138, "new": 34, "minor": 35, "repeat": 16, "authorized": 7}
 
-SHOP_FIRST = ["Maple", "Cedar", "Copper", "Willow", "Summit", "Riverside", "Oakridge", "Bluebird",
-              "Granite", "Juniper", "Meadow", "Lantern", "Ember", "Atlas", "Pioneer", "Birch",
-              "Falcon", "Ivy Lane", "Kestrel", "Linden", "Marigold", "Orchard", "Pebble",
-              "Quarry", "Rowan", "Saffron", "Tidewater", "Upland", "Wren", "Yarrow", "Alder",
-              "Beacon", "Cobalt", "Driftwood", "Fernhill", "Gable", "Hollow Creek", "Indigo",
-              "Jasper", "Kiln", "Larch", "Mosaic", "Northgate", "Oldfield", "Parkside",
-              "Redwood", "Silverline", "Thistle", "Brightwater", "Stonebridge", "Westbrook",
-              "Foxglove", "Heron", "Millstone", "Sundial", "Twin Pines", "Harvest Moon"]
-SHOP_LAST = ["Goods", "Supply Co", "Trading", "Outlet", "Emporium", "Market", "Studio",
-             "Collective", "House", "Depot", "Traders", "Boutique", "Workshop", "Provisions",
-             "Finds", "Essentials", "Store", "& Co", "Home", "Gear", "Electronics", "Apparel"]
-HANDLE_A = ["quick", "best", "top", "mega", "daily", "smart", "happy", "prime", "super", "fresh",
-            "lucky", "urban", "global", "easy", "star", "value", "deal", "flash", "bright", "cozy"]
-HANDLE_B = ["deals", "shop", "finds", "store", "buys", "market", "outlet", "goods", "trade",
-            "picks", "bargains", "sales", "mart", "hub", "stock", "direct"]
+SHOP_FIRST = [
+    "Maple",
+    "Cedar",
+    "Copper",
+    "Willow",
+    "Summit",
+    "Riverside",
+    "Oakridge",
+    "Bluebird",
+    "Granite",
+    "Juniper",
+    "Meadow",
+    "Lantern",
+    "Ember",
+    "Atlas",
+    "Pioneer",
+    "Birch",
+    "Falcon",
+    "Ivy Lane",
+    "Kestrel",
+    "Linden",
+    "Marigold",
+    "Orchard",
+    "Pebble",
+    "Quarry",
+    "Rowan",
+    "Saffron",
+    "Tidewater",
+    "Upland",
+    "Wren",
+    "Yarrow",
+    "Alder",
+    "Beacon",
+    "Cobalt",
+    "Driftwood",
+    "Fernhill",
+    "Gable",
+    "Hollow Creek",
+    "Indigo",
+    "Jasper",
+    "Kiln",
+    "Larch",
+    "Mosaic",
+    "Northgate",
+    "Oldfield",
+    "Parkside",
+    "Redwood",
+    "Silverline",
+    "Thistle",
+    "Brightwater",
+    "Stonebridge",
+    "Westbrook",
+    "Foxglove",
+    "Heron",
+    "Millstone",
+    "Sundial",
+    "Twin Pines",
+    "Harvest Moon",
+]
+SHOP_LAST = [
+    "Goods",
+    "Supply Co",
+    "Trading",
+    "Outlet",
+    "Emporium",
+    "Market",
+    "Studio",
+    "Collective",
+    "House",
+    "Depot",
+    "Traders",
+    "Boutique",
+    "Workshop",
+    "Provisions",
+    "Finds",
+    "Essentials",
+    "Store",
+    "& Co",
+    "Home",
+    "Gear",
+    "Electronics",
+    "Apparel",
+]
+HANDLE_A = [
+    "quick",
+    "best",
+    "top",
+    "mega",
+    "daily",
+    "smart",
+    "happy",
+    "prime",
+    "super",
+    "fresh",
+    "lucky",
+    "urban",
+    "global",
+    "easy",
+    "star",
+    "value",
+    "deal",
+    "flash",
+    "bright",
+    "cozy",
+]
+HANDLE_B = [
+    "deals",
+    "shop",
+    "finds",
+    "store",
+    "buys",
+    "market",
+    "outlet",
+    "goods",
+    "trade",
+    "picks",
+    "bargains",
+    "sales",
+    "mart",
+    "hub",
+    "stock",
+    "direct",
+]
 LOCAL_NAMES = {
-    "DE": ["Lindner Versand", "Falkenberg Handel", "Kessler Technik", "Haus Weidmann",
-           "Brandt & Sohn Warenhaus"],
+    "DE": [
+        "Lindner Versand",
+        "Falkenberg Handel",
+        "Kessler Technik",
+        "Haus Weidmann",
+        "Brandt & Sohn Warenhaus",
+    ],
     "FR": ["Maison Clairval", "Boutique Fontenay", "Atelier Delorme", "Comptoir Marchand"],
     "ES": ["Tienda Solera", "Almacenes Vidal", "Casa Olmedo", "Bazar Costa Azahar"],
     "IT": ["Bottega Ferri", "Emporio Valdana", "Casa Moretti Store", "Laboratorio Riva"],
@@ -156,8 +347,7 @@ def build_sellers(rng: random.Random, clauses: list[dict], brands: list[dict]) -
     """The fixed example sellers followed by the generated population."""
     # Histories cite only clauses a listing can breach and that leave the account open:
     # no critical clauses and none of the clauses that describe what is allowed.
-    eligible = [c for c in clauses
-                if c["severity"] != "critical" and c["id"] not in PERMISSIVE_CLAUSES]
+    eligible = [c for c in clauses if c["severity"] != "critical" and c["id"] not in PERMISSIVE_CLAUSES]
     by_area: dict[str, list[dict]] = {}
     for clause in eligible:
         by_area.setdefault(clause["area"], []).append(clause)
@@ -187,8 +377,7 @@ def build_sellers(rng: random.Random, clauses: list[dict], brands: list[dict]) -
         return f"{rng.choice(HANDLE_A)}{rng.choice(HANDLE_B)}{sep}{rng.randint(10, 9999)}"
 
     def violation(clause: dict, when: date, outcome: str) -> dict:
-        return {"area": clause["area"], "clause_id": clause["id"], "date": _iso(when),
-                "outcome": outcome}
+        return {"area": clause["area"], "clause_id": clause["id"], "date": _iso(when), "outcome": outcome}
 
     sellers = list(FIXED_SELLERS)
     for index, profile in enumerate(profiles):
@@ -222,40 +411,58 @@ def build_sellers(rng: random.Random, clauses: list[dict], brands: list[dict]) -
             else:
                 dispute = round(rng.uniform(0.001, 0.03), 3)
                 refund = round(rng.uniform(0.005, 0.05), 3)
-                volume = rng.randint(200, 4800) if profile == "authorized" else rng.randint(
-                    15, 3600)
+                volume = rng.randint(200, 4800) if profile == "authorized" else rng.randint(15, 3600)
             window_start = max(joined + timedelta(days=30), HISTORY_START)
             if profile == "minor":
                 for _ in range(rng.choice([1, 1, 2])):
                     outcome = rng.choices(["upheld", "warning", "overturned"], [45, 40, 15])[0]
-                    history.append(violation(rng.choice(minor_clauses),
-                                             _rand_date(rng, window_start, HISTORY_END), outcome))
+                    history.append(
+                        violation(
+                            rng.choice(minor_clauses), _rand_date(rng, window_start, HISTORY_END), outcome
+                        )
+                    )
                 strikes = min(1, sum(v["outcome"] == "upheld" for v in history))
             elif profile == "repeat":
-                areas = ["counterfeit_ip", "off_platform", "misleading_claims",
-                         "regulated_health", "abusive_pricing"]
+                areas = [
+                    "counterfeit_ip",
+                    "off_platform",
+                    "misleading_claims",
+                    "regulated_health",
+                    "abusive_pricing",
+                ]
                 focus = rng.choices(areas, [44, 22, 14, 11, 9])[0]
                 upheld = rng.randint(3, 6)
                 for _ in range(upheld):
                     area = focus if rng.random() < 0.7 else rng.choice(areas[:5])
                     clause = by_area[area][0] if rng.random() < 0.5 else rng.choice(by_area[area])
-                    history.append(violation(clause, _rand_date(rng, window_start, HISTORY_END),
-                                             "upheld"))
+                    history.append(violation(clause, _rand_date(rng, window_start, HISTORY_END), "upheld"))
                 for _ in range(rng.randint(0, 2)):
-                    history.append(violation(rng.choice(by_area[focus]),
-                                             _rand_date(rng, window_start, HISTORY_END),
-                                             rng.choice(["warning", "overturned"])))
+                    history.append(
+                        violation(
+                            rng.choice(by_area[focus]),
+                            _rand_date(rng, window_start, HISTORY_END),
+                            rng.choice(["warning", "overturned"]),
+                        )
+                    )
                 strikes = min(5, max(2, upheld - rng.randint(0, 1)))
             elif profile == "authorized":
                 kyc = True
                 verified = sorted(rng.sample(brand_names, rng.choice([1, 1, 2])))
         history.sort(key=lambda v: (v["date"], v["clause_id"]))
-        seller.update({
-            "display_name": name, "region": region, "joined_on": _iso(joined),
-            "kyc_verified": kyc, "prior_violations": history, "strikes": strikes,
-            "dispute_rate": dispute, "refund_rate": refund, "listing_volume": volume,
-            "verified_brands": verified,
-        })
+        seller.update(
+            {
+                "display_name": name,
+                "region": region,
+                "joined_on": _iso(joined),
+                "kyc_verified": kyc,
+                "prior_violations": history,
+                "strikes": strikes,
+                "dispute_rate": dispute,
+                "refund_rate": refund,
+                "listing_volume": volume,
+                "verified_brands": verified,
+            }
+        )
         seller["_profile"] = profile
         sellers.append(seller)
     return sorted(sellers, key=lambda s: s["seller_id"])
@@ -313,8 +520,7 @@ def texture(img: Image.Image, rng: random.Random, colors: list[Color], style: st
         d.rectangle([0, 0, SIZE, SIZE], fill=colors[0])
         for _ in range(rng.randint(14, 22)):
             x, y = rng.randint(-40, SIZE), rng.randint(-40, SIZE)
-            d.rectangle([x, y, x + rng.randint(30, 120), y + rng.randint(30, 120)],
-                        fill=rng.choice(colors))
+            d.rectangle([x, y, x + rng.randint(30, 120), y + rng.randint(30, 120)], fill=rng.choice(colors))
     elif style == "blobs":
         d.rectangle([0, 0, SIZE, SIZE], fill=colors[0])
         for _ in range(rng.randint(22, 36)):
@@ -325,8 +531,7 @@ def texture(img: Image.Image, rng: random.Random, colors: list[Color], style: st
         a = rng.uniform(0, 360)
         while a < 720:
             step = rng.uniform(12, 40)
-            d.pieslice([cx - 400, cy - 400, cx + 400, cy + 400], a, a + step,
-                       fill=rng.choice(colors))
+            d.pieslice([cx - 400, cy - 400, cx + 400, cy + 400], a, a + step, fill=rng.choice(colors))
             a += step
             if a > 360 + 360:
                 break
@@ -344,15 +549,17 @@ def texture(img: Image.Image, rng: random.Random, colors: list[Color], style: st
         for y in range(-SIZE, SIZE * 2, t):
             for x in range(-SIZE, SIZE * 2, t):
                 if ((x + y) // t) % 2 == 0:
-                    d.polygon([(x, y), (x + t, y + t), (x, y + 2 * t), (x - t, y + t)],
-                              fill=rng.choice(colors))
+                    d.polygon(
+                        [(x, y), (x + t, y + t), (x, y + 2 * t), (x - t, y + t)], fill=rng.choice(colors)
+                    )
 
 
 STYLES = ["stripes", "tiles", "rings", "blocks", "blobs", "wedges", "waves", "diamonds"]
 
 
-def canvas(rng: random.Random, style: str | None = None, hue: float | None = None,
-           n: int = 3) -> tuple[Image.Image, Draw]:
+def canvas(
+    rng: random.Random, style: str | None = None, hue: float | None = None, n: int = 3
+) -> tuple[Image.Image, Draw]:
     img = Image.new("RGB", (SIZE, SIZE), (128, 128, 128))
     texture(img, rng, palette(rng, n, hue), style or rng.choice(STYLES))
     return img, ImageDraw.Draw(img)
@@ -362,12 +569,10 @@ def shade(c: Color, k: float) -> Color:
     return tuple(max(0, min(255, round(v * k))) for v in c)  # type: ignore[return-value]
 
 
-def rot(points: list[tuple[float, float]], angle: float, cx: float,
-        cy: float) -> list[tuple[float, float]]:
+def rot(points: list[tuple[float, float]], angle: float, cx: float, cy: float) -> list[tuple[float, float]]:
     a = math.radians(angle)
     ca, sa = math.cos(a), math.sin(a)
-    return [(cx + (x - cx) * ca - (y - cy) * sa, cy + (x - cx) * sa + (y - cy) * ca)
-            for x, y in points]
+    return [(cx + (x - cx) * ca - (y - cy) * sa, cy + (x - cx) * sa + (y - cy) * ca) for x, y in points]
 
 
 def text_center(d: Draw, xy: tuple[float, float], s: str, size: int, fill: Color) -> None:
@@ -402,8 +607,10 @@ def logo_veyrac(rng: random.Random) -> Image.Image:
     for y in range(0, SIZE, 64):
         for x in range(0, SIZE, 64):
             ox = 32 if (y // 64) % 2 else 0
-            d.polygon([(x + ox, y + 8), (x + ox + 16, y + 24), (x + ox, y + 40),
-                       (x + ox - 16, y + 24)], fill=(92, 58, 30))
+            d.polygon(
+                [(x + ox, y + 8), (x + ox + 16, y + 24), (x + ox, y + 40), (x + ox - 16, y + 24)],
+                fill=(92, 58, 30),
+            )
     d.rectangle([44, 150, 212, 232], fill=(60, 36, 20))
     d.rectangle([52, 158, 204, 224], outline=(226, 196, 140), width=4)
     text_center(d, (128, 192), "MV", 56, (238, 214, 160))
@@ -434,8 +641,9 @@ def logo_lysandre(rng: random.Random) -> Image.Image:
 def logo_kovira(rng: random.Random) -> Image.Image:
     img, d = canvas(rng, "rings", hue=0.48)
     cx, cy, r = 88, 168, 72
-    hexagon = [(cx + r * math.cos(math.radians(60 * k)), cy + r * math.sin(math.radians(60 * k)))
-               for k in range(6)]
+    hexagon = [
+        (cx + r * math.cos(math.radians(60 * k)), cy + r * math.sin(math.radians(60 * k))) for k in range(6)
+    ]
     d.polygon(hexagon, fill=(10, 14, 18))
     for k, h in enumerate([28, 56, 84, 44, 66, 30]):
         x = 56 + k * 12
@@ -450,8 +658,14 @@ def logo_serapine(rng: random.Random) -> Image.Image:
     cx, cy = 170, 92
     for k in range(12):
         a0, a1 = math.radians(30 * k), math.radians(30 * k + 15)
-        d.polygon([(cx, cy), (cx + 200 * math.cos(a0), cy + 200 * math.sin(a0)),
-                   (cx + 200 * math.cos(a1), cy + 200 * math.sin(a1))], fill=(246, 214, 226))
+        d.polygon(
+            [
+                (cx, cy),
+                (cx + 200 * math.cos(a0), cy + 200 * math.sin(a0)),
+                (cx + 200 * math.cos(a1), cy + 200 * math.sin(a1)),
+            ],
+            fill=(246, 214, 226),
+        )
     d.polygon([(cx, 20), (cx + 54, cy), (cx, 170), (cx - 54, cy)], fill=(178, 184, 196))
     d.polygon([(cx, 20), (cx + 54, cy), (cx, cy)], fill=(226, 230, 238))
     d.rectangle([0, 170, 120, SIZE], fill=(120, 24, 64))
@@ -515,8 +729,17 @@ def weapon_brass_knuckles(rng: random.Random) -> Image.Image:
 
 def weapon_receiver(rng: random.Random) -> Image.Image:
     img, d = canvas(rng, "tiles")
-    body = [(20, 90), (200, 90), (236, 110), (236, 140), (150, 140), (130, 196), (96, 196),
-            (104, 140), (20, 140)]
+    body = [
+        (20, 90),
+        (200, 90),
+        (236, 110),
+        (236, 140),
+        (150, 140),
+        (130, 196),
+        (96, 196),
+        (104, 140),
+        (20, 140),
+    ]
     d.polygon(body, fill=(60, 62, 66))
     d.arc([96, 120, 156, 180], 0, 180, fill=(60, 62, 66), width=8)
     for x in (60, 170, 212):
@@ -532,16 +755,14 @@ def weapon_suppressor(rng: random.Random) -> Image.Image:
     for k in range(8):
         x = 40 + k * 22
         d.line(rot([(x, 100), (x, 150)], 18, 128, 128), fill=(90, 94, 100), width=3)
-    d.polygon(rot([(220, 112), (244, 112), (244, 138), (220, 138)], 18, 128, 128),
-              fill=(150, 150, 140))
+    d.polygon(rot([(220, 112), (244, 112), (244, 138), (220, 138)], 18, 128, 128), fill=(150, 150, 140))
     return img
 
 
 def wildlife_carved_tusk(rng: random.Random) -> Image.Image:
     img, d = canvas(rng, "wedges", hue=0.05)
     outer = [(30 + 190 * t, 200 - 150 * math.sin(t * 2.2)) for t in (i / 20 for i in range(21))]
-    inner = [(40 + 180 * t, 224 - 120 * math.sin(t * 2.2)) for t in (i / 20 for i in range(20, -1,
-                                                                                          -1))]
+    inner = [(40 + 180 * t, 224 - 120 * math.sin(t * 2.2)) for t in (i / 20 for i in range(20, -1, -1))]
     d.polygon(outer + inner, fill=(238, 228, 200))
     for k in range(6):
         t = 0.12 + k * 0.14
@@ -564,8 +785,10 @@ def wildlife_pangolin_scales(rng: random.Random) -> Image.Image:
     for _ in range(26):
         x, y = srng.randint(20, 220), srng.randint(60, 230)
         w = srng.randint(20, 34)
-        d.polygon([(x - w, y), (x, y - w * 1.3), (x + w, y), (x, y + w * 0.5)],
-                  fill=hsv(0.08, 0.5, srng.uniform(0.35, 0.7)))
+        d.polygon(
+            [(x - w, y), (x, y - w * 1.3), (x + w, y), (x, y + w * 0.5)],
+            fill=hsv(0.08, 0.5, srng.uniform(0.35, 0.7)),
+        )
     return img
 
 
@@ -664,54 +887,206 @@ def recall_magnet_set(rng: random.Random) -> Image.Image:
 
 BANK: list[tuple[str, str, str, str, str, str | None, Callable]] = [
     # file stem, bank, label, area, clause_id, brand, drawer
-    ("logo_orvelle_geneve", "counterfeit_logos", "Orvelle Geneve logo mark", "counterfeit_ip",
-     "CIP-2", "Orvelle Geneve", logo_orvelle),
-    ("logo_maison_veyrac", "counterfeit_logos", "Maison Veyrac monogram and logo mark",
-     "counterfeit_ip", "CIP-2", "Maison Veyrac", logo_veyrac),
-    ("logo_strideform", "counterfeit_logos", "Strideform chevron logo mark", "counterfeit_ip",
-     "CIP-2", "Strideform", logo_strideform),
-    ("logo_lysandre_parfums", "counterfeit_logos", "Lysandre Parfums logo mark",
-     "counterfeit_ip", "CIP-2", "Lysandre Parfums", logo_lysandre),
-    ("logo_kovira_audio", "counterfeit_logos", "Kovira Audio hexagon logo mark",
-     "counterfeit_ip", "CIP-2", "Kovira Audio", logo_kovira),
-    ("logo_serapine", "counterfeit_logos", "Serapine diamond logo mark", "counterfeit_ip",
-     "CIP-2", "Serapine", logo_serapine),
-    ("logo_tessaro", "counterfeit_logos", "Tessaro shield logo mark", "counterfeit_ip", "CIP-2",
-     "Tessaro", logo_tessaro),
-    ("logo_hartmund", "counterfeit_logos", "Hartmund gear logo mark", "counterfeit_ip", "CIP-2",
-     "Hartmund", logo_hartmund),
-    ("weapon_switchblade", "weapons", "Open switchblade with release button", "weapons",
-     "WPN-4", None, weapon_switchblade),
-    ("weapon_brass_knuckles", "weapons", "Brass knuckle duster", "weapons", "WPN-6", None,
-     weapon_brass_knuckles),
-    ("weapon_80_lower_receiver", "weapons", "Unfinished lower receiver (80% lower)", "weapons",
-     "WPN-1", None, weapon_receiver),
-    ("weapon_suppressor", "weapons", "Threaded firearm suppressor", "weapons", "WPN-2", None,
-     weapon_suppressor),
-    ("wildlife_carved_tusk", "wildlife", "Carved elephant ivory tusk", "wildlife", "WLD-1",
-     None, wildlife_carved_tusk),
-    ("wildlife_ivory_bangles", "wildlife", "Ivory bangles", "wildlife", "WLD-1", None,
-     wildlife_ivory_bangles),
-    ("wildlife_pangolin_scales", "wildlife", "Loose pangolin scales", "wildlife", "WLD-2", None,
-     wildlife_pangolin_scales),
-    ("drugs_pill_press", "drugs", "Tablet press with imprint die", "drugs", "DRG-3", None,
-     drugs_pill_press),
-    ("drugs_bar_tablets", "drugs", "Scored bar-shaped tablets", "drugs", "DRG-2", None,
-     drugs_bar_tablets),
-    ("drugs_stamped_pills", "drugs", "Counterfeit stamped pills", "drugs", "DRG-1", None,
-     drugs_stamped_pills),
-    ("hazard_rocket_bundle", "hazardous", "Bundle of firework rockets", "hazardous_goods",
-     "HAZ-1", None, hazard_rocket_bundle),
-    ("hazard_mortar_tubes", "hazardous", "Firework mortar tube rack", "hazardous_goods", "HAZ-1",
-     None, hazard_mortar_tubes),
-    ("hazard_m80_crackers", "hazardous", "M-80 style firecrackers", "hazardous_goods", "HAZ-1",
-     None, hazard_m80_crackers),
-    ("recall_snugglenest_sleeper", "recalls", "Snugglenest Infant Incline Sleeper",
-     "recalled_products", "RCL-2", None, recall_sleeper),
-    ("recall_voltaro_power_bank", "recalls", "Voltaro PB-20 Power Bank", "recalled_products",
-     "RCL-3", None, recall_power_bank),
-    ("recall_tumblewick_magnet_set", "recalls", "Tumblewick Magnetic Building Set",
-     "recalled_products", "RCL-4", None, recall_magnet_set),
+    (
+        "logo_orvelle_geneve",
+        "counterfeit_logos",
+        "Orvelle Geneve logo mark",
+        "counterfeit_ip",
+        "CIP-2",
+        "Orvelle Geneve",
+        logo_orvelle,
+    ),
+    (
+        "logo_maison_veyrac",
+        "counterfeit_logos",
+        "Maison Veyrac monogram and logo mark",
+        "counterfeit_ip",
+        "CIP-2",
+        "Maison Veyrac",
+        logo_veyrac,
+    ),
+    (
+        "logo_strideform",
+        "counterfeit_logos",
+        "Strideform chevron logo mark",
+        "counterfeit_ip",
+        "CIP-2",
+        "Strideform",
+        logo_strideform,
+    ),
+    (
+        "logo_lysandre_parfums",
+        "counterfeit_logos",
+        "Lysandre Parfums logo mark",
+        "counterfeit_ip",
+        "CIP-2",
+        "Lysandre Parfums",
+        logo_lysandre,
+    ),
+    (
+        "logo_kovira_audio",
+        "counterfeit_logos",
+        "Kovira Audio hexagon logo mark",
+        "counterfeit_ip",
+        "CIP-2",
+        "Kovira Audio",
+        logo_kovira,
+    ),
+    (
+        "logo_serapine",
+        "counterfeit_logos",
+        "Serapine diamond logo mark",
+        "counterfeit_ip",
+        "CIP-2",
+        "Serapine",
+        logo_serapine,
+    ),
+    (
+        "logo_tessaro",
+        "counterfeit_logos",
+        "Tessaro shield logo mark",
+        "counterfeit_ip",
+        "CIP-2",
+        "Tessaro",
+        logo_tessaro,
+    ),
+    (
+        "logo_hartmund",
+        "counterfeit_logos",
+        "Hartmund gear logo mark",
+        "counterfeit_ip",
+        "CIP-2",
+        "Hartmund",
+        logo_hartmund,
+    ),
+    (
+        "weapon_switchblade",
+        "weapons",
+        "Open switchblade with release button",
+        "weapons",
+        "WPN-4",
+        None,
+        weapon_switchblade,
+    ),
+    (
+        "weapon_brass_knuckles",
+        "weapons",
+        "Brass knuckle duster",
+        "weapons",
+        "WPN-6",
+        None,
+        weapon_brass_knuckles,
+    ),
+    (
+        "weapon_80_lower_receiver",
+        "weapons",
+        "Unfinished lower receiver (80% lower)",
+        "weapons",
+        "WPN-1",
+        None,
+        weapon_receiver,
+    ),
+    (
+        "weapon_suppressor",
+        "weapons",
+        "Threaded firearm suppressor",
+        "weapons",
+        "WPN-2",
+        None,
+        weapon_suppressor,
+    ),
+    (
+        "wildlife_carved_tusk",
+        "wildlife",
+        "Carved elephant ivory tusk",
+        "wildlife",
+        "WLD-1",
+        None,
+        wildlife_carved_tusk,
+    ),
+    (
+        "wildlife_ivory_bangles",
+        "wildlife",
+        "Ivory bangles",
+        "wildlife",
+        "WLD-1",
+        None,
+        wildlife_ivory_bangles,
+    ),
+    (
+        "wildlife_pangolin_scales",
+        "wildlife",
+        "Loose pangolin scales",
+        "wildlife",
+        "WLD-2",
+        None,
+        wildlife_pangolin_scales,
+    ),
+    ("drugs_pill_press", "drugs", "Tablet press with imprint die", "drugs", "DRG-3", None, drugs_pill_press),
+    ("drugs_bar_tablets", "drugs", "Scored bar-shaped tablets", "drugs", "DRG-2", None, drugs_bar_tablets),
+    (
+        "drugs_stamped_pills",
+        "drugs",
+        "Counterfeit stamped pills",
+        "drugs",
+        "DRG-1",
+        None,
+        drugs_stamped_pills,
+    ),
+    (
+        "hazard_rocket_bundle",
+        "hazardous",
+        "Bundle of firework rockets",
+        "hazardous_goods",
+        "HAZ-1",
+        None,
+        hazard_rocket_bundle,
+    ),
+    (
+        "hazard_mortar_tubes",
+        "hazardous",
+        "Firework mortar tube rack",
+        "hazardous_goods",
+        "HAZ-1",
+        None,
+        hazard_mortar_tubes,
+    ),
+    (
+        "hazard_m80_crackers",
+        "hazardous",
+        "M-80 style firecrackers",
+        "hazardous_goods",
+        "HAZ-1",
+        None,
+        hazard_m80_crackers,
+    ),
+    (
+        "recall_snugglenest_sleeper",
+        "recalls",
+        "Snugglenest Infant Incline Sleeper",
+        "recalled_products",
+        "RCL-2",
+        None,
+        recall_sleeper,
+    ),
+    (
+        "recall_voltaro_power_bank",
+        "recalls",
+        "Voltaro PB-20 Power Bank",
+        "recalled_products",
+        "RCL-3",
+        None,
+        recall_power_bank,
+    ),
+    (
+        "recall_tumblewick_magnet_set",
+        "recalls",
+        "Tumblewick Magnetic Building Set",
+        "recalled_products",
+        "RCL-4",
+        None,
+        recall_magnet_set,
+    ),
 ]
 
 
@@ -747,8 +1122,9 @@ def photo_vitamin_bottle(rng: random.Random) -> Image.Image:
 
 def photo_running_sneaker(rng: random.Random) -> Image.Image:
     img, d = canvas(rng, "blocks")
-    d.polygon([(30, 170), (60, 110), (120, 100), (170, 140), (230, 150), (236, 190), (30, 196)],
-              fill=(70, 110, 200))
+    d.polygon(
+        [(30, 170), (60, 110), (120, 100), (170, 140), (230, 150), (236, 190), (30, 196)], fill=(70, 110, 200)
+    )
     d.rectangle([28, 190, 238, 206], fill=(245, 245, 245))
     for k in range(4):
         d.line([(80 + k * 14, 112), (96 + k * 14, 140)], fill=(255, 255, 255), width=3)
@@ -821,8 +1197,20 @@ def photo_headphones(rng: random.Random) -> Image.Image:
 
 def photo_tshirt(rng: random.Random) -> Image.Image:
     img, d = canvas(rng, "blocks")
-    shirt = [(70, 40), (110, 30), (146, 30), (186, 40), (236, 90), (206, 120), (186, 104),
-             (186, 230), (70, 230), (70, 104), (50, 120), (20, 90)]
+    shirt = [
+        (70, 40),
+        (110, 30),
+        (146, 30),
+        (186, 40),
+        (236, 90),
+        (206, 120),
+        (186, 104),
+        (186, 230),
+        (70, 230),
+        (70, 104),
+        (50, 120),
+        (20, 90),
+    ]
     d.polygon(shirt, fill=(230, 90, 80))
     d.arc([104, 18, 152, 52], 0, 180, fill=(160, 50, 40), width=6)
     return img
@@ -833,8 +1221,15 @@ def photo_potted_plant(rng: random.Random) -> Image.Image:
     d.polygon([(84, 160), (172, 160), (160, 236), (96, 236)], fill=(190, 100, 60))
     for k in range(7):
         a = math.radians(200 + k * 23)
-        d.ellipse([128 + 70 * math.cos(a) - 22, 120 + 70 * math.sin(a) - 12,
-                   128 + 70 * math.cos(a) + 22, 120 + 70 * math.sin(a) + 12], fill=(40, 140, 60))
+        d.ellipse(
+            [
+                128 + 70 * math.cos(a) - 22,
+                120 + 70 * math.sin(a) - 12,
+                128 + 70 * math.cos(a) + 22,
+                120 + 70 * math.sin(a) + 12,
+            ],
+            fill=(40, 140, 60),
+        )
     d.line([(128, 160), (128, 80)], fill=(40, 110, 50), width=6)
     return img
 
@@ -919,26 +1314,25 @@ CLEAN_LISTINGS: list[tuple[str, str, Callable]] = [
     ("scented_candle", "Scented soy candle in a jar", photo_scented_candle),
     ("sunglasses", "Unbranded sunglasses", photo_sunglasses),
     ("backpack", "Canvas backpack", photo_backpack),
-    ("plain_wristwatch", "Unbranded quartz wristwatch with leather strap",
-     photo_plain_wristwatch),
+    ("plain_wristwatch", "Unbranded quartz wristwatch with leather strap", photo_plain_wristwatch),
     ("ivory_linen_cushion", "Ivory-colour linen cushion cover", photo_ivory_linen_cushion),
 ]
 
 # listing stem, bank stem it was copied from, description
 NEAR_DUPLICATES: list[tuple[str, str, str]] = [
-    ("watch_box_closeup", "logo_orvelle_geneve",
-     "Close-up of a watch box lid showing a logo mark"),
-    ("handbag_monogram_detail", "logo_maison_veyrac",
-     "Detail of a handbag's monogram canvas and logo plate"),
+    ("watch_box_closeup", "logo_orvelle_geneve", "Close-up of a watch box lid showing a logo mark"),
+    ("handbag_monogram_detail", "logo_maison_veyrac", "Detail of a handbag's monogram canvas and logo plate"),
     ("sneaker_tongue_label", "logo_strideform", "Sneaker tongue label with a chevron logo"),
     ("perfume_gift_box", "logo_lysandre_parfums", "Perfume gift box front with a logo"),
-    ("folding_knife_collector", "weapon_switchblade",
-     "Folding knife photographed open, sold as a collector item"),
+    (
+        "folding_knife_collector",
+        "weapon_switchblade",
+        "Folding knife photographed open, sold as a collector item",
+    ),
     ("carved_figure_antique", "wildlife_carved_tusk", "Carved tusk sold as an antique figure"),
     ("sleep_aid_tablets", "drugs_bar_tablets", "Scored white tablets sold as a sleep aid"),
     ("celebration_rockets", "hazard_rocket_bundle", "Bundle of rockets sold for celebrations"),
-    ("baby_sleeper_like_new", "recall_snugglenest_sleeper",
-     "Infant incline sleeper described as like new"),
+    ("baby_sleeper_like_new", "recall_snugglenest_sleeper", "Infant incline sleeper described as like new"),
     ("power_bank_20000", "recall_voltaro_power_bank", "Power bank described as 20000mAh"),
 ]
 
@@ -955,8 +1349,7 @@ REUSED_PHOTOS: list[tuple[str, str, int]] = [
 
 def near_duplicate(src: Image.Image, k: int) -> Image.Image:
     """A re-encoded copy: rescaled, brightness shifted, 4 px cropped and edge-padded, blurred."""
-    img = src.resize((240, 240), Image.Resampling.BILINEAR).resize(
-        (SIZE, SIZE), Image.Resampling.BILINEAR)
+    img = src.resize((240, 240), Image.Resampling.BILINEAR).resize((SIZE, SIZE), Image.Resampling.BILINEAR)
     img = ImageEnhance.Brightness(img).enhance(1.08 if k % 2 == 0 else 0.92)
     inner = np.asarray(img)[4:-4, 4:-4]  # crop 4 pixels off every side, then pad them back
     img = Image.fromarray(np.pad(inner, ((4, 4), (4, 4), (0, 0)), mode="edge"))
@@ -970,8 +1363,7 @@ def phone_number_flyer(rng: random.Random) -> Image.Image:
     d.text((128, 51), "BULK PHONE CASES", font=font(20), fill=(255, 255, 255), anchor="mm")
     d.text((128, 104), "WhatsApp", font=font(34), fill=(20, 20, 20), anchor="mm")
     d.text((128, 150), "+1 555 014 2377", font=font(26), fill=(20, 20, 20), anchor="mm")
-    d.text((128, 196), "message for wholesale price", font=font(15), fill=(60, 60, 60),
-           anchor="mm")
+    d.text((128, 196), "message for wholesale price", font=font(15), fill=(60, 60, 60), anchor="mm")
     return img
 
 
@@ -1002,8 +1394,16 @@ def build_images(sellers: list[dict], rng: random.Random) -> dict:
         grain(img, image_rng(stem + "/grain"))
         bank_imgs[stem] = img
         save_png(img, images / "bank" / f"{stem}.png")
-        bank_entries.append({"file": f"bank/{stem}.png", "bank": bank, "label": label,
-                             "area": area, "clause_id": clause_id, "brand": brand})
+        bank_entries.append(
+            {
+                "file": f"bank/{stem}.png",
+                "bank": bank,
+                "label": label,
+                "area": area,
+                "clause_id": clause_id,
+                "brand": brand,
+            }
+        )
 
     pools: dict[str, list[str]] = {}
     for s in sellers:
@@ -1018,27 +1418,44 @@ def build_images(sellers: list[dict], rng: random.Random) -> dict:
 
     for k, (stem, origin, description) in enumerate(NEAR_DUPLICATES):
         save_png(near_duplicate(bank_imgs[origin], k), images / "listings" / f"{stem}.png")
-        listing_entries.append({"file": f"listings/{stem}.png", "description": description,
-                                "derived_from": f"bank/{origin}.png",
-                                "seen_with_sellers": reused.get(stem, [])})
+        listing_entries.append(
+            {
+                "file": f"listings/{stem}.png",
+                "description": description,
+                "derived_from": f"bank/{origin}.png",
+                "seen_with_sellers": reused.get(stem, []),
+            }
+        )
     for stem, description, draw in CLEAN_LISTINGS:
         img = draw(image_rng(stem))
         grain(img, image_rng(stem + "/grain"))
         save_png(img, images / "listings" / f"{stem}.png")
-        listing_entries.append({"file": f"listings/{stem}.png", "description": description,
-                                "derived_from": None, "seen_with_sellers": reused.get(stem, [])})
-    save_png(phone_number_flyer(image_rng("phone_number_flyer")),
-             images / "listings" / "phone_number_flyer.png")
-    listing_entries.append({"file": "listings/phone_number_flyer.png",
-                            "description": "Paper flyer advertising a WhatsApp phone number",
-                            "derived_from": None, "seen_with_sellers": []})
+        listing_entries.append(
+            {
+                "file": f"listings/{stem}.png",
+                "description": description,
+                "derived_from": None,
+                "seen_with_sellers": reused.get(stem, []),
+            }
+        )
+    save_png(
+        phone_number_flyer(image_rng("phone_number_flyer")), images / "listings" / "phone_number_flyer.png"
+    )
+    listing_entries.append(
+        {
+            "file": "listings/phone_number_flyer.png",
+            "description": "Paper flyer advertising a WhatsApp phone number",
+            "derived_from": None,
+            "seen_with_sellers": [],
+        }
+    )
 
     broken = images / "broken"
     broken.mkdir(parents=True, exist_ok=True)
-    (broken / "truncated.png").write_bytes(
-        (images / "bank" / f"{BANK[0][0]}.png").read_bytes()[:300])
+    (broken / "truncated.png").write_bytes((images / "bank" / f"{BANK[0][0]}.png").read_bytes()[:300])
     (broken / "not_an_image.png").write_text(
-        "This file is plain text with a .png extension. It is not an image.\n", encoding="utf-8")
+        "This file is plain text with a .png extension. It is not an image.\n", encoding="utf-8"
+    )
 
     manifest = {"bank": bank_entries, "listings": listing_entries}
     write_json(manifest, images / "manifest.json")
@@ -1065,18 +1482,24 @@ def validate(sellers: list[dict], manifest: dict) -> list[str]:
     problems += [f"area {a} has {n} clauses" for a, n in per_area.items() if n < 4]
     terms = {t["term"] for t in lexicon["terms"]}
     recall_terms = {t["term"] for t in lexicon["terms"] if t["area"] == "recalled_products"}
-    problems += [f"recall {r['product']} missing from lexicon" for r in recalls
-                 if r["product"].lower() not in recall_terms]
-    problems += [f"benign context cancels unknown term {c}" for b in lexicon["benign_context"]
-                 for c in b["cancels"] if c not in terms]
+    problems += [
+        f"recall {r['product']} missing from lexicon"
+        for r in recalls
+        if r["product"].lower() not in recall_terms
+    ]
+    problems += [
+        f"benign context cancels unknown term {c}"
+        for b in lexicon["benign_context"]
+        for c in b["cancels"]
+        if c not in terms
+    ]
     ids = {s["seller_id"] for s in sellers}
     for s in sellers:
         for v in s["prior_violations"]:
             c = clauses.get(v["clause_id"])
             if c is None or c["area"] != v["area"]:
                 problems.append(f"{s['seller_id']}: bad clause {v['clause_id']}")
-        problems += [f"{s['seller_id']}: unknown brand {b}" for b in s["verified_brands"]
-                     if b not in brands]
+        problems += [f"{s['seller_id']}: unknown brand {b}" for b in s["verified_brands"] if b not in brands]
     for e in manifest["bank"]:
         c = clauses.get(e["clause_id"])
         if c is None or c["area"] != e["area"]:
@@ -1084,8 +1507,7 @@ def validate(sellers: list[dict], manifest: dict) -> list[str]:
         if e["brand"] is not None and e["brand"] not in brands:
             problems.append(f"{e['file']}: unknown brand {e['brand']}")
     for e in manifest["listings"]:
-        problems += [f"{e['file']}: unknown seller {sid}" for sid in e["seen_with_sellers"]
-                     if sid not in ids]
+        problems += [f"{e['file']}: unknown seller {sid}" for sid in e["seen_with_sellers"] if sid not in ids]
     total = sum(p.stat().st_size for p in DATA.rglob("*") if p.is_file())
     if total > 3 * 1024 * 1024:
         problems.append(f"data/ is {total} bytes, over 3 MB")
@@ -1111,7 +1533,7 @@ def pdq_check(manifest: dict) -> bool:
         print(f"  {f:<40} {src:<40} {dist:>4} {'ok' if dist <= NEAR_DUP_MAX else 'FAIL'}")
     worst: list[tuple[int, str, str]] = []
     for i, a in enumerate(files):
-        for b in files[i + 1:]:
+        for b in files[i + 1 :]:
             if origin.get(a) == b or origin.get(b) == a:
                 continue
             worst.append((int((hashes[a] != hashes[b]).sum()), a, b))
@@ -1119,33 +1541,33 @@ def pdq_check(manifest: dict) -> bool:
     bad = [w for w in worst if w[0] <= DISTINCT_MIN]
     ok &= not bad
     print(f"\ndistinct pairs: {len(worst)}, minimum distance {worst[0][0]} (must be > 80)")
-    for dist, a, b in (bad or worst[:5]):
+    for dist, a, b in bad or worst[:5]:
         print(f"  {dist:>4}  {a}  {b}")
     return ok
 
 
 def summary(sellers: list[dict], manifest: dict) -> None:
     profiles = Counter(s.get("_profile", "fixed") for s in sellers)
-    print(f"sellers.json: {len(sellers)} sellers  " +
-          ", ".join(f"{k}={v}" for k, v in sorted(profiles.items())))
+    print(
+        f"sellers.json: {len(sellers)} sellers  " + ", ".join(f"{k}={v}" for k, v in sorted(profiles.items()))
+    )
     banks = Counter(e["bank"] for e in manifest["bank"])
-    print(f"bank images: {len(manifest['bank'])}  " +
-          ", ".join(f"{k}={v}" for k, v in banks.items()))
+    print(f"bank images: {len(manifest['bank'])}  " + ", ".join(f"{k}={v}" for k, v in banks.items()))
     near = sum(1 for e in manifest["listings"] if e["derived_from"])
-    print(f"listing images: {len(manifest['listings'])} ({near} near-duplicates of bank images, "
-          f"{len(manifest['listings']) - near} clean)")
+    print(
+        f"listing images: {len(manifest['listings'])} ({near} near-duplicates of bank images, "
+        f"{len(manifest['listings']) - near} clean)"
+    )
     print(f"\n{'file':<40} {'derived_from / label':<42} seen_with_sellers")
     for e in manifest["bank"]:
         print(f"  {e['file']:<38} {e['label']:<42} {e['clause_id']}")
     for e in manifest["listings"]:
-        print(f"  {e['file']:<38} {e['derived_from'] or '-':<42} "
-              f"{','.join(e['seen_with_sellers']) or '-'}")
+        print(f"  {e['file']:<38} {e['derived_from'] or '-':<42} {','.join(e['seen_with_sellers']) or '-'}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="validate references and measure PDQ distances")
+    parser.add_argument("--check", action="store_true", help="validate references and measure PDQ distances")
     args = parser.parse_args(argv)
 
     rng = random.Random(SEED)
@@ -1153,8 +1575,9 @@ def main(argv: list[str] | None = None) -> int:
     brands = load_yaml("brands.yaml")["brands"]
     sellers = build_sellers(rng, clauses, brands)
     manifest = build_images(sellers, rng)
-    write_json([{k: v for k, v in s.items() if not k.startswith("_")} for s in sellers],
-               DATA / "sellers.json")
+    write_json(
+        [{k: v for k, v in s.items() if not k.startswith("_")} for s in sellers], DATA / "sellers.json"
+    )
     summary(sellers, manifest)
     if not args.check:
         return 0

@@ -28,7 +28,14 @@ class Settings(BaseSettings):
     """Extra folders (besides data_dir/images) that case image paths may point into."""
     include_sensitive: bool = True
     """Keep raw listing and appeal text in trace steps; off keeps only their lengths."""
-    durability: Literal["sync", "async", "exit"] = "async"
-    """When checkpoints are written: every step (sync, async) or only at pauses and ends (exit)."""
+    durability: Literal["sync", "async", "exit"] = "exit"
+    """When checkpoints are written: after every step (sync, async), or only when a run
+    pauses for review or ends (exit). With exit, the trace is written with the run's
+    final status in one transaction and a crash mid-run leaves the run `running` with no
+    steps, to be audited again; a paused run is always durable."""
+    tool_concurrency: int | None = Field(default=1, ge=1)
+    """How many evidence tools run at once. The bundled backends are in-process and
+    CPU-bound, so running them one at a time avoids thread contention; raise it (or set
+    it empty for no limit) when backends call remote services."""
     confidence_bar: float = Field(default=0.75, ge=0, le=1)
     """Below this, a decision touching a high or critical area goes to a human."""

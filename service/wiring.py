@@ -78,5 +78,6 @@ def open_auditor(settings: Settings) -> Iterator[Auditor]:
             guard=GuardPolicy(confidence_bar=settings.confidence_bar),
             include_sensitive=settings.include_sensitive,
             durability=settings.durability,
+            max_concurrency=settings.tool_concurrency,
         )
         store.engine.dispose()

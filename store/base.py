@@ -44,10 +44,14 @@ class AuditStore(Protocol):
         run_id: str,
         status: RunStatus,
         *,
-        decision: str | None = None,
+        decision: DecisionRecord | None = None,
         error: str | None = None,
+        steps: list[TraceStep] | None = None,
     ) -> None:
-        """Set a run's status, final decision and error; `ended` is set unless it is running."""
+        """Set a run's status and error (`ended` unless it is running), in one transaction
+        with its decision record and its last trace steps: a run is never marked finished
+        without them.
+        """
         ...
 
     def record_steps(self, steps: list[TraceStep]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
@@ -31,7 +32,9 @@ def make_engine(url: str) -> Engine:
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, json_serializer=_dumps
+        )
 
         @event.listens_for(engine, "connect")
         def _tune(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -43,8 +46,13 @@ def make_engine(url: str) -> Engine:
 
         return engine
     if make_url(url).get_backend_name() == "sqlite":
-        return create_engine(url, connect_args={"check_same_thread": False})
-    return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, connect_args={"check_same_thread": False}, json_serializer=_dumps)
+    return create_engine(url, pool_pre_ping=True, json_serializer=_dumps)
+
+
+def _dumps(value: object) -> str:
+    # orjson is several times faster than json on trace payloads (the hot write path).
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def create_tables(engine: Engine) -> None:

@@ -42,15 +42,24 @@ class MemoryAuditStore:
         run_id: str,
         status: RunStatus,
         *,
-        decision: str | None = None,
+        decision: DecisionRecord | None = None,
         error: str | None = None,
+        steps: list[TraceStep] | None = None,
     ) -> None:
-        """Set a run's status, final decision and error."""
+        """Set a run's status and error; append its decision record and last steps."""
         with self._lock:
             run = self._get(run_id)
+            self._steps[run_id].extend(steps or [])
+            if decision is not None:
+                self._decisions[run_id].append(decision)
             ended = None if status == "running" else utcnow()
             self._runs[run_id] = run.model_copy(
-                update={"status": status, "decision": decision, "error": error, "ended": ended}
+                update={
+                    "status": status,
+                    "decision": decision.decision if decision else None,
+                    "error": error,
+                    "ended": ended,
+                }
             )
 
     def record_steps(self, steps: list[TraceStep]) -> None:

@@ -57,16 +57,23 @@ class SqlAuditStore:
         run_id: str,
         status: RunStatus,
         *,
-        decision: str | None = None,
+        decision: DecisionRecord | None = None,
         error: str | None = None,
+        steps: list[TraceStep] | None = None,
     ) -> None:
-        """Set a run's status, final decision and error."""
+        """Set a run's status and error; append its decision record and last steps, in one transaction."""
         ended = None if status == "running" else utcnow()
         with self.engine.begin() as conn:
+            if steps:
+                conn.execute(insert(StepRow.__table__), [s.model_dump() for s in steps])  # type: ignore[attr-defined]
+            if decision is not None:
+                conn.execute(insert(DecisionRow.__table__), decision.model_dump())  # type: ignore[attr-defined]
             result = conn.execute(
                 update(RunRow)
                 .where(col(RunRow.run_id) == run_id)
-                .values(status=status, decision=decision, error=error, ended=ended)
+                .values(
+                    status=status, decision=decision.decision if decision else None, error=error, ended=ended
+                )
             )
             if result.rowcount == 0:
                 raise RunNotFound(f"no run {run_id!r}; list runs with `auditgraph runs`")
@@ -81,9 +88,6 @@ class SqlAuditStore:
 
     def open_escalation(self, escalation: EscalationRecord) -> EscalationRecord:
         """Open an escalation for its run, or return the one already there."""
-        existing = self.escalation(escalation.run_id)
-        if existing is not None:
-            return existing
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(EscalationRow.__table__), escalation.model_dump())  # type: ignore[attr-defined]
@@ -99,7 +103,9 @@ class SqlAuditStore:
         with self.engine.begin() as conn:
             conn.execute(insert(ReviewRow.__table__), review.model_dump())  # type: ignore[attr-defined]
             conn.execute(
-                update(EscalationRow).where(col(EscalationRow.run_id) == review.run_id).values(status="resolved")
+                update(EscalationRow)
+                .where(col(EscalationRow.run_id) == review.run_id)
+                .values(status="resolved")
             )
 
     def record_decision(self, decision: DecisionRecord) -> None:

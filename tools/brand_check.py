@@ -120,7 +120,7 @@ class BrandChecker:
             brands.insert(0, declared)
         if not brands:
             return BrandCheck()
-        rate = self.registry.usd_per_unit.get(args.currency)
+        rate = self.registry.usd_per_unit.get(args.currency.upper())
         names = [b.name for b in brands]
         holders = sorted({b.rights_holder for b in brands})
         if rate is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["deobfuscate", "fold"]
+__all__ = ["deobfuscate", "deobfuscate_folded", "fold"]
 
 _LEET = str.maketrans(
     {
@@ -25,16 +25,21 @@ _LEET = str.maketrans(
         "|": "i",
     }
 )
-_SPACED_LETTERS = re.compile(r"\b(?:[a-z0-9@$!][\s.\-_*]){2,}[a-z0-9@$!]\b")
-_LEET_WORD = re.compile(r"\b(?=[a-z0-9@$!|]*[a-z])(?=[a-z0-9@$!|]*[0-9@$!|])[a-z0-9@$!|]{3,}\b")
+_SPACED_LETTERS = re.compile(r"(?<![a-z0-9@$!])(?:[a-z0-9@$!][\s.\-_*]){2,}[a-z0-9@$!](?![a-z0-9@$!])")
+_TOKEN = re.compile(r"(?<![a-z0-9@$!|])[a-z0-9@$!|]{3,}(?![a-z0-9@$!|])")
+_SYMBOLS = frozenset("@$!|")
+_DIGITS = frozenset("013457")
+_SPACE = re.compile(r"\s+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 
 
 def fold(text: str) -> str:
     """Lower-case, strip accents and invisible characters, collapse white space."""
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return re.sub(r"\s+", " ", text.lower()).strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return _SPACE.sub(" ", text.lower()).strip()
 
 
 def deobfuscate(text: str) -> str:
@@ -43,6 +48,29 @@ def deobfuscate(text: str) -> str:
     Numbers standing alone ("1:1", "$200") are left as they are: only tokens that mix
     letters with digit or symbol look-alikes are mapped.
     """
-    text = fold(text)
-    text = _SPACED_LETTERS.sub(lambda m: re.sub(r"[\s.\-_*]", "", m.group(0)), text)
-    return _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), text)
+    return deobfuscate_folded(fold(text))
+
+
+def deobfuscate_folded(text: str) -> str:
+    """`deobfuscate` for text that is already folded (saves folding twice)."""
+    text = _SPACED_LETTERS.sub(_join_spaced, text)
+    return _TOKEN.sub(_unleet, text)
+
+
+def _join_spaced(match: re.Match[str]) -> str:
+    joined = re.sub(r"[\s.\-_*]", "", match.group(0))
+    # "f e n t a n y l" is a word spelled out; "5 x 7" is a size and stays as it is.
+    return joined if sum(c.isalpha() for c in joined) >= 3 else match.group(0)
+
+
+def _unleet(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if not any(c.isalpha() for c in token) or not any(c in _SYMBOLS or c in _DIGITS for c in token):
+        return token
+    # Symbols stand for letters anywhere; a digit only when a letter follows it, so model
+    # numbers and years ("ps5", "mp3", "covid19") keep their trailing digits.
+    last_letter = max(i for i, c in enumerate(token) if c.isalpha())
+    return "".join(
+        c.translate(_LEET) if c in _SYMBOLS or (c in _DIGITS and i < last_letter) else c
+        for i, c in enumerate(token)
+    )

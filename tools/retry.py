@@ -54,5 +54,7 @@ def call_with_retry(
         value = retrying(fn)
     except RetryError as exc:
         last = exc.last_attempt.exception()
-        raise BackendUnavailable(f"{type(last).__name__}: {last} (after {attempts} attempts)") from last
+        # Driver errors carry the SQL and its parameters on later lines: keep the first.
+        summary = (str(last).splitlines() or [""])[0][:200]
+        raise BackendUnavailable(f"{type(last).__name__}: {summary} (after {attempts} attempts)") from last
     return Attempted(value, retrying.statistics.get("attempt_number", 1))

@@ -156,9 +156,9 @@ class SqlSellerBackend:
         return None if row is None else SellerRecord.model_validate(row)
 
     def _fetch(self, seller_id: str) -> dict | None:
-        with Session(self._engine) as session:
-            row = session.get(SellerRow, seller_id)
-            return None if row is None else row.record
+        query = select(SellerRow.record).where(SellerRow.seller_id == seller_id)  # type: ignore[call-overload]
+        with self._engine.connect() as conn:
+            return conn.execute(query).scalar_one_or_none()
 
     def examples(self) -> list[SellerRecord]:
         """Every record held, in id order."""

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tools.case import PolicyArea
 from tools.evidence import Evidence
-from tools.normalize import deobfuscate, fold
+from tools.normalize import deobfuscate, deobfuscate_folded, fold
 
 __all__ = [
     "FindingKind",
@@ -45,7 +45,11 @@ FindingKind = Literal[
 _EXCERPT = 40
 _EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
 _SPELLED_EMAIL = re.compile(
-    r"[a-z0-9._-]+\s*[\[(]?\s*at\s*[\])]?\s*[a-z0-9-]+\s*[\[(]\s*dot\s*[\])]\s*[a-z]{2,}"
+    r"[a-z0-9._-]+\s*[\[(]\s*at\s*[\])]\s*[a-z0-9-]+\s*[\[(]\s*dot\s*[\])]\s*[a-z]{2,}"
+    # Unbracketed "name at gmail dot com" only with a mail provider, so that "look at this
+    # dot com" is not taken for an address.
+    r"|[a-z0-9._-]+\s+at\s+(?:gmail|yahoo|hotmail|outlook|proton(?:mail)?|icloud|aol|gmx|qq|163|mail)"
+    r"\s*(?:dot|\.)\s*[a-z]{2,}"
 )
 _PHONE = re.compile(r"(?<![\d.,$])(?:\+\d{1,3}[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?![\d.,])")
 _URL = re.compile(
@@ -179,13 +183,14 @@ class TextScreener:
         findings: list[TextFinding] = []
         cancelled: list[str] = []
         for field, text in texts.items():
-            findings += self._terms_in(field, text, cancelled)
-            findings += _contacts_in(field, fold(text))
-            findings += _injections_in(field, text)
+            plain = fold(text)
+            clear = deobfuscate_folded(plain)
+            findings += self._terms_in(field, plain, clear, cancelled)
+            findings += _contacts_in(field, plain)
+            findings += _injections_in(field, plain, clear)
         return TextScreen(findings=findings, cancelled=sorted(set(cancelled)))
 
-    def _terms_in(self, field: str, text: str, cancelled: list[str]) -> list[TextFinding]:
-        plain, clear = fold(text), deobfuscate(text)
+    def _terms_in(self, field: str, plain: str, clear: str, cancelled: list[str]) -> list[TextFinding]:
         cancels = set().union(*(c for phrase, c in self._contexts if phrase in clear))
         found: dict[str, TextFinding] = {}
         for match in self._pattern.finditer(clear):
@@ -230,20 +235,20 @@ def _contacts_in(field: str, text: str) -> list[TextFinding]:
     return found
 
 
-def _injections_in(field: str, text: str) -> list[TextFinding]:
-    folded = fold(text)
-    match = _INJECTION.search(folded) or _INJECTION.search(deobfuscate(text))
-    if match is None:
-        return []
-    return [
-        TextFinding(
-            kind="injection_attempt",
-            field=field,
-            term="instruction_to_reviewer",
-            weight=1.0,
-            excerpt=_excerpt(folded, match.start(), match.end()),
-        )
-    ]
+def _injections_in(field: str, plain: str, clear: str) -> list[TextFinding]:
+    for text in (plain, clear):
+        match = _INJECTION.search(text)
+        if match is not None:
+            return [
+                TextFinding(
+                    kind="injection_attempt",
+                    field=field,
+                    term="instruction_to_reviewer",
+                    weight=1.0,
+                    excerpt=_excerpt(text, match.start(), match.end()),
+                )
+            ]
+    return []
 
 
 def _excerpt(text: str, start: int, end: int) -> str:

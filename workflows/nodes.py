@@ -252,7 +252,10 @@ def _review_clauses(review: ReviewInput, agent_clauses: list[str]) -> list[str]:
 
 
 def finalize(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
-    """Write the decision record, with the statement of reasons for a takedown."""
+    """Build the decision record, with the statement of reasons for a takedown.
+
+    The runner writes it together with the run's final status and last trace steps.
+    """
     ctx = runtime.context
     verdict, review, case = state["verdict"], state.get("review"), state["case"]
     evidence = EvidenceSet.from_mapping(state.get("evidence", {}))
@@ -281,7 +284,6 @@ def finalize(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any
                 policy_version=ctx.policy_version,
             ),
         )
-        ctx.store.record_decision(record)
         trace.output = {
             "decision": record.decision,
             "decided_by": record.decided_by,

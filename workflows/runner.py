@@ -23,7 +23,7 @@ from workflows.context import AuditContext, GuardPolicy
 from workflows.graph import build_graph
 from workflows.nodes import ReviewInput
 from workflows.state import GuardOutcome
-from workflows.tracing import RecordingError, StoreRecorder
+from workflows.tracing import StoreRecorder
 
 __all__ = ["AuditFailed", "Auditor", "ReviewError", "RunOutcome"]
 
@@ -67,13 +67,17 @@ class Auditor:
         checkpointer: Checkpointer,
         guard: GuardPolicy | None = None,
         include_sensitive: bool = True,
-        durability: Durability = "async",
+        durability: Durability = "exit",
+        max_concurrency: int | None = None,
     ) -> None:
         self.store = store
         self.toolset = toolset
         self.agent = agent
         self.durability = durability
-        self.recorder = StoreRecorder(store, include_sensitive=include_sensitive)
+        self.max_concurrency = max_concurrency
+        self.recorder = StoreRecorder(
+            store, include_sensitive=include_sensitive, write="run" if durability == "exit" else "node"
+        )
         self.graph: CompiledStateGraph = build_graph(checkpointer=checkpointer)
         self.context = AuditContext(
             store=store,
@@ -149,7 +153,10 @@ class Auditor:
             )
 
     def _config(self, run_id: str) -> dict[str, Any]:
-        return {"configurable": {"thread_id": run_id}}
+        config: dict[str, Any] = {"configurable": {"thread_id": run_id}}
+        if self.max_concurrency is not None:
+            config["max_concurrency"] = self.max_concurrency
+        return config
 
     def _drive(self, graph_input: Any, run_id: str, case_id: str) -> RunOutcome:
         try:
@@ -158,16 +165,11 @@ class Auditor:
             )
         except Exception as exc:
             message = f"{type(exc).__name__}: {exc}"
-            try:
-                self.recorder.flush()
-            except RecordingError as lost:
-                message += f"; {lost}"
-            self.store.finish_run(run_id, "failed", error=message)
+            self.recorder.close(run_id, "failed", error=message)
             raise AuditFailed(run_id, f"run {run_id} failed: {message}") from exc
-        self.recorder.flush()
         decision: DecisionRecord | None = result.get("decision")
         status: RunStatus = "awaiting_review" if "__interrupt__" in result else "completed"
-        self.store.finish_run(run_id, status, decision=decision.decision if decision else None)
+        self.recorder.close(run_id, status, decision=decision)
         return RunOutcome(
             run_id=run_id,
             case_id=case_id,

@@ -4,23 +4,26 @@ Steps are written through a `TraceRecorder`, not kept in the graph state. A node
 steps (the node itself, then what ran inside it) are written together when the node
 ends, so a node is either fully in the trace or not at all. A recorder never raises
 into a run: a write that still fails after its retries is kept as pending, and the
-runner refuses to report the run as recorded until `flush` succeeds.
+runner refuses to report the run as recorded until `close` succeeds.
+Whether steps are written per node or per run follows the checkpoint durability.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from langgraph.errors import GraphBubbleUp
 from pydantic import BaseModel
 from tenacity import Retrying, stop_after_attempt, wait_random_exponential
 
 from store.base import AuditStore
-from store.records import StepKind, TraceStep, new_id, utcnow
+from store.records import DecisionRecord, RunStatus, StepKind, TraceStep, new_id, utcnow
 
 __all__ = [
     "SENSITIVE_KEYS",
@@ -65,8 +68,15 @@ class TraceRecorder(Protocol):
         """Start numbering a run's steps after `after_seq` (non-zero when resuming)."""
         ...
 
-    def flush(self) -> None:
-        """Write whatever is pending, or raise `RecordingError`."""
+    def close(
+        self,
+        run_id: str,
+        status: RunStatus,
+        *,
+        decision: DecisionRecord | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Write the run's pending steps, decision and status together, or raise `RecordingError`."""
         ...
 
 
@@ -98,50 +108,90 @@ def redact(value: Any) -> Any:
 
 
 class StoreRecorder:
-    """A `TraceRecorder` over an `AuditStore`, retrying each write a few times."""
+    """A `TraceRecorder` over an `AuditStore`.
 
-    def __init__(self, store: AuditStore, *, include_sensitive: bool = True, attempts: int = 3) -> None:
+    `write="node"` writes each node's steps as the node ends, so a run resumed from a
+    per-step checkpoint keeps the trace of the nodes it does not re-run. `write="run"`
+    keeps a run's steps in memory and writes them in one transaction when the run pauses
+    or ends: the pairing for checkpoints written only at exit, where a crash re-runs the
+    whole case and so re-records every step. Either way a failed write is retried, then
+    kept pending until `close`.
+    """
+
+    def __init__(
+        self,
+        store: AuditStore,
+        *,
+        include_sensitive: bool = True,
+        write: Literal["node", "run"] = "node",
+        attempts: int = 3,
+    ) -> None:
         self.store = store
         self.include_sensitive = include_sensitive
+        self.write = write
         self._attempts = attempts
         self._lock = threading.Lock()
         self._seq: dict[str, int] = {}
-        self.pending: list[TraceStep] = []
+        self._pending: dict[str, list[TraceStep]] = defaultdict(list)
 
     def begin(self, run_id: str, *, after_seq: int = 0) -> None:
         """Start numbering a run's steps after `after_seq`."""
         with self._lock:
             self._seq[run_id] = after_seq
+            self._pending.pop(run_id, None)
 
     def record(self, steps: list[TraceStep]) -> None:
-        """Number and write `steps`; on repeated failure keep them pending instead of raising."""
+        """Number `steps` and write them (or hold them, in `run` mode); never raises."""
         if not steps:
             return
+        run_id = steps[0].run_id
         with self._lock:
             numbered = []
             for step in steps:
                 seq = self._seq.get(step.run_id, 0) + 1
                 self._seq[step.run_id] = seq
                 numbered.append(self._prepare(step, seq))
+            if self.write == "run":
+                self._pending[run_id].extend(numbered)
+                return
         try:
             self._write(numbered)
         except Exception as exc:  # never raise into the run; flush() reports it
-            log.error("trace write failed for run %s: %s", numbered[0].run_id, exc)
+            log.error("trace write failed for run %s: %s", run_id, exc)
             with self._lock:
-                self.pending.extend(numbered)
+                self._pending[run_id].extend(numbered)
 
-    def flush(self) -> None:
-        """Write pending steps, or raise `RecordingError` naming how many are lost."""
+    def pending(self, run_id: str) -> list[TraceStep]:
+        """Steps of `run_id` not yet written."""
         with self._lock:
-            pending, self.pending = self.pending, []
-        if not pending:
-            return
+            return list(self._pending.get(run_id, []))
+
+    def close(
+        self,
+        run_id: str,
+        status: RunStatus,
+        *,
+        decision: DecisionRecord | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Write the run's held steps, its decision record and its new status in one transaction.
+
+        Raises:
+            RecordingError: after the retries, naming how many steps are not written;
+                they stay held, so a later `close` can still write them.
+        """
+        with self._lock:
+            steps = self._pending.pop(run_id, [])
         try:
-            self._write(pending)
+            self._retry(
+                lambda: self.store.finish_run(run_id, status, decision=decision, error=error, steps=steps)
+            )
         except Exception as exc:
             with self._lock:
-                self.pending = pending + self.pending
-            raise RecordingError(f"{len(pending)} trace step(s) could not be written: {exc}") from exc
+                self._pending[run_id] = steps + self._pending.get(run_id, [])
+            raise RecordingError(
+                f"run {run_id} could not be recorded as {status} ({len(steps)} trace step(s) held): {exc}"
+            ) from exc
 
     def _prepare(self, step: TraceStep, seq: int) -> TraceStep:
         update: dict[str, Any] = {"seq": seq}
@@ -151,13 +201,16 @@ class StoreRecorder:
         return step.model_copy(update=update)
 
     def _write(self, steps: list[TraceStep]) -> None:
+        self._retry(lambda: self.store.record_steps(steps))
+
+    def _retry(self, write: Callable[[], None]) -> None:
         for attempt in Retrying(
             stop=stop_after_attempt(self._attempts),
             wait=wait_random_exponential(multiplier=0.02, max=0.5),
             reraise=True,
         ):
             with attempt:
-                self.store.record_steps(steps)
+                write()
 
 
 class NodeTrace:

@@ -86,7 +86,19 @@ def test_run_lifecycle(store: AuditStore) -> None:
     store.start_run(run, {"case_id": "case-1", "listing": {"title": "x"}})
     assert store.get_run(run.run_id).status == "running"
     assert store.get_case(run.run_id) == {"case_id": "case-1", "listing": {"title": "x"}}
-    store.finish_run(run.run_id, "completed", decision="reject")
+    decision = DecisionRecord(
+        run_id=run.run_id,
+        case_id="case-1",
+        decision="reject",
+        decided_by="agent",
+        clause_ids=["CIP-1"],
+        confidence=0.9,
+        rationale="r",
+    )
+    step = TraceStep(run_id=run.run_id, case_id=run.case_id, seq=1, node="finalize", kind="node")
+    store.finish_run(run.run_id, "completed", decision=decision, steps=[step])
+    assert store.decisions(run.run_id) == [decision]
+    assert store.steps(run.run_id) == [step]
     done = store.get_run(run.run_id)
     assert (done.status, done.decision) == ("completed", "reject")
     assert done.ended is not None and done.ended.tzinfo is not None

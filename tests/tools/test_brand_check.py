@@ -11,19 +11,21 @@ from tools import BundledPaths
 from tools.brand_check import (
     PRICE_ANOMALY_RATIO,
     BrandCheck,
-    BrandCheckInput,
     BrandChecker,
+    BrandCheckInput,
     BrandRegistryError,
     load_brand_registry,
     make_brand_check_tool,
 )
 
 
-def _check(checker: BrandChecker, text: str, price: str, currency: str = "USD", brand: str | None = None) -> BrandCheck:
+def _check(
+    checker: BrandChecker, text: str, price: str, currency: str = "USD", brand: str | None = None
+) -> BrandCheck:
     return checker.check(BrandCheckInput(text=text, brand=brand, price=Decimal(price), currency=currency))
 
 
-def test_registry_loads_every_brand_and_rate(paths: BundledPaths, brand_checker: BrandChecker) -> None:
+def test_registry_loads_every_brand_and_rate(brand_checker: BrandChecker) -> None:
     registry = brand_checker.registry
     assert len(registry.brands) == 16
     assert registry.usd_per_unit["USD"] == 1.0
@@ -43,7 +45,9 @@ def test_obfuscated_and_accented_brand_in_text_is_found(brand_checker: BrandChec
 
 
 def test_brand_field_alone_is_enough(brand_checker: BrandChecker) -> None:
-    assert _check(brand_checker, "Automatic watch", "2500", brand="orvelle geneve").brands == ["Orvelle Geneve"]
+    assert _check(brand_checker, "Automatic watch", "2500", brand="orvelle geneve").brands == [
+        "Orvelle Geneve"
+    ]
 
 
 def test_brand_named_in_field_and_text_is_listed_once(brand_checker: BrandChecker) -> None:

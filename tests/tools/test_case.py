@@ -173,24 +173,11 @@ def test_exactly_max_images_is_accepted() -> None:
     assert len(case.listing.images) == MAX_IMAGES
 
 
-def test_unknown_kind_lists_the_accepted_kinds() -> None:
-    message = _error(_with("kind", "bogus"))
-    assert "must be one of listing_review, seller_appeal, ip_report" in message
-    assert "'bogus'" in message
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "tools/case.py:214-215 puts err['input'] (the whole case dict) in the union_tag_invalid "
-        "message instead of err['ctx']['tag'], and the location is () so the field is named "
-        "'case' rather than 'kind'"
-    ),
-)
-def test_unknown_kind_message_names_kind_and_only_the_bad_value() -> None:
+def test_unknown_kind_names_kind_and_only_the_bad_value() -> None:
     message = _error(_with("listing.description", "y" * 19_000) | {"kind": "bogus"})
-    assert message.startswith("invalid case: kind must be one of"), message[:120]
-    assert len(message) < 300, f"message is {len(message):,} characters"
+    assert (
+        message == "invalid case: kind must be one of listing_review, seller_appeal, ip_report (got 'bogus')"
+    )
 
 
 def test_many_problems_are_summarised_on_one_line() -> None:

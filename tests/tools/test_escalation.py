@@ -18,7 +18,9 @@ from tools.escalation import (
 
 
 def _route(**kwargs: object) -> EscalationRecord:
-    return route_escalation(EscalationInput.model_validate({"run_id": "run-1", "case_id": "case-1", **kwargs}))
+    return route_escalation(
+        EscalationInput.model_validate({"run_id": "run-1", "case_id": "case-1", **kwargs})
+    )
 
 
 def test_every_policy_area_has_a_queue() -> None:
@@ -77,7 +79,9 @@ def test_priority_follows_severity(severity: str | None, priority: int) -> None:
     [("critical", 1), ("high", 1), ("medium", 2), ("low", 3), (None, 3)],
 )
 @pytest.mark.parametrize("urgent", ["injection_attempt", "repeat_offender"])
-def test_urgent_reason_bumps_priority_but_never_below_one(severity: str | None, priority: int, urgent: str) -> None:
+def test_urgent_reason_bumps_priority_but_never_below_one(
+    severity: str | None, priority: int, urgent: str
+) -> None:
     assert _route(reasons=["low_confidence", urgent], severity=severity).priority == priority
 
 

@@ -75,12 +75,14 @@ def test_leetspeak_only_maps_tokens_with_a_letter() -> None:
     assert deobfuscate("r3pl1ca for $200 (1:1)") == "replica for $200 (1:1)"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "tools/normalize.py:29 anchors _LEET_WORD with \\b, which cannot sit after a trailing "
-        "look-alike symbol, so 'r3pl1c@' is only half mapped to 'replic@'"
-    ),
-)
 def test_trailing_symbol_look_alike_is_mapped() -> None:
     assert deobfuscate("cheap r3pl1c@ watch") == "cheap replica watch"
+
+
+def test_leading_symbol_look_alike_is_mapped() -> None:
+    assert deobfuscate("$witchblade") == "switchblade"
+
+
+@pytest.mark.parametrize("text", ["ps5 console", "mp3 player", "covid19 test kit", "5 x 7 frame", "4 pack"])
+def test_model_numbers_and_sizes_keep_their_digits(text: str) -> None:
+    assert deobfuscate(text) == text

@@ -45,7 +45,7 @@ MIXED = SellerRecord(
     refund_rate=0.07,
     listing_volume=90,
 )
-"""A seller with every outcome, stored oldest-last out of order, added to the bundled ones."""
+"""A seller with every outcome, violations out of date order; added to the bundled sellers."""
 
 
 @pytest.fixture(scope="module")

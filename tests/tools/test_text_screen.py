@@ -155,15 +155,12 @@ def test_contact_details_are_found(screener: TextScreener, text: str, term: str)
     assert finding.field == FIELD
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "tools/text_screen.py:48: the brackets around 'dot' are required ([\\[(] has no '?'), "
-        "so an unbracketed spelled email 'name at gmail dot com' is not found"
-    ),
-)
 def test_unbracketed_spelled_email_is_found(screener: TextScreener) -> None:
     assert "email" in _terms(_screen(screener, "write to quickdeals at gmail dot com"), "contact_detail")
+
+
+def test_at_and_dot_in_prose_is_not_an_email(screener: TextScreener) -> None:
+    assert "email" not in _terms(_screen(screener, "look at this dot com era poster"), "contact_detail")
 
 
 @pytest.mark.parametrize(

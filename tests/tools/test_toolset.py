@@ -19,14 +19,21 @@ ARGS: dict[str, dict[str, Any]] = {
     "image_check": {"images": ["listings/watch_box_closeup.png", "missing.png"], "seller_id": "S00003"},
     "policy_retrieval": {"query": "R3PL!CA 1:1 mirror quality watch", "category": "watches"},
     "text_screen": {"texts": {"listing.title": "Orvelle Geneve Chronograph – R3PL!CA 1:1 mirror quality"}},
-    "brand_check": {"text": "Orvelle Geneve Chronograph", "brand": "Orvelle Geneve", "price": "129.00", "currency": "USD"},
+    "brand_check": {
+        "text": "Orvelle Geneve Chronograph",
+        "brand": "Orvelle Geneve",
+        "price": "129.00",
+        "currency": "USD",
+    },
 }
 
 
 @pytest.fixture(scope="module")
 def toolset(paths: BundledPaths) -> Toolset:
     """The bundled toolset on an in-memory SQLite engine."""
-    return load_bundled_toolset(paths.root, engine=create_engine("sqlite://"), escalations=MemoryEscalationBackend())
+    return load_bundled_toolset(
+        paths.root, engine=create_engine("sqlite://"), escalations=MemoryEscalationBackend()
+    )
 
 
 def test_bundled_paths_exist(paths: BundledPaths) -> None:
@@ -90,7 +97,9 @@ def test_escalation_tool(toolset: Toolset) -> None:
     tool = toolset.escalation_tool()
     assert tool.name == "escalation"
     assert tool.description
-    record = tool.invoke({"run_id": "run-t", "case_id": "case-t", "reasons": ["low_confidence"], "areas": ["drugs"]})
+    record = tool.invoke(
+        {"run_id": "run-t", "case_id": "case-t", "reasons": ["low_confidence"], "areas": ["drugs"]}
+    )
     assert isinstance(record, EscalationRecord)
     assert record.queue == "regulated-goods"
 
