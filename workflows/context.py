@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from langchain_core.tools import BaseTool
+from langgraph.runtime import Runtime
 
 from agents import Agent
 from store.base import AuditStore
 from tools.evidence import ToolName
 from workflows.tracing import TraceRecorder
 
-__all__ = ["AuditContext", "GuardPolicy"]
+__all__ = ["AuditContext", "GuardPolicy", "context_of", "set_default_context"]
 
 
 @dataclass(frozen=True)
@@ -35,3 +36,34 @@ class AuditContext:
     escalation_tool: BaseTool
     policy_version: str
     guard: GuardPolicy = GuardPolicy()
+
+
+_default_context: Callable[[], AuditContext] | None = None
+
+
+def set_default_context(factory: Callable[[], AuditContext] | None) -> None:
+    """Register how to build a context for runs started without one.
+
+    Only dev tooling needs this: LangGraph's dev server and Studio start runs with the
+    JSON context a form can hold, not with a store and tools. Every door of the service
+    passes a context explicitly.
+    """
+    global _default_context
+    _default_context = factory
+
+
+def context_of(runtime: Runtime[AuditContext]) -> AuditContext:
+    """The run's context, or the registered default when the caller passed none.
+
+    Raises:
+        RuntimeError: no context was passed and no default is registered.
+    """
+    context = runtime.context
+    if isinstance(context, AuditContext):
+        return context
+    if _default_context is None:
+        raise RuntimeError(
+            "the audit graph needs an AuditContext: invoke it with context=..., "
+            "or use workflows.Auditor, which does"
+        )
+    return _default_context()

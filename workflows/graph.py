@@ -18,10 +18,16 @@ from workflows.state import AuditState, InputState, OutputState
 __all__ = ["build_graph"]
 
 
-def build_graph(*, checkpointer: Checkpointer = None) -> CompiledStateGraph:
-    """Compile the audit graph, checkpointed by `checkpointer` if given."""
+def build_graph(
+    *, checkpointer: Checkpointer = None, context_schema: type[AuditContext] | None = AuditContext
+) -> CompiledStateGraph:
+    """Compile the audit graph, checkpointed by `checkpointer` if given.
+
+    `context_schema=None` is for servers that pass a JSON context LangGraph would try to
+    build an `AuditContext` from; nodes then use the registered default context.
+    """
     builder = StateGraph(
-        AuditState, context_schema=AuditContext, input_schema=InputState, output_schema=OutputState
+        AuditState, context_schema=context_schema, input_schema=InputState, output_schema=OutputState
     )
     builder.add_node("intake", nodes.intake)
     builder.add_node("plan", nodes.plan)

@@ -19,7 +19,7 @@ from tools import EVIDENCE_TYPES
 from tools.case import parse_case
 from tools.escalation import EscalationInput
 from tools.evidence import Evidence, ToolName
-from workflows.context import AuditContext
+from workflows.context import AuditContext, context_of
 from workflows.guard import apply_guard
 from workflows.reasons import statement_of_reasons
 from workflows.state import AuditState, ToolTask
@@ -65,7 +65,7 @@ def _trace(ctx: AuditContext, state: AuditState | ToolTask, node: str, input: An
 
 def intake(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
     """Validate the submitted case; a bad case stops the run here."""
-    with _trace(runtime.context, state, "intake", {"submission": state["submission"]}) as trace:
+    with _trace(context_of(runtime), state, "intake", {"submission": state["submission"]}) as trace:
         case = parse_case(state["submission"])
         trace.output = {
             "case_id": case.case_id,
@@ -77,7 +77,7 @@ def intake(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
 
 def plan(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
     """Ask the planner which evidence tools this case needs."""
-    ctx = runtime.context
+    ctx = context_of(runtime)
     with _trace(ctx, state, "plan") as trace:
         started = utcnow()
         result = ctx.agent.planner.plan(state["case"])
@@ -107,7 +107,7 @@ def route_after_plan(state: AuditState) -> list[Send]:
 
 def gather(task: ToolTask, runtime: Runtime[AuditContext]) -> dict[str, Any]:
     """Run one evidence tool; a recoverable failure becomes `unavailable` evidence."""
-    ctx = runtime.context
+    ctx = context_of(runtime)
     call = task["call"]
     with _trace(ctx, task, TOOL_NODES[call.tool], {"tool": call.tool}) as trace:
         started = utcnow()
@@ -141,7 +141,7 @@ def _call_tool(tool: BaseTool, args: dict[str, Any]) -> Evidence:
 
 def adjudicate(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
     """Ask the adjudicator for a verdict on the gathered evidence."""
-    ctx = runtime.context
+    ctx = context_of(runtime)
     evidence = EvidenceSet.from_mapping(state.get("evidence", {}))
     with _trace(ctx, state, "adjudicate", {"evidence": sorted(evidence.gathered())}) as trace:
         started = utcnow()
@@ -164,7 +164,7 @@ def adjudicate(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, A
 
 def guard(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
     """Apply the rules no decider may overrule."""
-    ctx = runtime.context
+    ctx = context_of(runtime)
     evidence = EvidenceSet.from_mapping(state.get("evidence", {}))
     with _trace(ctx, state, "guard") as trace:
         started = utcnow()
@@ -181,7 +181,7 @@ def route_after_guard(state: AuditState) -> Literal["finalize", "escalate"]:
 
 def escalate(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
     """Open an escalation in the right queue (idempotent per run)."""
-    ctx = runtime.context
+    ctx = context_of(runtime)
     verdict, outcome = state["verdict"], state["guard"]
     args = EscalationInput(
         run_id=state["run_id"],
@@ -213,7 +213,7 @@ class ReviewInput(BaseModel):
 
 def await_review(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
     """Pause until a reviewer decides; resumed with `Command(resume=ReviewInput-as-dict)`."""
-    ctx = runtime.context
+    ctx = context_of(runtime)
     escalation = state["escalation"]
     payload = {
         "run_id": state["run_id"],
@@ -256,7 +256,7 @@ def finalize(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any
 
     The runner writes it together with the run's final status and last trace steps.
     """
-    ctx = runtime.context
+    ctx = context_of(runtime)
     verdict, review, case = state["verdict"], state.get("review"), state["case"]
     evidence = EvidenceSet.from_mapping(state.get("evidence", {}))
     retrieved = evidence.retrieved_clauses()
