@@ -4,13 +4,15 @@ Run:  .venv/bin/python benchmarks/bench_cases.py [--rounds 20]
   (or `make bench`)
 
 Prints, per configuration, the median and p95 wall time per case and cases per second:
-  full        SQLite audit store (traces, runs, decisions) + SQLite checkpointer, as the CLI runs
-  no-trace    the same graph, trace and records kept in memory, SQLite checkpointer
+  full        SQLite audit store (runs, trace steps, decisions) + SQLite checkpointer, as the CLI runs
+  no-trace    the same graph with the audit record kept in memory, SQLite checkpointer
   in-memory   memory store and in-memory checkpointer (all persistence off)
-  bare-graph  the same topology (12 nodes, 5-way fan-out) with nodes that do no work,
-              in-memory checkpointer: LangGraph's own cost
-Then the ratios that matter: persistence overhead (full / no-trace) and framework share.
-Each case is run once first to warm caches (the image hash cache, BM25); one process, serial.
+  bare-graph  the same topology (intake, plan, a 5-way fan-out, adjudicate, guard,
+              finalize) with nodes that do no work: LangGraph's own cost
+Then the ratios that matter: trace persistence overhead (full / no-trace) and LangGraph's
+share. Each case is run once first to warm caches (the image hash cache, BM25); one
+process, serial, one tool at a time (the default for in-process backends); the
+configurations are interleaved round by round so machine noise hits all of them alike.
 """
 
 from __future__ import annotations

@@ -26,7 +26,10 @@ _LEET = str.maketrans(
     }
 )
 _SPACED_LETTERS = re.compile(r"(?<![a-z0-9@$!])(?:[a-z0-9@$!][\s.\-_*]){2,}[a-z0-9@$!](?![a-z0-9@$!])")
-_TOKEN = re.compile(r"(?<![a-z0-9@$!|])[a-z0-9@$!|]{3,}(?![a-z0-9@$!|])")
+# A token of 3+ word-ish characters holding at least one letter and one look-alike.
+_TOKEN = re.compile(
+    r"(?<![a-z0-9@$!|])(?=[a-z0-9@$!|]*[a-z])(?=[a-z0-9@$!|]*[0-9@$!|])[a-z0-9@$!|]{3,}(?![a-z0-9@$!|])"
+)
 _SYMBOLS = frozenset("@$!|")
 _DIGITS = frozenset("013457")
 _SPACE = re.compile(r"\s+")
@@ -65,8 +68,6 @@ def _join_spaced(match: re.Match[str]) -> str:
 
 def _unleet(match: re.Match[str]) -> str:
     token = match.group(0)
-    if not any(c.isalpha() for c in token) or not any(c in _SYMBOLS or c in _DIGITS for c in token):
-        return token
     # Symbols stand for letters anywhere; a digit only when a letter follows it, so model
     # numbers and years ("ps5", "mp3", "covid19") keep their trailing digits.
     last_letter = max(i for i, c in enumerate(token) if c.isalpha())
