@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,8 @@ from typing import Any
 import pytest
 import yaml
 from langgraph.checkpoint.memory import InMemorySaver
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from agents import Agent, rules_agent
 from service.settings import Settings
@@ -24,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 CASES = DATA / "cases"
 EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load((CASES / "expected.yaml").read_text())
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -75,3 +79,22 @@ def make_auditor(tmp_path: Path) -> Callable[..., Auditor]:
         )
 
     return build
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL into a fresh, private schema of the local PostgreSQL; dropped afterwards."""
+    schema = f"ag_test_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES)
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+    except OperationalError as exc:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432 ({type(exc).__name__}); `.ci/run` starts it")
+    try:
+        yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 
 from store import (
     AuditStore,
@@ -26,35 +23,18 @@ from store import (
     utcnow,
 )
 
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def _postgres_store() -> Iterator[AuditStore]:
-    schema = f"ag_test_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_URL)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-    except OperationalError as exc:
-        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432 ({type(exc).__name__}); `.ci/run` starts it")
-    engine = create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
-    try:
-        yield SqlAuditStore(engine)
-    finally:
-        engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
-
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AuditStore]:
     if request.param == "memory":
         yield MemoryAuditStore()
-    elif request.param == "sqlite":
-        yield SqlAuditStore(make_engine(f"sqlite:///{tmp_path / 'audit.db'}"))
+        return
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'audit.db'}")
     else:
-        yield from _postgres_store()
+        engine = make_engine(request.getfixturevalue("postgres_url"))
+    yield SqlAuditStore(engine)
+    engine.dispose()
 
 
 def _run(case_id: str = "case-1", **extra: object) -> RunRecord:
