@@ -8,21 +8,31 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from service.settings import Settings
 from service.wiring import open_auditor, open_store
-from store import RunNotFound, TraceStep
+from store import AuditStore, RunNotFound, TraceStep, sqlite_path
 from store.records import FinalDecision, RunStatus
 from tools import BundledPaths
+from tools.brand_check import BrandRegistryError
 from tools.case import CaseError, case_json_schema
+from tools.escalation import QUEUES
 from tools.image_check import build_hash_bank
-from workflows import AuditFailed, RecordingError, ReviewError, RunOutcome
+from tools.policy_retrieval import PolicyPackError
+from tools.text_screen import LexiconError
+from workflows import AuditFailed, Auditor, RecordingError, ReviewError, RunOutcome
 from workflows.tracing import to_json
 
 __all__ = ["MAX_CASE_BYTES", "app", "read_case"]
@@ -38,6 +48,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console(highlight=False)
+if not out.is_terminal:
+    # Piped into a file or another tool: do not squeeze tables into 80 columns.
+    out = Console(highlight=False, width=200)
 err = Console(stderr=True, highlight=False)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
@@ -46,6 +59,71 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for machines.
 def _fail(message: str, code: int = 2) -> NoReturn:
     err.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except (ValidationError, SettingsError) as exc:
+        _fail(f"configuration error: {_first_line(exc)}; see docs/configuration.md")
+
+
+@contextmanager
+def _opened(settings: Settings) -> Iterator[Auditor]:
+    """The auditor, or one line saying which setting or file stops it from opening."""
+    with _setup_errors(settings):
+        stack = ExitStack()
+        auditor = stack.enter_context(open_auditor(settings))
+    with stack:
+        yield auditor
+
+
+def _store(settings: Settings) -> AuditStore:
+    with _setup_errors(settings):
+        return open_store(settings)
+
+
+@contextmanager
+def _setup_errors(settings: Settings) -> Iterator[None]:
+    where = _safe_url(settings.database_url)
+    try:
+        yield
+    except (ArgumentError, NoSuchModuleError) as exc:
+        _fail(f"AUDITGRAPH_DATABASE_URL {where} is not a usable database URL ({_first_line(exc)})")
+    except ImportError as exc:
+        _fail(f"no driver for {where}: {exc.name or exc}; see docs/configuration.md")
+    except OSError as exc:
+        if exc.filename and Path(str(exc.filename)).is_relative_to(settings.data_dir):
+            _fail(f"bundled data missing: {exc.filename} (AUDITGRAPH_DATA_DIR is {str(settings.data_dir)!r})")
+        _fail(f"cannot open the database {where}: {_first_line(exc)}", code=1)
+    except OperationalError as exc:
+        _fail(f"cannot open the database {where}: {_first_line(exc)}", code=1)
+    except (PolicyPackError, LexiconError, BrandRegistryError) as exc:
+        _fail(f"bundled data under {str(settings.data_dir)!r} is unusable: {_first_line(exc)}")
+
+
+def _safe_url(url: str) -> str:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return repr(url)
+    shown = repr(parsed.render_as_string(hide_password=True))
+    path = sqlite_path(url)
+    return f"{shown} ({path.resolve()})" if path is not None and not path.is_absolute() else shown
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+
+
+def _table(*columns: str | Column) -> Table:
+    # Fold long cells instead of cutting them: a truncated queue name or reason misleads.
+    return Table(*(c if isinstance(c, Column) else Column(c, overflow="fold") for c in columns))
+
+
+def _id_column(header: str) -> Column:
+    # Ids are what a reviewer copies into the next command: never cut or wrap them.
+    return Column(header, no_wrap=True, min_width=20, overflow="fold")
 
 
 def _print_json(value: Any) -> None:
@@ -131,7 +209,8 @@ def _print_outcome(outcome: RunOutcome) -> None:
     if outcome.status == "awaiting_review":
         out.print(
             f"[dim]review with: auditgraph review {outcome.run_id} --decision approve|reject|restrict "
-            "--reason '...' --reviewer NAME[/]"
+            "--reason '...' --reviewer NAME[/]",
+            soft_wrap=True,
         )
 
 
@@ -145,8 +224,8 @@ def run(
         submission = read_case(case)
     except CaseError as exc:
         _fail(str(exc))
-    settings = Settings()
-    with open_auditor(settings) as auditor:
+    settings = _settings()
+    with _opened(settings) as auditor:
         try:
             outcome = auditor.audit(submission)
         except CaseError as exc:
@@ -172,8 +251,8 @@ def review(
     as_json: JsonFlag = False,
 ) -> None:
     """Decide an escalated run: resumes the paused graph and records who decided what."""
-    settings = Settings()
-    with open_auditor(settings) as auditor:
+    settings = _settings()
+    with _opened(settings) as auditor:
         try:
             outcome = auditor.review(
                 run_id,
@@ -204,11 +283,17 @@ def runs(
     as_json: JsonFlag = False,
 ) -> None:
     """List recent runs, newest first."""
-    found = open_store(Settings()).list_runs(limit=limit, status=status)
+    settings = _settings()
+    found = _store(settings).list_runs(limit=limit, status=status)
     if as_json:
         _print_json(found)
         return
-    table = Table("run", "case", "kind", "status", "decision", "agent", "started (UTC)")
+    if not found:
+        out.print(
+            f"[dim]no runs{f' with status {status}' if status else ''} in {_safe_url(settings.database_url)}[/]"
+        )
+        return
+    table = _table(_id_column("run"), "case", "kind", "status", "decision", "agent", "started (UTC)")
     for r in found:
         table.add_row(
             r.run_id,
@@ -228,7 +313,7 @@ def trace(
     as_json: JsonFlag = False,
 ) -> None:
     """Show a run's step timeline: every node, tool call, decider call, guard check and review."""
-    store = open_store(Settings())
+    store = _store(_settings())
     try:
         run_record = store.get_run(run_id)
     except RunNotFound as exc:
@@ -254,7 +339,7 @@ def trace(
         f"[bold]{run_record.run_id}[/]  case {run_record.case_id} ({run_record.case_kind})  "
         f"status {run_record.status}  agent {run_record.agent_version}  policy {run_record.policy_version}"
     )
-    table = Table("#", "+ms", "step", "kind", "ms", "result")
+    table = _table("#", "+ms", "step", "kind", "ms", "result")
     origin = steps[0].started if steps else run_record.started
     for s in steps:
         indent = "  " if s.parent_id else ""
@@ -304,8 +389,8 @@ def _summary(step: TraceStep) -> str:
 
 def _tool_detail(tool: str, output: dict[str, Any]) -> str:
     if tool == "text_screen":
-        terms = [f.get("term") for f in output.get("findings", [])]
-        return f"; findings {', '.join(map(str, terms))}" if terms else "; no findings"
+        terms = [f"{f.get('term')} ({f.get('field')})" for f in output.get("findings", [])]
+        return f"; findings {', '.join(terms)}" if terms else "; no findings"
     if tool == "policy_retrieval":
         return f"; {len(output.get('clauses', []))} clauses"
     if tool == "image_check":
@@ -327,11 +412,17 @@ def queue(
     as_json: JsonFlag = False,
 ) -> None:
     """List open escalations, most urgent first."""
-    found = open_store(Settings()).open_escalations(queue=name)
+    if name is not None and name not in QUEUES:
+        _fail(f"no queue {name!r}; queues are {', '.join(QUEUES)}")
+    settings = _settings()
+    found = _store(settings).open_escalations(queue=name)
     if as_json:
         _print_json(found)
         return
-    table = Table("run", "case", "queue", "priority", "agent", "reasons", "opened (UTC)")
+    if not found:
+        out.print(f"[dim]no open escalations in {_safe_url(settings.database_url)}[/]")
+        return
+    table = _table(_id_column("run"), "case", "queue", "prio", "agent", "reasons", "opened (UTC)")
     for e in found:
         table.add_row(
             e.run_id,
@@ -340,17 +431,15 @@ def queue(
             f"P{e.priority}",
             e.agent_decision,
             ", ".join(e.reasons),
-            f"{e.opened_at:%Y-%m-%d %H:%M}",
+            f"{e.opened_at:%m-%d %H:%M}",
         )
     out.print(table)
-    if not found:
-        out.print("[dim]no open escalations[/]")
 
 
 @app.command("build-bank")
 def build_bank() -> None:
     """Recompute the PDQ hash bank from the images listed in data/images/manifest.json."""
-    paths = BundledPaths(Settings().data_dir)
+    paths = BundledPaths(_settings().data_dir)
     manifest = paths.images / "manifest.json"
     try:
         bank = build_hash_bank(manifest)

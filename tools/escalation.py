@@ -1,8 +1,9 @@
 """Escalation: hand a case to the right human queue, with a priority and the reasons.
 
-Routing follows the policy area a case touches (IP disputes to IP specialists,
-regulated goods to the regulated-goods team, off-platform deals and pricing abuse to
-fraud), then the reasons (an unknown seller or an injection attempt is a fraud signal).
+Routing follows the reasons first (an instruction aimed at the reviewer or an unknown
+seller is a fraud signal), then the policy area a case touches (IP disputes to IP
+specialists, regulated goods to the regulated-goods team, off-platform deals and
+pricing abuse to fraud).
 The backend persists the escalation; opening twice for one run returns the first.
 """
 
@@ -17,6 +18,7 @@ from store.records import Decision, EscalationRecord
 from tools.case import PolicyArea, Severity
 
 __all__ = [
+    "QUEUES",
     "QUEUE_BY_AREA",
     "EscalationBackend",
     "EscalationInput",
@@ -39,10 +41,11 @@ QUEUE_BY_AREA: dict[str, str] = {
     "abusive_pricing": "fraud",
     "adult": "adult-content",
 }
+QUEUES: tuple[str, ...] = tuple(dict.fromkeys([*QUEUE_BY_AREA.values(), "fraud", "general"]))
+"""Every queue an escalation can land in."""
 _QUEUE_BY_REASON: dict[str, str] = {
-    "unknown_seller": "fraud",
     "injection_attempt": "fraud",
-    "repeat_offender": "fraud",
+    "unknown_seller": "fraud",
 }
 _PRIORITY_BY_SEVERITY: dict[str, int] = {"critical": 1, "high": 2, "medium": 3, "low": 4}
 _URGENT_REASONS = frozenset({"injection_attempt", "repeat_offender"})
@@ -86,9 +89,13 @@ class MemoryEscalationBackend:
 
 def route_escalation(args: EscalationInput) -> EscalationRecord:
     """Pick the queue and priority for an escalation (pure: nothing is stored)."""
-    queue = next((QUEUE_BY_AREA[a] for a in args.areas if a in QUEUE_BY_AREA), None)
+    # A manipulation signal (an instruction to the reviewer, an unknown seller) outranks
+    # the policy area: fraud investigators see those first.
+    queue = next((_QUEUE_BY_REASON[r] for r in args.reasons if r in _QUEUE_BY_REASON), None)
     if queue is None:
-        queue = next((_QUEUE_BY_REASON[r] for r in args.reasons if r in _QUEUE_BY_REASON), "general")
+        queue = next((QUEUE_BY_AREA[a] for a in args.areas if a in QUEUE_BY_AREA), None)
+    if queue is None:
+        queue = "fraud" if "repeat_offender" in args.reasons else "general"
     priority = _PRIORITY_BY_SEVERITY.get(args.severity or "low", 4)
     if _URGENT_REASONS.intersection(args.reasons):
         priority = max(priority - 1, 1)

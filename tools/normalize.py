@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["deobfuscate", "deobfuscate_folded", "fold"]
+__all__ = ["deobfuscate", "deobfuscate_folded", "fold", "spellings"]
 
 _LEET = str.maketrans(
     {
@@ -75,3 +75,22 @@ def _unleet(match: re.Match[str]) -> str:
         c.translate(_LEET) if c in _SYMBOLS or (c in _DIGITS and i < last_letter) else c
         for i, c in enumerate(token)
     )
+
+
+_ALT_LEET = str.maketrans({"1": "l", "|": "l"})
+_INNER_SEPARATOR = re.compile(r"(?<=[a-z0-9@$!|])[-._*](?=[a-z0-9@$!|])")
+
+
+def spellings(folded: str, clear: str) -> list[str]:
+    """The readings of `folded` worth matching terms against.
+
+    `clear` (its `deobfuscate_folded` form) first; then, where the text gives reason,
+    the reading with "1" and "|" as "l" ("super c1one") and the one with separators
+    inside words removed ("W-hats-app").
+    """
+    readings = [clear]
+    if "1" in folded or "|" in folded:
+        readings.append(deobfuscate_folded(folded.translate(_ALT_LEET)))
+    if _INNER_SEPARATOR.search(folded):
+        readings.append(deobfuscate_folded(_INNER_SEPARATOR.sub("", folded)))
+    return readings

@@ -102,6 +102,7 @@ class RetrievedClause(BaseModel):
     version: str
     score: float
     """BM25 score; 0 for a clause added because the planner named it or its area."""
+    keywords: list[str] = Field(default_factory=list)
 
 
 class PolicyRetrievalInput(BaseModel):
@@ -177,6 +178,7 @@ class PolicyIndex:
             action=c.action,
             version=self.pack.version,
             score=round(score, 4),
+            keywords=c.keywords,
         )
 
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tools.case import PolicyArea
 from tools.evidence import Evidence
-from tools.normalize import deobfuscate, deobfuscate_folded, fold
+from tools.normalize import deobfuscate, deobfuscate_folded, fold, spellings
 
 __all__ = [
     "FindingKind",
@@ -193,7 +193,17 @@ class TextScreener:
     def _terms_in(self, field: str, plain: str, clear: str, cancelled: list[str]) -> list[TextFinding]:
         cancels = set().union(*(c for phrase, c in self._contexts if phrase in clear))
         found: dict[str, TextFinding] = {}
-        for match in self._pattern.finditer(clear):
+        readings = spellings(plain, clear)
+        matches = [(m, clear) for m in self._pattern.finditer(clear)]
+        # Another reading counts only for words it alone reveals, so "1:1 mirror quality"
+        # read as "l:l mirror quality" does not add "mirror quality" a second time.
+        matches += [
+            (m, text)
+            for text in readings[1:]
+            for m in self._pattern.finditer(text)
+            if m.group(0) not in clear
+        ]
+        for match, source in matches:
             key = match.group(0)
             term = self._terms[key]
             if key in cancels:
@@ -207,7 +217,7 @@ class TextScreener:
                     area=term.area,
                     weight=term.weight,
                     obfuscated=re.search(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", plain) is None,
-                    excerpt=_excerpt(clear, match.start(), match.end()),
+                    excerpt=_excerpt(source, match.start(), match.end()),
                 )
         return list(found.values())
 

@@ -11,6 +11,7 @@ from langgraph.runtime import Runtime
 from agents import Agent
 from store.base import AuditStore
 from tools.evidence import ToolName
+from tools.policy_retrieval import PolicyPack
 from workflows.tracing import TraceRecorder
 
 __all__ = ["AuditContext", "GuardPolicy", "context_of", "set_default_context"]
@@ -34,8 +35,14 @@ class AuditContext:
     agent: Agent
     tools: Mapping[ToolName, BaseTool]
     escalation_tool: BaseTool
-    policy_version: str
+    policy: PolicyPack
+    """The policy pack in force (its version is on every step)."""
     guard: GuardPolicy = GuardPolicy()
+
+    @property
+    def policy_version(self) -> str:
+        """The version of the policy pack in force."""
+        return self.policy.version
 
 
 _default_context: Callable[[], AuditContext] | None = None

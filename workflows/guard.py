@@ -32,11 +32,14 @@ def apply_guard(verdict: Verdict, evidence: EvidenceSet, policy: GuardPolicy) ->
     ]
     severity = _severity_at_stake(verdict, retrieved)
     checks.append(_confident_enough(verdict, severity, policy))
+    escalated = verdict.decision == "escalate"
     checks.append(
         GuardCheck(
             rule="decider_escalated",
-            passed=verdict.decision != "escalate",
-            detail=", ".join(verdict.escalation_reasons) or "the decider asked for a human",
+            passed=not escalated,
+            detail=(", ".join(verdict.escalation_reasons) or "the decider asked for a human")
+            if escalated
+            else "",
         )
     )
     reasons: list[str] = []
@@ -100,8 +103,15 @@ def _no_instructions_obeyed(evidence: EvidenceSet) -> GuardCheck:
 
 
 def _severity_at_stake(verdict: Verdict, retrieved: dict) -> str | None:
+    """The highest severity among the cited clauses, else among the best-matching
+    retrieved clause of each area at stake (not the area's worst clause: a pocket knife
+    is not a firearm)."""
     clauses = [retrieved[c] for c in verdict.clause_ids if c in retrieved]
-    clauses += [c for c in retrieved.values() if c.area in verdict.areas]
+    if not clauses:
+        for area in verdict.areas:
+            in_area = [c for c in retrieved.values() if c.area == area]
+            if in_area:
+                clauses.append(max(in_area, key=lambda c: c.score))
     return max((c.severity for c in clauses), key=SEVERITY_RANK.__getitem__, default=None)
 
 

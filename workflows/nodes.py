@@ -6,12 +6,12 @@ in `workflows.guard`.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from langchain_core.tools import BaseTool, StructuredTool
 from langgraph.runtime import Runtime
 from langgraph.types import Send, interrupt
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from agents import EvidenceSet
 from store.records import DecisionRecord, FinalDecision, ReviewRecord, utcnow
@@ -19,6 +19,7 @@ from tools import EVIDENCE_TYPES
 from tools.case import parse_case
 from tools.escalation import EscalationInput
 from tools.evidence import Evidence, ToolName
+from tools.policy_retrieval import RetrievedClause
 from workflows.context import AuditContext, context_of
 from workflows.guard import apply_guard
 from workflows.reasons import statement_of_reasons
@@ -189,7 +190,7 @@ def escalate(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any
         reasons=outcome.reasons or ["decider_escalated"],
         areas=verdict.areas,
         severity=outcome.severity,  # type: ignore[arg-type]
-        agent_decision=verdict.decision,
+        agent_decision=verdict.proposed_decision or verdict.decision,
     )
     with _trace(ctx, state, "escalate") as trace:
         started = utcnow()
@@ -204,9 +205,9 @@ class ReviewInput(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    reviewer: str = Field(min_length=1, max_length=120)
+    reviewer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
     decision: FinalDecision
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
     clause_ids: list[str] = Field(default_factory=list)
     """The clauses a reject or restrict rests on; defaults to the agent's citations."""
 
@@ -251,6 +252,25 @@ def _review_clauses(review: ReviewInput, agent_clauses: list[str]) -> list[str]:
     return list(agent_clauses)
 
 
+def _from_pack(ctx: AuditContext, clause_id: str) -> RetrievedClause:
+    # A reviewer may rest a decision on a clause retrieval did not return for this case;
+    # the seller's statement still quotes it, from the pack in force.
+    clause = ctx.policy.clause(clause_id)
+    if clause is None:
+        raise ValueError(f"clause {clause_id!r} is not in policy pack {ctx.policy.version}")
+    return RetrievedClause(
+        clause_id=clause.id,
+        area=clause.area,
+        title=clause.title,
+        text=clause.text,
+        severity=clause.severity,
+        action=clause.action,
+        version=ctx.policy.version,
+        score=0.0,
+        keywords=clause.keywords,
+    )
+
+
 def finalize(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
     """Build the decision record, with the statement of reasons for a takedown.
 
@@ -278,7 +298,7 @@ def finalize(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any
             statement_of_reasons=statement_of_reasons(
                 decision=decision,
                 listing_id=case.listing.listing_id,
-                clauses=[retrieved[c] for c in clause_ids if c in retrieved],
+                clauses=[retrieved.get(c) or _from_pack(ctx, c) for c in clause_ids],
                 facts=rationale,
                 decided_by=decided_by,
                 policy_version=ctx.policy_version,

@@ -23,7 +23,7 @@ from workflows.context import AuditContext, GuardPolicy
 from workflows.graph import build_graph
 from workflows.nodes import ReviewInput
 from workflows.state import GuardOutcome
-from workflows.tracing import StoreRecorder
+from workflows.tracing import StoreRecorder, redact
 
 __all__ = ["AuditFailed", "Auditor", "ReviewError", "RunOutcome"]
 
@@ -85,7 +85,7 @@ class Auditor:
             agent=agent,
             tools=toolset.evidence_tools(),
             escalation_tool=toolset.escalation_tool(),
-            policy_version=toolset.policy.pack.version,
+            policy=toolset.policy.pack,
             guard=guard or GuardPolicy(),
         )
 
@@ -113,7 +113,9 @@ class Auditor:
                 agent_version=self.agent.version,
                 policy_version=self.policy_version,
             ),
-            case.model_dump(mode="json"),
+            case.model_dump(mode="json")
+            if self.recorder.include_sensitive
+            else redact(case.model_dump(mode="json")),
         )
         self.recorder.begin(run_id)
         return self._drive({"run_id": run_id, "submission": submission}, run_id, case.case_id)
@@ -139,17 +141,32 @@ class Auditor:
         return self._drive(Command(resume=answer.model_dump()), run_id, run.case_id)
 
     def _check_clauses(self, run_id: str, answer: ReviewInput) -> None:
+        """A reviewer's grounds must exist and fit the decision, as an agent's must."""
         pack = self.toolset.policy.pack
         unknown = [c for c in answer.clause_ids if pack.clause(c) is None]
         if unknown:
             raise ReviewError(f"unknown clause ids {unknown!r} in policy pack {pack.version}")
-        if answer.decision == "approve" or answer.clause_ids:
+        if answer.decision == "approve":
+            if answer.clause_ids:
+                raise ReviewError("an approval rests on no clause: leave out --clause")
             return
-        values = self.graph.get_state(self._config(run_id)).values
-        verdict = values.get("verdict")
-        if verdict is None or not verdict.clause_ids:
+        clause_ids = answer.clause_ids
+        if not clause_ids:
+            verdict = self.graph.get_state(self._config(run_id)).values.get("verdict")
+            clause_ids = verdict.clause_ids if verdict is not None else []
+            if not clause_ids:
+                raise ReviewError(
+                    f"a {answer.decision} needs the clause it rests on: the agent cited none, so name one"
+                )
+        actions = {c: pack.clause(c).action for c in clause_ids}  # type: ignore[union-attr]
+        if answer.decision == "reject" and "reject" not in actions.values():
             raise ReviewError(
-                f"a {answer.decision} needs the clause it rests on: the agent cited none, so name one"
+                f"{', '.join(clause_ids)} only restrict a listing; decide restrict, or name a clause that removes it"
+            )
+        removing = [c for c, action in actions.items() if action == "reject"]
+        if answer.decision == "restrict" and removing:
+            raise ReviewError(
+                f"{', '.join(removing)} remove the listing; decide reject, or name only clauses that restrict"
             )
 
     def _config(self, run_id: str) -> dict[str, Any]:

@@ -51,6 +51,7 @@ SENSITIVE_KEYS = frozenset(
     }
 )
 """Keys whose values are raw seller or reporter text; dropped when sensitive data is off."""
+_PUBLIC_KEYS = frozenset({"clauses", "rationale"})
 
 
 class RecordingError(RuntimeError):
@@ -96,10 +97,19 @@ def to_json(value: Any) -> Any:
 
 
 def redact(value: Any) -> Any:
-    """`value` with the text under `SENSITIVE_KEYS` replaced by its length."""
+    """`value` with the text under `SENSITIVE_KEYS` replaced by its length.
+
+    Policy clauses are the marketplace's own text, not a seller's, and stay readable.
+    """
     if isinstance(value, dict):
         return {
-            k: (f"[redacted: {len(str(v))} chars]" if k in SENSITIVE_KEYS and v else redact(v))
+            k: (
+                v
+                if k in _PUBLIC_KEYS
+                else f"[redacted: {len(str(v))} chars]"
+                if k in SENSITIVE_KEYS and v
+                else redact(v)
+            )
             for k, v in value.items()
         }
     if isinstance(value, list):

@@ -16,6 +16,7 @@ escalation with the reason.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
@@ -31,6 +32,8 @@ STRONG = 0.8
 """Area score at which the evidence shows a violation."""
 WEAK = 0.4
 """Area score under which signals are noise."""
+UNBRANDED_COUNTERFEIT_CAP = 0.5
+"""Counterfeit wording in a listing that names no brand weighs at most this."""
 NEW_ACCOUNT_DAYS = 30
 REPEAT_OFFENDER_STRIKES = 3
 
@@ -99,7 +102,7 @@ def _assess(case: Case, evidence: EvidenceSet) -> _Assessment:
     named = set(brands.brands) if brands is not None and brands.status == "ok" else set()
     verified = set(seller.verified_brands) if seller is not None and seller.status == "ok" else set()
     authorized = bool(named) and named <= verified
-    signals = _text_signals(evidence) + _image_signals(evidence) + _price_signals(evidence)
+    signals = _text_signals(case, evidence) + _image_signals(evidence) + _price_signals(evidence)
     if authorized:
         # A verified reseller may show the brand's logo and reuse its official photos.
         signals = [s for s in signals if s.source == "text" or (s.brand and s.brand not in verified)]
@@ -115,26 +118,49 @@ def _assess(case: Case, evidence: EvidenceSet) -> _Assessment:
     )
 
 
-def _text_signals(evidence: EvidenceSet) -> list[_Signal]:
+def _text_signals(case: Case, evidence: EvidenceSet) -> list[_Signal]:
     screen = evidence.text_screen
     if screen is None or screen.status != "ok":
         return []
-    signals = []
+    by_term: dict[tuple[str, str], _Signal] = {}
     for f in screen.findings:
         if f.area is None or not f.field.startswith("listing."):
             continue
         weight = max(f.weight, 0.9) if f.obfuscated else f.weight
+        key = (f.area, f.term)
+        seen = by_term.get(key)
+        # One term is one signal, however many fields repeat it.
+        if seen is not None and seen.weight >= weight:
+            continue
         how = " (obfuscated)" if f.obfuscated else ""
-        signals.append(
-            _Signal(
-                area=f.area,
-                weight=weight,
-                ref=f"text_screen:{f.field}:{f.term}",
-                note=f"{f.kind.replace('_', ' ')} {f.term!r} in {f.field}{how}",
-                source="text",
-            )
+        by_term[key] = _Signal(
+            area=f.area,
+            weight=weight,
+            ref=f"text_screen:{f.field}:{f.term}",
+            note=f"{f.kind.replace('_', ' ')} {f.term!r} in {f.field}{how}",
+            source="text",
         )
+    signals = list(by_term.values())
+    if not _names_a_brand(case, evidence):
+        # Counterfeiting needs a mark: "replica" on a model kit names none, so wording
+        # alone stays inconclusive and a person decides.
+        signals = [
+            _Signal(**{**s.__dict__, "weight": min(s.weight, UNBRANDED_COUNTERFEIT_CAP)})
+            if s.area == "counterfeit_ip"
+            else s
+            for s in signals
+        ]
     return signals
+
+
+def _names_a_brand(case: Case, evidence: EvidenceSet) -> bool:
+    if case.listing.brand or isinstance(case, IpReport):
+        return True
+    brands = evidence.brand_check
+    if brands is not None and brands.brands:
+        return True
+    images = evidence.image_check
+    return images is not None and any(m.brand for i in images.images for m in i.matches)
 
 
 def _image_signals(evidence: EvidenceSet) -> list[_Signal]:
@@ -213,15 +239,24 @@ def _noisy_or(signals: list[_Signal]) -> dict[PolicyArea, float]:
 
 def _cite(area: PolicyArea, found: _Assessment) -> list[RetrievedClause]:
     """The clauses a violation in `area` rests on: those the evidence names (a bank
-    entry's clause), then the best-scoring retrieved clause of the area when the
-    listing's own words point there too."""
+    entry's clause), then, when the listing's own words point there too, the retrieved
+    clause of the area that shares most words with those findings (BM25 score breaks ties)."""
     signals = [s for s in found.signals if s.area == area]
     cited = [found.retrieved[s.clause_id] for s in signals if s.clause_id in found.retrieved]
     in_area = [c for c in found.retrieved.values() if c.area == area]
-    best = max(in_area, key=lambda c: (c.score, -int(c.clause_id.split("-")[1])), default=None)
-    if best is not None and (not cited or any(s.source == "text" for s in signals)):
+    words = {w for s in signals if s.source == "text" for w in _words(s.ref.rsplit(":", 1)[-1])}
+    best = max(
+        in_area,
+        key=lambda c: (len(words & _words(" ".join([c.title, c.text, *c.keywords]))), c.score),
+        default=None,
+    )
+    if best is not None and (not cited or words):
         cited.append(best)
     return list({c.clause_id: c for c in cited}.values())
+
+
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2}
 
 
 def _notes(found: _Assessment, areas: set[PolicyArea]) -> list[str]:
@@ -304,7 +339,20 @@ def _judge_appeal(case: SellerAppeal, found: _Assessment) -> Verdict:
     contested_areas = {c.area for c in contested}
     lead = f"Appeal of {', '.join(case.original_decision.clause_ids)}."
     if violated := found.violated():
-        return _enforce(found, violated, f"{lead} Takedown upheld.")
+        verdict = _enforce(found, violated, f"{lead} Takedown upheld.")
+        # The original grounds stand where the evidence still shows a violation of their area.
+        still = [
+            c.clause_id for c in contested if c.area in violated and c.clause_id not in verdict.clause_ids
+        ]
+        if still:
+            verdict = verdict.model_copy(update={"clause_ids": [*still, *verdict.clause_ids]})
+        dropped = [c for c in case.original_decision.clause_ids if c not in verdict.clause_ids]
+        if dropped and verdict.clause_ids:
+            note = (
+                f" It now rests on {', '.join(verdict.clause_ids)}; {', '.join(dropped)} no longer applies."
+            )
+            verdict = verdict.model_copy(update={"rationale": verdict.rationale + note})
+        return verdict
     if found.inconclusive():
         return _inconclusive(found, lead, "appeal_inconclusive")
     if "counterfeit_ip" in contested_areas and not found.authorized:
@@ -357,6 +405,7 @@ def _fail_safe(verdict: Verdict, found: _Assessment) -> Verdict:
     return verdict.model_copy(
         update={
             "decision": "escalate",
+            "proposed_decision": verdict.decision if verdict.decision != "escalate" else None,
             "escalation_reasons": reasons,
             "rationale": f"{verdict.rationale}{would_be} Escalated: {', '.join(reasons)}.",
         }

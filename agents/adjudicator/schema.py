@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from store.records import Decision
+from store.records import Decision, FinalDecision
 from tools.case import PolicyArea
 
 __all__ = ["Verdict"]
@@ -30,3 +30,6 @@ class Verdict(BaseModel):
     """Policy areas at stake, whether or not violated."""
     escalation_reasons: list[str] = Field(default_factory=list)
     """Why a human should look, when the decider would not decide alone."""
+    proposed_decision: FinalDecision | None = None
+    """When escalating although the evidence pointed one way: the decision the decider
+    would have taken, so a reviewer's disagreement counts as an override."""

@@ -53,8 +53,13 @@ def test_first_area_decides_the_queue() -> None:
     assert _route(reasons=["low_confidence"], areas=["adult", "counterfeit_ip"]).queue == "adult-content"
 
 
-def test_area_beats_a_fraud_reason() -> None:
-    assert _route(reasons=["unknown_seller"], areas=["counterfeit_ip"]).queue == "ip-specialists"
+@pytest.mark.parametrize("reason", ["unknown_seller", "injection_attempt"])
+def test_a_manipulation_reason_beats_the_area(reason: str) -> None:
+    assert _route(reasons=[reason], areas=["counterfeit_ip"]).queue == "fraud"
+
+
+def test_other_reasons_leave_the_area_queue() -> None:
+    assert _route(reasons=["inconclusive:counterfeit_ip"], areas=["counterfeit_ip"]).queue == "ip-specialists"
 
 
 @pytest.mark.parametrize("reason", ["unknown_seller", "injection_attempt", "repeat_offender"])

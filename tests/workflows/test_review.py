@@ -78,6 +78,17 @@ def test_override_of_a_decided_verdict_is_marked(make_auditor: Callable[..., Aud
         ({"reviewer": "a", "decision": "approve", "reason": ""}, "reason"),
         ({"reviewer": "a", "decision": "reject", "reason": "no clause"}, "needs the clause"),
         ({"reviewer": "a", "decision": "reject", "reason": "x", "clause_ids": ["XXX-9"]}, "unknown clause"),
+        ({"reviewer": "   ", "decision": "approve", "reason": "ok"}, "reviewer"),
+        ({"reviewer": "a", "decision": "approve", "reason": "  "}, "reason"),
+        (
+            {"reviewer": "a", "decision": "approve", "reason": "ok", "clause_ids": ["CIP-1"]},
+            "leave out --clause",
+        ),
+        (
+            {"reviewer": "a", "decision": "restrict", "reason": "x", "clause_ids": ["WPN-4"]},
+            "WPN-4 remove the listing",
+        ),
+        ({"reviewer": "a", "decision": "reject", "reason": "x", "clause_ids": ["OFP-1"]}, "only restrict"),
     ],
 )
 def test_invalid_reviews_are_refused_and_the_run_still_waits(
@@ -133,3 +144,15 @@ def test_resume_in_a_second_process(settings: Settings) -> None:
         [decision] = auditor.store.decisions(run_id)
         assert decision.decided_by == "reviewer"
         assert auditor.store.get_run(run_id).status == "completed"
+
+
+def test_a_reviewer_may_cite_a_clause_retrieval_missed_and_the_seller_sees_its_text(auditor: Auditor) -> None:
+    first = auditor.audit(load_case("unknown_seller"))
+    final = auditor.review(
+        first.run_id,
+        {"reviewer": "a", "decision": "reject", "reason": "Pirated copy.", "clause_ids": ["CIP-4"]},
+    )
+    assert final.decision is not None
+    statement = final.decision.statement_of_reasons or ""
+    assert "CIP-4 Copyright infringement" in statement
+    assert "human reviewer" in statement
