@@ -164,3 +164,38 @@ def test_unknown_run_ids(settings: Settings) -> None:
         result = _invoke(*args)
         assert result.exit_code == 2
         assert "no run 'run_missing'" in result.output
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message", "code"),
+    [
+        ("AUDITGRAPH_DATABASE_URL", "/tmp/x.db", "is not a usable database URL", 2),
+        ("AUDITGRAPH_DATABASE_URL", "mysql://u@h/db", "no driver for", 2),
+        ("AUDITGRAPH_DATABASE_URL", "sqlite:////proc/nope/audit.db", "cannot open the database", 1),
+        ("AUDITGRAPH_IMAGE_ROOTS", "/tmp", "configuration error", 2),
+        ("AUDITGRAPH_CONFIDENCE_BAR", "2", "configuration error", 2),
+    ],
+)
+def test_configuration_problems_get_one_line(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str, code: int
+) -> None:
+    monkeypatch.setenv(variable, value)
+    result = _invoke("run", str(CASES / "kitchen_knife_set.json"))
+    assert result.exit_code == code
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_bundled_data_is_named(settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("AUDITGRAPH_DATA_DIR", str(tmp_path))
+    result = _invoke("run", str(CASES / "kitchen_knife_set.json"))
+    assert result.exit_code == 2
+    assert "bundled data missing" in result.output
+
+
+def test_unknown_queue_is_refused_and_empty_lists_name_the_database(settings: Settings) -> None:
+    refused = _invoke("queue", "--queue", "nonexistent")
+    assert refused.exit_code == 2
+    assert "queues are ip-specialists" in refused.output
+    assert "no open escalations in" in _invoke("queue").output
+    assert "no runs in" in _invoke("runs").output
