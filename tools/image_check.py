@@ -58,6 +58,11 @@ MAX_IMAGE_BYTES = 15 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
 """Larger images are refused before decoding: a defence against decompression bombs."""
 
+# Our limit is checked on every image before decoding. Pillow's own bomb warning (at its
+# larger limit) would only be noise; filtering it once here is safe across tool threads,
+# unlike a per-call warnings.catch_warnings().
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+
 
 class ImageProblem(Exception):
     """An image that cannot be checked; `status` says how it failed."""
@@ -83,16 +88,14 @@ def hash_image(data: bytes) -> PdqHash:
     if len(data) > MAX_IMAGE_BYTES:
         raise ImageProblem("unreadable", f"image is {len(data):,} bytes; the limit is {MAX_IMAGE_BYTES:,}")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                width, height = image.size
-                if width * height > MAX_IMAGE_PIXELS:
-                    raise ImageProblem(
-                        "unreadable",
-                        f"image is {width}x{height} pixels; the limit is {MAX_IMAGE_PIXELS:,}",
-                    )
-                pixels = np.asarray(image.convert("RGB"))
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise ImageProblem(
+                    "unreadable",
+                    f"image is {width}x{height} pixels; the limit is {MAX_IMAGE_PIXELS:,}",
+                )
+            pixels = np.asarray(image.convert("RGB"))
     except ImageProblem:
         raise
     except (
@@ -100,7 +103,6 @@ def hash_image(data: bytes) -> PdqHash:
         OSError,
         ValueError,
         Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
         SyntaxError,
     ) as exc:
         raise ImageProblem("unreadable", f"not a readable image ({type(exc).__name__}: {exc})") from None

@@ -43,6 +43,8 @@ FindingKind = Literal[
 ]
 
 _EXCERPT = 40
+_BENIGN_REACH = 40
+"""Characters around a benign phrase within which it excuses a term."""
 _EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
 _SPELLED_EMAIL = re.compile(
     r"[a-z0-9._-]+\s*[\[(]\s*at\s*[\])]\s*[a-z0-9-]+\s*[\[(]\s*dot\s*[\])]\s*[a-z]{2,}"
@@ -51,7 +53,12 @@ _SPELLED_EMAIL = re.compile(
     r"|[a-z0-9._-]+\s+at\s+(?:gmail|yahoo|hotmail|outlook|proton(?:mail)?|icloud|aol|gmx|qq|163|mail)"
     r"\s*(?:dot|\.)\s*[a-z]{2,}"
 )
-_PHONE = re.compile(r"(?<![\d.,$])(?:\+\d{1,3}[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?![\d.,])")
+_PHONE = re.compile(
+    # Grouped numbers, national or international ("555-014-2377", "+44 7700 900123",
+    # "07700 900123"), or a bare run of digits right after a word that offers a call.
+    r"(?<![\d.,$])(?:\+\d{1,3}[\s.-]?)?\(?\d{2,5}\)?[\s.-]\d{3,4}[\s.-]?\d{3,4}(?![\d.,])"
+    r"|(?:call|text|tel|phone|whatsapp|sms|viber)\D{0,12}\+?\d{9,13}(?!\d)"
+)
 _URL = re.compile(
     r"(?:https?://|www\.)\S+|\b(?:t\.me|wa\.me|bit\.ly)/\S+|\b[a-z0-9-]{3,}\.(?:com|net|org|shop|store|io|co)\b"
 )
@@ -190,8 +197,18 @@ class TextScreener:
             findings += _injections_in(field, plain, clear)
         return TextScreen(findings=findings, cancelled=sorted(set(cancelled)))
 
+    def _inside_benign_phrase(self, key: str, match: re.Match[str], text: str) -> bool:
+        # "chef knife" excuses the knife and blade it talks about, not a "replica" two
+        # sentences on: a term is excused only within a short reach of the phrase.
+        for phrase, cancels in self._contexts:
+            if key not in cancels:
+                continue
+            for hit in re.finditer(re.escape(phrase), text):
+                if hit.start() - _BENIGN_REACH <= match.start() and match.end() <= hit.end() + _BENIGN_REACH:
+                    return True
+        return False
+
     def _terms_in(self, field: str, plain: str, clear: str, cancelled: list[str]) -> list[TextFinding]:
-        cancels = set().union(*(c for phrase, c in self._contexts if phrase in clear))
         found: dict[str, TextFinding] = {}
         readings = spellings(plain, clear)
         matches = [(m, clear) for m in self._pattern.finditer(clear)]
@@ -206,7 +223,7 @@ class TextScreener:
         for match, source in matches:
             key = match.group(0)
             term = self._terms[key]
-            if key in cancels:
+            if self._inside_benign_phrase(key, match, source):
                 cancelled.append(term.term)
                 continue
             if key not in found:

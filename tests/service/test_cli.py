@@ -186,7 +186,9 @@ def test_configuration_problems_get_one_line(
     assert "Traceback" not in result.output
 
 
-def test_missing_bundled_data_is_named(settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_missing_bundled_data_is_named(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("AUDITGRAPH_DATA_DIR", str(tmp_path))
     result = _invoke("run", str(CASES / "kitchen_knife_set.json"))
     assert result.exit_code == 2

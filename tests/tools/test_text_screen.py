@@ -236,3 +236,34 @@ def test_tool_returns_text_screen(screener: TextScreener) -> None:
     assert isinstance(result, TextScreen)
     assert _terms(result)["replica"].obfuscated is True
     assert result.injection_found is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Call +44 7700 900123 for a deal",
+        "ring 07700 900123 after six",
+        "call me 5550142377",
+        "whatsapp: +15550142377",
+    ],
+)
+def test_national_international_and_announced_bare_numbers_are_phones(
+    screener: TextScreener, text: str
+) -> None:
+    assert "phone" in _terms(_screen(screener, text), "contact_detail")
+
+
+@pytest.mark.parametrize("text", ["Order 5550142377 shipped", "SKU 1234567890, EAN 4006381333931"])
+def test_bare_digit_runs_without_a_call_word_are_not_phones(screener: TextScreener, text: str) -> None:
+    assert "phone" not in _terms(_screen(screener, text), "contact_detail")
+
+
+def test_a_benign_phrase_excuses_only_nearby_terms(screener: TextScreener) -> None:
+    text = (
+        "Licensed replica jersey of the 1998 final. "
+        + "Great condition, worn twice. " * 3
+        + "Also a replica watch."
+    )
+    result = _screen(screener, text)
+    assert "replica" in _terms(result)
+    assert "replica" in result.cancelled
