@@ -49,6 +49,21 @@ class Clause(BaseModel):
     """What a violation of this clause leads to."""
     keywords: list[str] = Field(default_factory=list)
 
+    @classmethod
+    def of(cls, clause: Clause, *, version: str, score: float = 0.0) -> RetrievedClause:
+        """The clause as retrieved from pack `version` with `score`."""
+        return cls(
+            clause_id=clause.id,
+            area=clause.area,
+            title=clause.title,
+            text=clause.text,
+            severity=clause.severity,
+            action=clause.action,
+            version=version,
+            score=round(score, 4),
+            keywords=clause.keywords,
+        )
+
 
 class PolicyPack(BaseModel):
     """A versioned set of clauses."""
@@ -103,6 +118,21 @@ class RetrievedClause(BaseModel):
     score: float
     """BM25 score; 0 for a clause added because the planner named it or its area."""
     keywords: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, clause: Clause, *, version: str, score: float = 0.0) -> RetrievedClause:
+        """The clause as retrieved from pack `version` with `score`."""
+        return cls(
+            clause_id=clause.id,
+            area=clause.area,
+            title=clause.title,
+            text=clause.text,
+            severity=clause.severity,
+            action=clause.action,
+            version=version,
+            score=round(score, 4),
+            keywords=clause.keywords,
+        )
 
 
 class PolicyRetrievalInput(BaseModel):
@@ -168,18 +198,7 @@ class PolicyIndex:
         )
 
     def _retrieved(self, index: int, score: float) -> RetrievedClause:
-        c = self.pack.clauses[index]
-        return RetrievedClause(
-            clause_id=c.id,
-            area=c.area,
-            title=c.title,
-            text=c.text,
-            severity=c.severity,
-            action=c.action,
-            version=self.pack.version,
-            score=round(score, 4),
-            keywords=c.keywords,
-        )
+        return RetrievedClause.of(self.pack.clauses[index], version=self.pack.version, score=score)
 
 
 def make_policy_retrieval_tool(index: PolicyIndex) -> BaseTool:

@@ -258,17 +258,7 @@ def _from_pack(ctx: AuditContext, clause_id: str) -> RetrievedClause:
     clause = ctx.policy.clause(clause_id)
     if clause is None:
         raise ValueError(f"clause {clause_id!r} is not in policy pack {ctx.policy.version}")
-    return RetrievedClause(
-        clause_id=clause.id,
-        area=clause.area,
-        title=clause.title,
-        text=clause.text,
-        severity=clause.severity,
-        action=clause.action,
-        version=ctx.policy.version,
-        score=0.0,
-        keywords=clause.keywords,
-    )
+    return RetrievedClause.of(clause, version=ctx.policy.version)
 
 
 def finalize(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
