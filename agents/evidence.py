@@ -43,6 +43,18 @@ class EvidenceSet(BaseModel):
         """Tools that were called but could not answer."""
         return [name for name, ev in self.gathered().items() if ev.status == "unavailable"]
 
+    def flagged_areas(self) -> list[str]:
+        """Policy areas the evidence itself points at: screened terms in the listing's
+        own text, image bank matches, and an implausible price (counterfeit)."""
+        areas: set[str] = set()
+        if self.text_screen is not None:
+            areas |= {f.area for f in self.text_screen.findings if f.area and f.field.startswith("listing.")}
+        if self.image_check is not None:
+            areas |= {m.area for i in self.image_check.images for m in i.matches}
+        if self.brand_check is not None and self.brand_check.price_anomaly:
+            areas.add("counterfeit_ip")
+        return sorted(areas)
+
     def retrieved_clauses(self) -> dict[str, RetrievedClause]:
         """Clauses policy retrieval returned, by id: the only ones a verdict may cite."""
         if self.policy_retrieval is None or self.policy_retrieval.status != "ok":

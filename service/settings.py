@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from agents.calls import DEFAULT_PRICES, ModelSpec
 
 __all__ = ["DEFAULT_DATA_DIR", "Settings"]
 
@@ -17,7 +19,7 @@ DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 class Settings(BaseSettings):
     """Everything a deployment can change, with safe defaults for a laptop."""
 
-    model_config = SettingsConfigDict(env_prefix="AUDITGRAPH_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="AUDITGRAPH_", extra="ignore", populate_by_name=True)
 
     database_url: str = "sqlite:///.auditgraph/audit.db"
     """Where the audit record and the checkpoints live. SQLite by default; a
@@ -39,3 +41,42 @@ class Settings(BaseSettings):
     it empty for no limit) when backends call remote services."""
     confidence_bar: float = Field(default=0.75, ge=0, le=1)
     """Below this, a decision touching a high or critical area goes to a human."""
+    model: str = Field(default="rules", pattern=r"^(rules|openai:[\w.:/-]+)$")
+    """Who decides: "rules" (offline, the default) or "openai:MODEL" (any OpenAI-compatible
+    endpoint: OpenAI itself, or `llm_base_url`)."""
+    llm_base_url: str | None = None
+    """An OpenAI-compatible endpoint, e.g. http://127.0.0.1:8765/v1; empty means OpenAI."""
+    llm_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("AUDITGRAPH_LLM_API_KEY", "OPENAI_API_KEY")
+    )
+    """The endpoint's key (also read from OPENAI_API_KEY); optional for a local server."""
+    llm_timeout: float = Field(default=30.0, gt=0)
+    """Seconds one model call may take before it counts as a failed attempt."""
+    llm_attempts: int = Field(default=4, ge=1, le=10)
+    """Attempts per model call (429, 5xx, time-outs and dropped connections are retried)."""
+    llm_backoff: float = Field(default=0.5, ge=0)
+    """First wait between attempts, in seconds; exponential with jitter after that."""
+    llm_max_tokens: int = Field(default=1024, ge=16)
+    llm_tool_choice: Literal["required", "auto"] = "required"
+    """How the planner forces tool calls; "auto" for servers that hang on "required"."""
+    llm_prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
+    """USD per million input and output tokens, by model name, for the cost in traces."""
+    fallback_confidence: float = Field(default=0.9, ge=0, le=1)
+    """When the model is unavailable, a rules-agent reject or restrict at or above this
+    confidence stands; anything else escalates as model_unavailable."""
+
+    def model_spec(self) -> ModelSpec | None:
+        """The chat model to use, or None for the rules agent."""
+        if self.model == "rules":
+            return None
+        return ModelSpec(
+            model=self.model.removeprefix("openai:"),
+            base_url=self.llm_base_url,
+            api_key=self.llm_api_key,
+            timeout=self.llm_timeout,
+            attempts=self.llm_attempts,
+            backoff=self.llm_backoff,
+            max_tokens=self.llm_max_tokens,
+            tool_choice=self.llm_tool_choice,
+            prices=self.llm_prices,
+        )

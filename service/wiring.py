@@ -11,10 +11,10 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Checkpointer
 from sqlalchemy import Engine
 
-from agents import rules_agent
+from agents import Agent, llm_agent, rules_agent
 from service.settings import Settings
 from store import SqlAuditStore, make_engine, sqlite_path
-from tools import load_bundled_toolset
+from tools import Toolset, load_bundled_toolset
 from workflows import Auditor, GuardPolicy
 from workflows.checkpoint import checkpoint_serde
 
@@ -58,6 +58,13 @@ def _postgres_checkpointer(url: str) -> Iterator[Checkpointer]:
         yield saver
 
 
+def _agent(settings: Settings, toolset: Toolset) -> Agent:
+    spec = settings.model_spec()
+    if spec is None:
+        return rules_agent()
+    return llm_agent(spec, toolset.evidence_tools(), fallback_confidence=settings.fallback_confidence)
+
+
 @contextmanager
 def open_auditor(settings: Settings) -> Iterator[Auditor]:
     """An `Auditor` wired from `settings`; closes its connections on exit."""
@@ -73,7 +80,7 @@ def open_auditor(settings: Settings) -> Iterator[Auditor]:
         yield Auditor(
             store=store,
             toolset=toolset,
-            agent=rules_agent(),
+            agent=_agent(settings, toolset),
             checkpointer=checkpointer,
             guard=GuardPolicy(confidence_bar=settings.confidence_bar),
             include_sensitive=settings.include_sensitive,

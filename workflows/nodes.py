@@ -14,6 +14,7 @@ from langgraph.types import Send, interrupt
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from agents import EvidenceSet
+from agents.calls import ModelCall
 from store.records import DecisionRecord, FinalDecision, ReviewRecord, utcnow
 from tools import EVIDENCE_TYPES
 from tools.case import parse_case
@@ -85,11 +86,12 @@ def plan(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
         unknown = [c.tool for c in result.calls if c.tool not in ctx.tools]
         if unknown:
             raise ValueError(f"planner asked for unknown tools {unknown!r}")
+        _record_model_calls(trace, "planner", result.model_calls)
         trace.add(
             "model",
             node="planner",
             input={"case_id": state["case"].case_id},
-            output=result,
+            output=result.model_dump(mode="json", exclude={"model_calls"}),
             started=started,
             model=ctx.agent.model or ctx.agent.kind,
             prompt_version=ctx.agent.prompt_version,
@@ -140,6 +142,26 @@ def _call_tool(tool: BaseTool, args: dict[str, Any]) -> Evidence:
     return tool.func(**{name: getattr(validated, name) for name in type(validated).model_fields})
 
 
+def _record_model_calls(trace: NodeTrace, node: str, calls: list[ModelCall]) -> None:
+    """One step per attempt, with its tokens and cost: what the model was asked and said."""
+    for call in calls:
+        trace.add(
+            "model",
+            node=node,
+            input={"purpose": call.purpose},
+            output=call.output,
+            started=call.started,
+            ended=call.ended,
+            attempt=call.attempt,
+            error=call.error,
+            model=call.model,
+            prompt_version=call.prompt_version,
+            tokens_in=call.tokens_in,
+            tokens_out=call.tokens_out,
+            cost_usd=call.cost_usd,
+        )
+
+
 def adjudicate(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
     """Ask the adjudicator for a verdict on the gathered evidence."""
     ctx = context_of(runtime)
@@ -147,6 +169,7 @@ def adjudicate(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, A
     with _trace(ctx, state, "adjudicate", {"evidence": sorted(evidence.gathered())}) as trace:
         started = utcnow()
         verdict = ctx.agent.adjudicator.adjudicate(state["case"], evidence)
+        _record_model_calls(trace, "adjudicator", verdict.model_calls)
         trace.add(
             "model",
             node="adjudicator",
@@ -154,7 +177,7 @@ def adjudicate(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, A
                 "tools": sorted(evidence.gathered()),
                 "clauses": sorted(evidence.retrieved_clauses()),
             },
-            output=verdict,
+            output=verdict.model_dump(mode="json", exclude={"model_calls"}),
             started=started,
             model=ctx.agent.model or ctx.agent.kind,
             prompt_version=ctx.agent.prompt_version,

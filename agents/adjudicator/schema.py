@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agents.calls import ModelCall
 from store.records import Decision, FinalDecision
 from tools.case import PolicyArea
 
@@ -30,6 +31,8 @@ class Verdict(BaseModel):
     """Policy areas at stake, whether or not violated."""
     escalation_reasons: list[str] = Field(default_factory=list)
     """Why a human should look, when the decider would not decide alone."""
+    model_calls: list[ModelCall] = Field(default_factory=list)
+    """Each attempt at a model call made to decide (none for the rules adjudicator)."""
     proposed_decision: FinalDecision | None = None
     """When escalating although the evidence pointed one way: the decision the decider
     would have taken, so a reviewer's disagreement counts as an override."""

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from agents.calls import ModelCall
 from tools.evidence import ToolName
 
 __all__ = ["Plan", "ToolCall"]
@@ -30,3 +31,5 @@ class Plan(BaseModel):
     calls: list[ToolCall] = Field(min_length=1)
     rationale: str
     """Why these tools, in a sentence."""
+    model_calls: list[ModelCall] = Field(default_factory=list)
+    """Each attempt at a model call made to plan (none for the rules planner)."""

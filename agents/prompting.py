@@ -1,0 +1,70 @@
+"""How a case and its evidence are shown to a model: untrusted text fenced as data.
+
+Seller-written and reporter-written text is never spliced into instructions. It is
+JSON-encoded inside a block the instructions name as data, after every static
+instruction, so no listing can pose as a system message and providers can cache the
+unchanging prefix of the prompt.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from agents.evidence import EvidenceSet
+from tools.case import IpReport, ListingReview, SellerAppeal
+
+__all__ = ["DATA_CLOSE", "DATA_OPEN", "case_block", "evidence_block"]
+
+DATA_OPEN = "<untrusted_case_data>"
+DATA_CLOSE = "</untrusted_case_data>"
+
+
+def case_block(case: ListingReview | SellerAppeal | IpReport) -> str:
+    """The case as a fenced JSON data block."""
+    data = case.model_dump(mode="json", exclude={"received_at"})
+    # An attacker may write the closing tag into a listing; escaping "<" keeps it inert.
+    body = json.dumps(data, ensure_ascii=False, indent=1).replace("<", "\\u003c")
+    return f"{DATA_OPEN}\n{body}\n{DATA_CLOSE}"
+
+
+def evidence_block(evidence: EvidenceSet) -> str:
+    """The tools' findings, compact and in a stable order, as JSON."""
+    summary: dict[str, Any] = {}
+    seller = evidence.seller_history
+    if seller is not None:
+        summary["seller_history"] = seller.model_dump(
+            mode="json",
+            include={
+                "status", "error", "account_age_days", "kyc_verified", "strikes", "dispute_rate",
+                "refund_rate", "upheld_by_area", "verified_brands",
+            },
+        )  # fmt: skip
+    screen = evidence.text_screen
+    if screen is not None:
+        summary["text_screen"] = {
+            "status": screen.status,
+            "findings": [
+                f.model_dump(mode="json", include={"kind", "field", "term", "area", "obfuscated"})
+                for f in screen.findings
+            ],
+        }
+    images = evidence.image_check
+    if images is not None:
+        summary["image_check"] = {
+            "status": images.status,
+            "images": [
+                {
+                    "ref": i.ref,
+                    "status": i.status,
+                    "matches": [m.model_dump(mode="json", exclude={"brand"}) for m in i.matches],
+                    "reused_by_other_sellers": len(i.reused_by),
+                }
+                for i in images.images
+            ],
+        }
+    brands = evidence.brand_check
+    if brands is not None:
+        summary["brand_check"] = brands.model_dump(mode="json", exclude={"tool", "rights_holders"})
+    text = json.dumps(summary, ensure_ascii=False, sort_keys=True)
+    return text.replace("<", "\\u003c")
