@@ -21,7 +21,7 @@ from rich.table import Column, Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-from service.settings import Settings
+from service.settings import MODEL_PATTERN, Settings
 from service.wiring import open_auditor, open_store
 from store import AuditStore, RunNotFound, TraceStep, sqlite_path
 from store.records import FinalDecision, RunStatus
@@ -217,6 +217,12 @@ def _print_outcome(outcome: RunOutcome) -> None:
 @app.command()
 def run(
     case: Annotated[str, typer.Argument(help="A case JSON file, or - to read it from standard input.")],
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help="rules (offline, default) or openai:MODEL (OpenAI, or AUDITGRAPH_LLM_BASE_URL's server)."
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Audit one case: gather evidence, decide with citations or escalate, record every step."""
@@ -225,6 +231,12 @@ def run(
     except CaseError as exc:
         _fail(str(exc))
     settings = _settings()
+    if model is not None:
+        if not MODEL_PATTERN.fullmatch(model):
+            _fail(f"--model {model!r}: use rules or openai:MODEL, e.g. openai:gpt-4o-mini")
+        settings = settings.model_copy(update={"model": model})
+    if settings.model != "rules" and settings.llm_base_url is None and settings.llm_api_key is None:
+        _fail(f"--model {settings.model} needs OPENAI_API_KEY, or AUDITGRAPH_LLM_BASE_URL for a local server")
     with _opened(settings) as auditor:
         try:
             outcome = auditor.audit(submission)
@@ -352,6 +364,13 @@ def trace(
             _summary(s),
         )
     out.print(table)
+    tokens_in = sum(s.tokens_in or 0 for s in steps)
+    tokens_out = sum(s.tokens_out or 0 for s in steps)
+    if tokens_in or tokens_out:
+        priced = [s.cost_usd for s in steps if s.cost_usd is not None]
+        cost = f", cost ${sum(priced):.6f}" if priced else ", cost unknown (no price for the model)"
+        attempts = sum(1 for s in steps if s.kind == "model" and s.input and "purpose" in s.input)
+        out.print(f"[bold]model[/]      {attempts} call attempt(s), {tokens_in} tokens in, {tokens_out} out{cost}")
     if escalation is not None:
         out.print(
             f"[bold]escalation[/] {escalation.escalation_id} queue {escalation.queue} P{escalation.priority} "
@@ -376,6 +395,10 @@ def _summary(step: TraceStep) -> str:
     output = step.output or {}
     if step.kind == "tool" and step.node != "escalation":
         return f"status {output.get('status', '?')}" + _tool_detail(step.node, output)
+    if step.kind == "model" and step.input and "purpose" in step.input:
+        usage = f"{step.tokens_in or 0}+{step.tokens_out or 0} tokens"
+        cost = f", ${step.cost_usd:.6f}" if step.cost_usd is not None else ""
+        return f"{step.input['purpose']} attempt {step.attempt} ({step.model}): {usage}{cost}"
     if step.kind == "model" and "decision" in output:
         return f"{output['decision']} ({output.get('confidence', 0):.2f}) cites {', '.join(output.get('clause_ids', [])) or '-'}"
     if step.kind == "guard":

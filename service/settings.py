@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -10,7 +11,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agents.calls import DEFAULT_PRICES, ModelSpec
 
-__all__ = ["DEFAULT_DATA_DIR", "Settings"]
+__all__ = ["DEFAULT_DATA_DIR", "MODEL_PATTERN", "Settings"]
+
+MODEL_PATTERN = re.compile(r"^(rules|openai:[\w.:/-]+)$")
+"""What `--model` and AUDITGRAPH_MODEL accept."""
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
 """The bundled demo data beside the code."""
@@ -41,7 +45,7 @@ class Settings(BaseSettings):
     it empty for no limit) when backends call remote services."""
     confidence_bar: float = Field(default=0.75, ge=0, le=1)
     """Below this, a decision touching a high or critical area goes to a human."""
-    model: str = Field(default="rules", pattern=r"^(rules|openai:[\w.:/-]+)$")
+    model: str = Field(default="rules", pattern=MODEL_PATTERN.pattern)
     """Who decides: "rules" (offline, the default) or "openai:MODEL" (any OpenAI-compatible
     endpoint: OpenAI itself, or `llm_base_url`)."""
     llm_base_url: str | None = None
