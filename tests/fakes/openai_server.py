@@ -146,3 +146,31 @@ class ScriptedOpenAI:
         finally:
             self._server.shutdown()
             self._server.server_close()
+
+
+def fixed_latency_script(delay: float) -> Callable[[dict[str, Any]], Reply]:
+    """Plan every evidence tool, then reject under WPN-4; every answer after `delay` seconds."""
+    plan = [(name, {}) for name in ("seller_history", "image_check", "policy_retrieval", "text_screen", "brand_check")]
+    verdict = {"decision": "reject", "clause_ids": ["WPN-4"], "confidence": 0.95, "rationale": "switchblade"}
+
+    def script(request: dict[str, Any]) -> Reply:
+        reply = function_call("ModelVerdict", verdict) if is_verdict_request(request) else tool_calls(plan)
+        return reply._replace(delay=delay)
+
+    return script
+
+
+def main() -> None:
+    """Serve the fixed-latency script in its own process (benchmarks): prints the URL, then serves."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Scripted OpenAI-protocol server with fixed latency.")
+    parser.add_argument("--latency-ms", type=int, default=300)
+    args = parser.parse_args()
+    with ScriptedOpenAI(fixed_latency_script(args.latency_ms / 1000)).running() as server:
+        print(server.url, flush=True)
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
