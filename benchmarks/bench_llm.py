@@ -119,8 +119,12 @@ def _measure_latency(args: argparse.Namespace, url: str, critical: int) -> None:
             serial.append((time.perf_counter() - start) * 1000)
             assert outcome.decision is not None and outcome.decision.decision == "reject"
         median = statistics.median(serial)
-        print(f"critical path: 2 model calls x {args.model_ms} ms + slowest tool {max(args.seller_ms, args.image_ms)} ms = {critical} ms")
-        print(f"serial, {args.serial} cases: median {median:.1f} ms, p95 {sorted(serial)[int(len(serial) * 0.95) - 1]:.1f} ms")
+        print(
+            f"critical path: 2 model calls x {args.model_ms} ms + slowest tool {max(args.seller_ms, args.image_ms)} ms = {critical} ms"
+        )
+        print(
+            f"serial, {args.serial} cases: median {median:.1f} ms, p95 {sorted(serial)[int(len(serial) * 0.95) - 1]:.1f} ms"
+        )
         print(f"  ratio to the critical path: {median / critical:.3f}  (target <= 1.10)")
     ideal = args.concurrency / (critical / 1000)
     for processes in args.processes:
@@ -129,7 +133,8 @@ def _measure_latency(args: argparse.Namespace, url: str, critical: int) -> None:
         barrier = context.Barrier(processes + 1)
         results = context.Queue()
         workers = [
-            context.Process(target=_worker, args=(url, args, per_process, barrier, results)) for _ in range(processes)
+            context.Process(target=_worker, args=(url, args, per_process, barrier, results))
+            for _ in range(processes)
         ]
         for w in workers:
             w.start()
@@ -173,7 +178,9 @@ def _local(args: argparse.Namespace) -> None:
                 break
             except OSError:
                 time.sleep(0.5)
-        spec = ModelSpec(model=MODEL_ALIAS, base_url=url, tool_choice="auto", timeout=180, attempts=2, max_tokens=256)
+        spec = ModelSpec(
+            model=MODEL_ALIAS, base_url=url, tool_choice="auto", timeout=180, attempts=2, max_tokens=256
+        )
         cases = sorted((DATA / "cases").glob("*.json"))[: args.cases]
         print(f"{'case':<32} {'ms':>8} {'calls':>5} {'tokens in':>10} {'out':>6}  outcome")
         rows = []
@@ -183,7 +190,11 @@ def _local(args: argparse.Namespace) -> None:
                 start = time.perf_counter()
                 outcome = auditor.audit(json.loads(path.read_text()))
                 ms = (time.perf_counter() - start) * 1000
-                calls = [s for s in auditor.store.steps(outcome.run_id) if s.kind == "model" and s.input and "purpose" in s.input]
+                calls = [
+                    s
+                    for s in auditor.store.steps(outcome.run_id)
+                    if s.kind == "model" and s.input and "purpose" in s.input
+                ]
                 tin, tout = sum(s.tokens_in or 0 for s in calls), sum(s.tokens_out or 0 for s in calls)
                 rows.append((ms, len(calls), tin, tout))
                 result = outcome.decision.decision if outcome.decision else "escalate"
@@ -207,9 +218,15 @@ def main() -> None:
     latency.add_argument("--image-ms", type=int, default=200)
     latency.add_argument("--serial", type=int, default=20)
     latency.add_argument("--concurrency", type=int, default=32)
-    latency.add_argument("--waves", type=int, default=6, help="rounds of cases per thread (more = closer to steady state)")
     latency.add_argument(
-        "--processes", type=int, nargs="+", default=[1, 2], help="worker processes sharing the cases in flight"
+        "--waves", type=int, default=6, help="rounds of cases per thread (more = closer to steady state)"
+    )
+    latency.add_argument(
+        "--processes",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="worker processes sharing the cases in flight",
     )
     local = sub.add_parser("local", help="the real local model on bundled cases")
     local.add_argument("--cases", type=int, default=17)

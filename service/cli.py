@@ -370,7 +370,9 @@ def trace(
         priced = [s.cost_usd for s in steps if s.cost_usd is not None]
         cost = f", cost ${sum(priced):.6f}" if priced else ", cost unknown (no price for the model)"
         attempts = sum(1 for s in steps if s.kind == "model" and s.input and "purpose" in s.input)
-        out.print(f"[bold]model[/]      {attempts} call attempt(s), {tokens_in} tokens in, {tokens_out} out{cost}")
+        out.print(
+            f"[bold]model[/]      {attempts} call attempt(s), {tokens_in} tokens in, {tokens_out} out{cost}"
+        )
     if escalation is not None:
         out.print(
             f"[bold]escalation[/] {escalation.escalation_id} queue {escalation.queue} P{escalation.priority} "

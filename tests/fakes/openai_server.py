@@ -150,7 +150,10 @@ class ScriptedOpenAI:
 
 def fixed_latency_script(delay: float) -> Callable[[dict[str, Any]], Reply]:
     """Plan every evidence tool, then reject under WPN-4; every answer after `delay` seconds."""
-    plan = [(name, {}) for name in ("seller_history", "image_check", "policy_retrieval", "text_screen", "brand_check")]
+    plan = [
+        (name, {})
+        for name in ("seller_history", "image_check", "policy_retrieval", "text_screen", "brand_check")
+    ]
     verdict = {"decision": "reject", "clause_ids": ["WPN-4"], "confidence": 0.95, "rationale": "switchblade"}
 
     def script(request: dict[str, Any]) -> Reply:

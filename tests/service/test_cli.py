@@ -201,3 +201,32 @@ def test_unknown_queue_is_refused_and_empty_lists_name_the_database(settings: Se
     assert "queues are ip-specialists" in refused.output
     assert "no open escalations in" in _invoke("queue").output
     assert "no runs in" in _invoke("runs").output
+
+
+def test_model_option_is_checked_before_anything_runs(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    bad = _invoke("run", str(CASES / "kitchen_knife_set.json"), "--model", "gpt4")
+    assert bad.exit_code == 2 and "use rules or openai:MODEL" in bad.output
+    keyless = _invoke("run", str(CASES / "kitchen_knife_set.json"), "--model", "openai:gpt-4o-mini")
+    assert keyless.exit_code == 2 and "needs OPENAI_API_KEY" in keyless.output
+    assert _runs(settings) == 0
+
+
+def test_trace_totals_tokens_and_cost_for_a_model_run(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.fakes.openai_server import ScriptedOpenAI, fixed_latency_script
+
+    with ScriptedOpenAI(fixed_latency_script(0.0)).running() as server:
+        monkeypatch.setenv("AUDITGRAPH_LLM_BASE_URL", server.url)
+        result = _invoke(
+            "run", str(CASES / "switchblade_collector.json"), "--model", "openai:gpt-4o-mini", "--json"
+        )
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["decision"] == "reject"
+    trace = _invoke("trace", body["run_id"]).output
+    assert "plan attempt 1 (gpt-4o-mini): 1200+80 tokens" in trace
+    assert "2 call attempt(s), 2700 tokens in, 200 out, cost $0.000525" in trace
