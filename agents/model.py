@@ -49,6 +49,11 @@ def make_chat_model(spec: ModelSpec) -> BaseChatModel:
     from langchain_openai import ChatOpenAI  # imported here: the rules agent never needs it
 
     key = spec.api_key.get_secret_value() if spec.api_key is not None else None
+    # OpenAI takes the cap as max_completion_tokens (what the client sends for
+    # max_tokens); compatible servers such as llama.cpp only read max_tokens.
+    cap: dict[str, Any] = (
+        {"extra_body": {"max_tokens": spec.max_tokens}} if spec.base_url else {"max_tokens": spec.max_tokens}
+    )
     return ChatOpenAI(
         model=spec.model,
         base_url=spec.base_url,
@@ -57,7 +62,7 @@ def make_chat_model(spec: ModelSpec) -> BaseChatModel:
         timeout=spec.timeout,
         max_retries=0,
         temperature=0,
-        max_tokens=spec.max_tokens,
+        **cap,
     )
 
 

@@ -231,3 +231,9 @@ def test_a_planner_that_calls_nothing_gathers_everything(served: Callable[..., A
     outcome = auditor.audit(load_case("switchblade_collector"))
     tools = [s for s in auditor.store.steps(outcome.run_id) if s.kind == "tool"]
     assert len(tools) == 5
+
+
+def test_compatible_servers_get_the_answer_cap_as_max_tokens(served: Callable[..., Any]) -> None:
+    auditor, server = served(_script([function_call("ModelVerdict", REJECT_WPN4)]), max_tokens=321)
+    auditor.audit(load_case("switchblade_collector"))
+    assert all(r["max_tokens"] == 321 and "max_completion_tokens" not in r for r in server.requests)
