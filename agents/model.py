@@ -9,6 +9,7 @@ layer, so attempts never multiply, and every attempt is recorded as a `ModelCall
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, Literal, TypeVar
 
 import openai
@@ -93,40 +94,30 @@ def call_model(
     try:
         for attempt in retrying:
             with attempt:
-                number = attempt.retry_state.attempt_number
-                started = utcnow()
+                record = partial(
+                    _record,
+                    calls,
+                    purpose=purpose,
+                    attempt=attempt.retry_state.attempt_number,
+                    started=utcnow(),
+                    model=spec.model,
+                    prompt_version=prompt_version,
+                )
+
                 try:
                     result = invoke()
                 except Exception as exc:
-                    calls.append(
-                        ModelCall(
-                            purpose=purpose,
-                            attempt=number,
-                            started=started,
-                            ended=utcnow(),
-                            model=spec.model,
-                            prompt_version=prompt_version,
-                            error=_describe_error(exc),
-                        )
-                    )
+                    record(error=_describe_error(exc))
                     raise
                 raw, output = describe(result)
                 usage = raw.usage_metadata if raw is not None else None
                 tokens_in = usage["input_tokens"] if usage else None
                 tokens_out = usage["output_tokens"] if usage else None
-                calls.append(
-                    ModelCall(
-                        purpose=purpose,
-                        attempt=number,
-                        started=started,
-                        ended=utcnow(),
-                        model=spec.model,
-                        prompt_version=prompt_version,
-                        tokens_in=tokens_in,
-                        tokens_out=tokens_out,
-                        cost_usd=spec.cost(tokens_in, tokens_out),
-                        output=output,
-                    )
+                record(
+                    tokens_in=tokens_in,
+                    tokens_out=tokens_out,
+                    cost_usd=spec.cost(tokens_in, tokens_out),
+                    output=output,
                 )
                 return result
     except RETRYABLE as exc:
@@ -134,6 +125,10 @@ def call_model(
     except openai.OpenAIError as exc:
         raise ModelUnavailable(_describe_error(exc)) from exc
     raise ModelUnavailable("no attempt was made")  # pragma: no cover - Retrying always attempts
+
+
+def _record(calls: list[ModelCall], **fields: Any) -> None:
+    calls.append(ModelCall(ended=utcnow(), **fields))
 
 
 def _describe_error(exc: BaseException) -> str:
