@@ -1,4 +1,6 @@
-"""What a decider's model calls cost and returned, attempt by attempt (for the trace)."""
+"""Model settings and call records: which model and how to call it (`ModelSpec`, prices),
+and what each attempt cost and returned (`ModelCall`, for the trace). Kept free of the
+OpenAI client so the rules agent never imports it."""
 
 from __future__ import annotations
 
