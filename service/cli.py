@@ -489,3 +489,12 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _register_eval() -> None:
+    from service.eval_cli import eval_app
+
+    app.add_typer(eval_app, name="eval")
+
+
+_register_eval()

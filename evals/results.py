@@ -1,0 +1,39 @@
+"""What one eval case produced in one trial, read back from the run and its trace."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["CaseResult"]
+
+
+class CaseResult(BaseModel):
+    """One case, one trial."""
+
+    model_config = ConfigDict(frozen=True)
+
+    case_id: str
+    trial: int
+    run_id: str | None
+    """Open it with `auditgraph trace RUN_ID`."""
+    status: str
+    """completed, awaiting_review, failed."""
+    decision: str | None
+    """The outcome: the decision, "escalate" when it waits for a human, None on failure."""
+    agent_decision: str | None = None
+    """What the agent decided or would have decided, before the guard."""
+    clause_ids: list[str] = Field(default_factory=list)
+    escalation_reasons: list[str] = Field(default_factory=list)
+    tools: list[str] = Field(default_factory=list)
+    """Evidence tools called, in trace order."""
+    latency_ms: float = 0.0
+    model_calls: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float | None = None
+    error: str | None = None
+
+    @property
+    def escalated(self) -> bool:
+        """Whether the case went to a human."""
+        return self.decision == "escalate"
