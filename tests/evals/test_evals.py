@@ -43,7 +43,7 @@ def _examples() -> list[EvalCase]:
                 "area": None if e["decision"] in ("approve", "escalate") else _area(e["clause_ids"][0]),
             },
             metadata={"kind": e["kind"]},
-        )  # fmt: skip
+        )
         for name, e in sorted(EXPECTED.items())
     ]
 
