@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench lint llm-server
+.PHONY: install demo test bench lint llm-server eval
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -31,3 +31,7 @@ lint: $(STAMP)
 llm-server: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[local-llm]"
 	$(PY) -m service.local_llm --port 8765
+
+# The core eval suite with the rules agent, against the committed baseline (CI runs it).
+eval: $(STAMP)
+	AUDITGRAPH_DATABASE_URL=sqlite:///.auditgraph/eval.db $(VENV)/bin/auditgraph eval run --suite core --out .auditgraph/evals/core-ci --check

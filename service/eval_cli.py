@@ -69,7 +69,14 @@ def run(
         str | None, typer.Option(help="rules or openai:MODEL (as for `auditgraph run`).")
     ] = None,
     trials: Annotated[int, typer.Option(min=1, max=20, help="Runs per case; agreement is reported.")] = 1,
-    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Cases audited at once.")] = 4,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Cases audited at once (default 1 for the CPU-bound rules agent, 8 for a model).",
+        ),
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Report folder; an existing one resumes.")] = None,
     gate: Annotated[
         bool, typer.Option("--check/--no-check", help="Apply the regression gate afterwards.")
@@ -86,6 +93,8 @@ def run(
         if not MODEL_PATTERN.fullmatch(model):
             cli._fail(f"--model {model!r}: use rules or openai:MODEL")
         settings = settings.model_copy(update={"model": model})
+    if concurrency is None:
+        concurrency = 1 if settings.model == "rules" else 8
     name = path.stem
     folder = out or Path(".auditgraph") / "evals" / f"{name}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
     with cli._opened(settings) as auditor:
