@@ -61,6 +61,17 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _with_model(settings: Settings, model: str | None) -> Settings:
+    """`settings` with `--model` applied, refusing a name or a missing key in one line."""
+    if model is not None:
+        if not MODEL_PATTERN.fullmatch(model):
+            _fail(f"--model {model!r}: use rules or openai:MODEL, e.g. openai:gpt-4o-mini")
+        settings = settings.model_copy(update={"model": model})
+    if settings.model != "rules" and settings.llm_base_url is None and settings.llm_api_key is None:
+        _fail(f"--model {settings.model} needs OPENAI_API_KEY, or AUDITGRAPH_LLM_BASE_URL for a local server")
+    return settings
+
+
 def _settings() -> Settings:
     try:
         return Settings()
@@ -230,13 +241,7 @@ def run(
         submission = read_case(case)
     except CaseError as exc:
         _fail(str(exc))
-    settings = _settings()
-    if model is not None:
-        if not MODEL_PATTERN.fullmatch(model):
-            _fail(f"--model {model!r}: use rules or openai:MODEL, e.g. openai:gpt-4o-mini")
-        settings = settings.model_copy(update={"model": model})
-    if settings.model != "rules" and settings.llm_base_url is None and settings.llm_api_key is None:
-        _fail(f"--model {settings.model} needs OPENAI_API_KEY, or AUDITGRAPH_LLM_BASE_URL for a local server")
+    settings = _with_model(_settings(), model)
     with _opened(settings) as auditor:
         try:
             outcome = auditor.audit(submission)

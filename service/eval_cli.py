@@ -20,7 +20,7 @@ from evals.gate import BASELINES, check, load_json, make_baseline
 from evals.report import KPIS, build_report, write_reports
 from evals.runner import run_suite
 from service import cli
-from service.settings import MODEL_PATTERN, Settings
+from service.settings import Settings
 from workflows import Auditor
 
 __all__ = ["eval_app"]
@@ -88,11 +88,7 @@ def run(
         cases = load_dataset(path)
     except DatasetError as exc:
         cli._fail(str(exc))
-    settings = cli._settings()
-    if model is not None:
-        if not MODEL_PATTERN.fullmatch(model):
-            cli._fail(f"--model {model!r}: use rules or openai:MODEL")
-        settings = settings.model_copy(update={"model": model})
+    settings = cli._with_model(cli._settings(), model)
     if concurrency is None:
         concurrency = 1 if settings.model == "rules" else 8
     name = path.stem
