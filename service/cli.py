@@ -24,6 +24,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from service.settings import MODEL_PATTERN, Settings
 from service.wiring import open_auditor, open_store
 from store import AuditStore, RunNotFound, TraceStep, sqlite_path
+from store.chain import verify_run
 from store.records import FinalDecision, RunStatus
 from tools import BundledPaths
 from tools.brand_check import BrandRegistryError
@@ -326,11 +327,17 @@ def runs(
 
 @app.command()
 def trace(
-    run_id: Annotated[str, typer.Argument(help="The run to show.")],
+    run_id: Annotated[str, typer.Argument(help="The run to show, or `verify` to check runs' hash chains.")],
+    target: Annotated[str | None, typer.Argument(help="With verify: the run to check.")] = None,
+    all_runs: Annotated[bool, typer.Option("--all", help="With verify: check every run.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Show a run's step timeline: every node, tool call, decider call, guard check and review."""
+    """Show a run's step timeline (every node, tool call, decider call, guard check and review),
+    or `trace verify RUN_ID|--all` to recompute hash chains and name the first tampered record."""
     store = _store(_settings())
+    if run_id == "verify":
+        _verify(store, target, all_runs, as_json)
+        return
     try:
         run_record = store.get_run(run_id)
     except RunNotFound as exc:
@@ -394,6 +401,33 @@ def trace(
         )
         if d.statement_of_reasons:
             out.print(f"[dim]{d.statement_of_reasons}[/]", soft_wrap=True)
+
+
+def _verify(store: AuditStore, run_id: str | None, all_runs: bool, as_json: bool) -> None:
+    if (run_id is None) == (not all_runs):
+        _fail("say which: auditgraph trace verify RUN_ID, or auditgraph trace verify --all")
+    try:
+        runs = store.list_runs(limit=10**9) if all_runs else [store.get_run(run_id)]  # type: ignore[arg-type]
+    except RunNotFound as exc:
+        _fail(str(exc))
+    results = [
+        verify_run(run, store.steps(run.run_id), store.decisions(run.run_id), store.reviews(run.run_id))
+        for run in runs
+    ]
+    bad = [r for r in results if not r.ok]
+    if as_json:
+        _print_json([r._asdict() for r in results])
+    else:
+        for r in results:
+            if r.ok:
+                out.print(f"[green]ok[/]       {r.run_id}  {r.steps} steps  head {r.head}")
+            else:
+                out.print(f"[red]TAMPERED[/] {r.run_id}: {r.problems[0]}", soft_wrap=True)
+                for more in r.problems[1:]:
+                    out.print(f"         {more}", soft_wrap=True)
+        out.print(f"{len(results) - len(bad)} of {len(results)} run(s) verify")
+    if bad:
+        raise typer.Exit(1)
 
 
 def _summary(step: TraceStep) -> str:

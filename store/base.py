@@ -47,10 +47,11 @@ class AuditStore(Protocol):
         decision: DecisionRecord | None = None,
         error: str | None = None,
         steps: list[TraceStep] | None = None,
+        head_hash: str | None = None,
     ) -> None:
         """Set a run's status and error (`ended` unless it is running), in one transaction
         with its decision record and its last trace steps: a run is never marked finished
-        without them.
+        without them. `head_hash` is the hash of the run's last step (its chain head).
         """
         ...
 

@@ -45,6 +45,7 @@ class MemoryAuditStore:
         decision: DecisionRecord | None = None,
         error: str | None = None,
         steps: list[TraceStep] | None = None,
+        head_hash: str | None = None,
     ) -> None:
         """Set a run's status and error; append its decision record and last steps."""
         with self._lock:
@@ -59,6 +60,7 @@ class MemoryAuditStore:
                     "decision": decision.decision if decision else None,
                     "error": error,
                     "ended": ended,
+                    "head_hash": head_hash if head_hash is not None else run.head_hash,
                 }
             )
 

@@ -77,6 +77,10 @@ class TraceStep(_Record):
     tokens_in: int | None = None
     tokens_out: int | None = None
     cost_usd: float | None = None
+    prev_hash: str = ""
+    """The hash of the run's previous step ("" for the first): the chain link."""
+    hash: str = ""
+    """SHA-256 of `prev_hash` and this step's canonical JSON (see `store.chain`)."""
 
     @property
     def duration_ms(self) -> float:
@@ -99,6 +103,8 @@ class RunRecord(_Record):
     decision: FinalDecision | None = None
     """The final decision, once there is one."""
     error: str | None = None
+    head_hash: str | None = None
+    """The hash of the run's last step when it paused or finished (the chain's head)."""
 
 
 class EscalationRecord(_Record):

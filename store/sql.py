@@ -60,6 +60,7 @@ class SqlAuditStore:
         decision: DecisionRecord | None = None,
         error: str | None = None,
         steps: list[TraceStep] | None = None,
+        head_hash: str | None = None,
     ) -> None:
         """Set a run's status and error; append its decision record and last steps, in one transaction."""
         ended = None if status == "running" else utcnow()
@@ -72,7 +73,11 @@ class SqlAuditStore:
                 update(RunRow)
                 .where(col(RunRow.run_id) == run_id)
                 .values(
-                    status=status, decision=decision.decision if decision else None, error=error, ended=ended
+                    status=status,
+                    decision=decision.decision if decision else None,
+                    error=error,
+                    ended=ended,
+                    **({"head_hash": head_hash} if head_hash is not None else {}),
                 )
             )
             if result.rowcount == 0:

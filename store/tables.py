@@ -38,6 +38,7 @@ class RunRow(SQLModel, table=True):
     ended: datetime | None = _time(nullable=True)
     decision: str | None = None
     error: str | None = None
+    head_hash: str | None = None
     case_json: dict | None = _json()
 
 
@@ -67,6 +68,8 @@ class StepRow(SQLModel, table=True):
     tokens_in: int | None = None
     tokens_out: int | None = None
     cost_usd: float | None = None
+    prev_hash: str = ""
+    hash: str = Field(default="", index=True)
 
 
 class EscalationRow(SQLModel, table=True):

@@ -321,5 +321,8 @@ def finalize(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any
             "decision": record.decision,
             "decided_by": record.decided_by,
             "clause_ids": clause_ids,
+            # The full record rides in the chained step, so `trace verify` can tell if
+            # the decision table is edited later.
+            "record": record,
         }
     return {"decision": record}

@@ -137,7 +137,8 @@ class Auditor:
             raise ReviewError(f"invalid review: {'.'.join(map(str, first['loc']))} {first['msg']}") from None
         self._check_clauses(run_id, answer)
         steps = self.store.steps(run_id)
-        self.recorder.begin(run_id, after_seq=max((s.seq for s in steps), default=0))
+        last = steps[-1] if steps else None
+        self.recorder.begin(run_id, after_seq=last.seq if last else 0, head=last.hash if last else "")
         return self._drive(Command(resume=answer.model_dump()), run_id, run.case_id)
 
     def _check_clauses(self, run_id: str, answer: ReviewInput) -> None:

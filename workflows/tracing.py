@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from tenacity import Retrying, stop_after_attempt, wait_random_exponential
 
 from store.base import AuditStore
+from store.chain import step_hash
 from store.records import DecisionRecord, RunStatus, StepKind, TraceStep, new_id, utcnow
 
 __all__ = [
@@ -65,8 +66,8 @@ class TraceRecorder(Protocol):
         """Number and write `steps` (one node's worth) for their run."""
         ...
 
-    def begin(self, run_id: str, *, after_seq: int = 0) -> None:
-        """Start numbering a run's steps after `after_seq` (non-zero when resuming)."""
+    def begin(self, run_id: str, *, after_seq: int = 0, head: str = "") -> None:
+        """Start numbering a run's steps after `after_seq`, chained after `head` (when resuming)."""
         ...
 
     def close(
@@ -142,12 +143,14 @@ class StoreRecorder:
         self._attempts = attempts
         self._lock = threading.Lock()
         self._seq: dict[str, int] = {}
+        self._head: dict[str, str] = {}
         self._pending: dict[str, list[TraceStep]] = defaultdict(list)
 
-    def begin(self, run_id: str, *, after_seq: int = 0) -> None:
-        """Start numbering a run's steps after `after_seq`."""
+    def begin(self, run_id: str, *, after_seq: int = 0, head: str = "") -> None:
+        """Start numbering a run's steps after `after_seq`, chaining them after `head`."""
         with self._lock:
             self._seq[run_id] = after_seq
+            self._head[run_id] = head
             self._pending.pop(run_id, None)
 
     def record(self, steps: list[TraceStep]) -> None:
@@ -160,7 +163,9 @@ class StoreRecorder:
             for step in steps:
                 seq = self._seq.get(step.run_id, 0) + 1
                 self._seq[step.run_id] = seq
-                numbered.append(self._prepare(step, seq))
+                prepared = self._prepare(step, seq, self._head.get(step.run_id, ""))
+                self._head[step.run_id] = prepared.hash
+                numbered.append(prepared)
             if self.write == "run":
                 self._pending[run_id].extend(numbered)
                 return
@@ -192,9 +197,12 @@ class StoreRecorder:
         """
         with self._lock:
             steps = self._pending.pop(run_id, [])
+            head = self._head.get(run_id, "")
         try:
             self._retry(
-                lambda: self.store.finish_run(run_id, status, decision=decision, error=error, steps=steps)
+                lambda: self.store.finish_run(
+                    run_id, status, decision=decision, error=error, steps=steps, head_hash=head
+                )
             )
         except Exception as exc:
             with self._lock:
@@ -203,12 +211,13 @@ class StoreRecorder:
                 f"run {run_id} could not be recorded as {status} ({len(steps)} trace step(s) held): {exc}"
             ) from exc
 
-    def _prepare(self, step: TraceStep, seq: int) -> TraceStep:
-        update: dict[str, Any] = {"seq": seq}
+    def _prepare(self, step: TraceStep, seq: int, prev_hash: str) -> TraceStep:
+        update: dict[str, Any] = {"seq": seq, "prev_hash": prev_hash}
         if not self.include_sensitive:
             update["input"] = redact(step.input)
             update["output"] = redact(step.output)
-        return step.model_copy(update=update)
+        numbered = step.model_copy(update=update)
+        return numbered.model_copy(update={"hash": step_hash(prev_hash, numbered)})
 
     def _write(self, steps: list[TraceStep]) -> None:
         self._retry(lambda: self.store.record_steps(steps))
