@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, insert, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
@@ -23,7 +23,21 @@ from store.records import (
 )
 from store.tables import DecisionRow, EscalationRow, ReviewRow, RunRow, StepRow
 
-__all__ = ["SqlAuditStore"]
+__all__ = ["APPEND_ONLY_TABLES", "SqlAuditStore"]
+
+APPEND_ONLY_TABLES = ("trace_step", "decision", "review")
+"""On PostgreSQL, rows of these tables can be inserted, never updated or deleted."""
+_APPEND_ONLY_DDL = [
+    """CREATE OR REPLACE FUNCTION auditgraph_append_only() RETURNS trigger AS $$
+    BEGIN
+        RAISE EXCEPTION 'auditgraph: % on % is refused: the audit record is append-only; correct it by appending a new record', TG_OP, TG_TABLE_NAME;
+    END $$ LANGUAGE plpgsql""",
+    *(
+        f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION auditgraph_append_only()"
+        for table in APPEND_ONLY_TABLES
+    ),
+]
 
 R = TypeVar("R", bound=BaseModel)
 
@@ -46,6 +60,10 @@ class SqlAuditStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         create_tables(engine)
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                for statement in _APPEND_ONLY_DDL:
+                    conn.execute(text(statement))
 
     def start_run(self, run: RunRecord, case: dict) -> None:
         """Record a new run and the case it audits."""

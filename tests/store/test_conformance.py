@@ -190,3 +190,42 @@ def test_review_resolves_the_escalation_and_decisions_append(store: AuditStore) 
     store.record_decision(agent)
     store.record_decision(human)
     assert store.decisions(run.run_id) == [agent, human]
+
+
+@pytest.mark.parametrize("table", ["trace_step", "decision", "review"])
+def test_postgres_refuses_updates_and_deletes_of_the_record(postgres_url: str, table: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    store = SqlAuditStore(make_engine(postgres_url))
+    run = _run()
+    store.start_run(run, {})
+    store.record_steps([TraceStep(run_id=run.run_id, case_id=run.case_id, seq=1, node="intake", kind="node")])
+    esc = store.open_escalation(_escalation(run))
+    store.record_review(
+        ReviewRecord(
+            run_id=run.run_id,
+            escalation_id=esc.escalation_id,
+            reviewer="a",
+            decision="approve",
+            reason="r",
+            agent_decision="escalate",
+            overrode_agent=False,
+        )
+    )
+    store.record_decision(
+        DecisionRecord(
+            run_id=run.run_id,
+            case_id="case-1",
+            decision="approve",
+            decided_by="reviewer",
+            clause_ids=[],
+            confidence=None,
+            rationale="r",
+        )
+    )
+    for statement in (f"UPDATE {table} SET run_id = run_id", f"DELETE FROM {table}"):
+        with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as conn:
+            conn.execute(text(statement))
+    assert len(store.steps(run.run_id)) == 1
+    store.engine.dispose()
