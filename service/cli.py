@@ -295,6 +295,26 @@ def review(
 
 
 @app.command()
+def recover(
+    run_id: Annotated[str, typer.Argument(help="A run left `running` by a process that died.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Finish a run whose process died mid-run: from its last checkpoint, or from its stored case."""
+    settings = _settings()
+    with _opened(settings) as auditor:
+        try:
+            outcome = auditor.recover(run_id)
+        except (RunNotFound, ReviewError) as exc:
+            _fail(str(exc))
+        except (AuditFailed, RecordingError) as exc:
+            _fail(str(exc), code=1)
+    if as_json:
+        _print_json(_outcome_json(outcome))
+    else:
+        _print_outcome(outcome)
+
+
+@app.command()
 def runs(
     status: Annotated[RunStatus | None, typer.Option(help="Only runs in this state.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many, newest first.")] = 30,

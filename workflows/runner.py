@@ -7,6 +7,7 @@ marked failed with the error, never left "running" and never approved.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -140,6 +141,33 @@ class Auditor:
         last = steps[-1] if steps else None
         self.recorder.begin(run_id, after_seq=last.seq if last else 0, head=last.hash if last else "")
         return self._drive(Command(resume=answer.model_dump()), run_id, run.case_id)
+
+    def recover(self, run_id: str) -> RunOutcome:
+        """Finish a run its process did not finish (it was killed mid-run).
+
+        With per-step checkpoints (`sync`/`async`) the graph continues from the last
+        completed step and the trace continues its chain; with `exit` checkpoints nothing
+        was kept, so the stored case is audited again under the same run id.
+
+        Raises:
+            RunNotFound: no run has that id.
+            ReviewError: the run is not `running`, or its stored case was redacted.
+        """
+        run = self.store.get_run(run_id)
+        if run.status != "running":
+            raise ReviewError(f"run {run_id!r} is {run.status}; only a run left running can be recovered")
+        steps = self.store.steps(run_id)
+        last = steps[-1] if steps else None
+        self.recorder.begin(run_id, after_seq=last.seq if last else 0, head=last.hash if last else "")
+        state = self.graph.get_state(self._config(run_id))
+        if state.values:
+            return self._drive(None, run_id, run.case_id)
+        case = self.store.get_case(run_id)
+        if case is None or "[redacted: " in json.dumps(case):
+            raise ReviewError(
+                f"run {run_id!r} kept no checkpoint and its case was stored redacted: audit it again"
+            )
+        return self._drive({"run_id": run_id, "submission": case}, run_id, run.case_id)
 
     def _check_clauses(self, run_id: str, answer: ReviewInput) -> None:
         """A reviewer's grounds must exist and fit the decision, as an agent's must."""
