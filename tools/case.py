@@ -200,7 +200,7 @@ def parse_case(raw: object) -> ListingReview | SellerAppeal | IpReport:
 def _describe(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors(include_url=False)[:3]:
-        where = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
+        where = ".".join(_shown(p) for p in err["loc"] if not str(p).startswith("function-"))
         where = where.removeprefix("listing_review.").removeprefix("seller_appeal.")
         where = where.removeprefix("ip_report.")
         message = err["msg"]
@@ -212,14 +212,23 @@ def _describe(exc: ValidationError) -> str:
         elif err["type"] == "missing":
             message = "is missing"
         elif err["type"] == "union_tag_invalid":
-            tag = err.get("ctx", {}).get("tag", "?")
+            tag = _shown(err.get("ctx", {}).get("tag", "?"))
             where, message = "kind", f"must be one of listing_review, seller_appeal, ip_report (got {tag!r})"
         elif err["type"] == "union_tag_not_found":
             where, message = "kind", "is missing: say listing_review, seller_appeal or ip_report"
         parts.append(f"{where or 'case'} {message}")
     more = len(exc.errors()) - len(parts)
     suffix = f" (and {more} more)" if more > 0 else ""
-    return "invalid case: " + "; ".join(parts) + suffix
+    return ("invalid case: " + "; ".join(parts))[:_MAX_ERROR] + suffix
+
+
+_MAX_ERROR = 400
+
+
+def _shown(part: object) -> str:
+    """A field name or value as it may appear in a one-line error: printable, and short."""
+    text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in str(part))
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def case_json_schema() -> dict[str, object]:

@@ -77,10 +77,27 @@ _INJECTION = re.compile(
             r"\bignora\w*\s+(?:las|todas|les|le)\s+\w*\s*instruc",
             r"\bignorez\b.{0,30}\binstructions\b",
             r"\bignorier\w*\b.{0,30}\banweisungen\b",
+            r"\bignor[ae]\w*\s+(?:as|tutte le|todas as|le|i)\s+\w*\s*(?:instru|istruz)",
+            r"忽略.{0,10}(?:指令|指示)|(?:指示|指令).{0,10}無視|批准此|承認してください|システム[：:]",
+            r"\b(?:act|pretend|behave)\s+(?:as|like)\b.{0,60}\b(?:review|moderat|approv)",
+            r"\byou are (?:now )?\w+,? an? (?:\w+ )?(?:moderator|reviewer|assistant|ai)\b",
+            r"\bif you were an? (?:\w+ )?(?:reviewer|moderator)\b",
+            r"\bwhose only job is\b|\bno restrictions\b.{0,40}\b(?:approv|moderat|review)",
+            r"</?\s*untrusted_case_data\s*>|<\s*/?\s*verdict\s*>",
+            r"[\"']decision[\"']\s*:\s*[\"'](?:approve|approved)[\"']",
+            r"\b(?:moderation|review) api (?:response|result)\b|\bstatus\s*=\s*approved\b",
+            r"\bignore\b.{0,40}\binstruction\w*",
+            r"\b(?:earlier|previous|prior) (?:guidance|instructions?) (?:you got |you received )?is (?:outdated|void|revoked)",
+            r"\bdecode and follow\b|\bgnitsil siht evorppa\b",
+            # Leetspeak the normaliser leaves half mapped ("ignor3", "th15"), and words
+            # spelled out letter by letter that it joins into one ("ignoreyourinstructions").
+            r"\bignor[e3]\b.{0,40}\binstruct|\bappr[o0]v[e3]\s+th[i1][s5]\b",
+            r"ignore(?:all|your|previous|the|my)+(?:instructions?|rules|policy)",
         ]
     ),
     re.IGNORECASE,
 )
+_TURN = re.compile(r"^\s*(?:system|assistant|developer)\s*[:\]>]", re.IGNORECASE | re.MULTILINE)
 
 
 class LexiconTerm(BaseModel):
@@ -194,7 +211,7 @@ class TextScreener:
             clear = deobfuscate_folded(plain)
             findings += self._terms_in(field, plain, clear, cancelled)
             findings += _contacts_in(field, plain)
-            findings += _injections_in(field, plain, clear)
+            findings += _injections_in(field, plain, clear, text)
         return TextScreen(findings=findings, cancelled=sorted(set(cancelled)))
 
     def _inside_benign_phrase(self, key: str, match: re.Match[str], text: str) -> bool:
@@ -262,9 +279,11 @@ def _contacts_in(field: str, text: str) -> list[TextFinding]:
     return found
 
 
-def _injections_in(field: str, plain: str, clear: str) -> list[TextFinding]:
-    for text in (plain, clear):
-        match = _INJECTION.search(text)
+def _injections_in(field: str, plain: str, clear: str, raw: str) -> list[TextFinding]:
+    # A fake "System:" turn shows only on the raw lines: folding joins lines into one.
+    turn = _TURN.search(raw)
+    for text in (plain, clear, raw):
+        match = turn if text is raw else _INJECTION.search(text)
         if match is not None:
             return [
                 TextFinding(

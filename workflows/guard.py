@@ -3,6 +3,7 @@
 - a reject or restrict must cite at least one clause;
 - every cited clause must be one policy retrieval returned for this case;
 - an approval may not rest on failed tools, an unknown seller or unchecked images;
+- an approval may not stand against strong evidence of a violation;
 - an attempt to instruct the reviewer sends the case to a human;
 - a decision touching a high or critical area needs the confidence bar;
 - an escalation by the decider stands.
@@ -28,6 +29,7 @@ def apply_guard(verdict: Verdict, evidence: EvidenceSet, policy: GuardPolicy) ->
         _cites_when_enforcing(verdict),
         _cites_only_retrieved(verdict, retrieved),
         _no_approval_on_gaps(verdict, evidence),
+        _no_approval_against_evidence(verdict, evidence),
         _no_instructions_obeyed(evidence),
     ]
     severity = _severity_at_stake(verdict, retrieved)
@@ -88,6 +90,44 @@ def _no_approval_on_gaps(verdict: Verdict, evidence: EvidenceSet) -> GuardCheck:
     ok = verdict.decision != "approve" or not gaps
     return GuardCheck(
         rule="approve_on_incomplete_evidence", passed=ok, detail="; ".join(gaps) if not ok else ""
+    )
+
+
+STRONG_TERM = 0.8
+"""A screened term at or above this weight is strong evidence on its own."""
+
+
+def _no_approval_against_evidence(verdict: Verdict, evidence: EvidenceSet) -> GuardCheck:
+    """An approval may not stand against strong evidence of a violation: a bank match of
+    a listing image (unless the seller is verified for that brand), a strong or
+    obfuscated term in the listing's own text, or a price far below a brand's floor. A
+    decider that was talked into approving is stopped here even if the injection went
+    unnoticed."""
+    if verdict.decision != "approve":
+        return GuardCheck(rule="approve_contradicts_evidence", passed=True)
+    seller = evidence.seller_history
+    verified = set(seller.verified_brands) if seller is not None else set()
+    against: list[str] = []
+    if evidence.image_check is not None:
+        against += [
+            f"{i.ref} matches {m.label!r}"
+            for i in evidence.image_check.images
+            for m in i.matches
+            if not (m.brand and m.brand in verified)
+        ]
+    if evidence.text_screen is not None:
+        against += [
+            f"{f.term!r} in {f.field}"
+            for f in evidence.text_screen.findings
+            if f.field.startswith("listing.") and f.area and (f.weight >= STRONG_TERM or f.obfuscated)
+        ]
+    brands = evidence.brand_check
+    if brands is not None and brands.price_anomaly and not set(brands.brands) <= verified:
+        against.append(f"price at {brands.price_ratio:.0%} of the brand's floor")
+    return GuardCheck(
+        rule="approve_contradicts_evidence",
+        passed=not against,
+        detail="; ".join(against[:5]),
     )
 
 

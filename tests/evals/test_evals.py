@@ -22,6 +22,8 @@ from evals.results import CaseResult
 from evals.runner import run_suite
 from evals.scorers import score_case
 from tests.conftest import CASES, EXPECTED, load_case
+from tools.image_check import ImageChecker
+from tools.text_screen import TextScreener
 from workflows import Auditor
 
 SPEC = {
@@ -64,7 +66,7 @@ class ApprovesWeapons:
 
     def adjudicate(self, case: Any, evidence: EvidenceSet) -> Verdict:
         verdict = self.rules.adjudicate(case, evidence)
-        if "weapons" in verdict.areas and verdict.decision == "reject":
+        if "weapons" in verdict.areas and verdict.decision in ("reject", "escalate"):
             return verdict.model_copy(update={"decision": "approve", "clause_ids": [], "confidence": 0.95})
         return verdict
 
@@ -99,8 +101,16 @@ def test_the_gate_passes_on_the_baseline_and_fails_when_weapons_are_approved(
     good = _report(make_auditor(), cases, tmp_path / "good")
     baseline = make_baseline(good)
     assert all(row.ok for row in check(good, baseline))
+    # Deliberately broken for weapons: the adjudicator waves them through, and the evidence
+    # the guard would hold against an approval (weapon terms, the weapons image bank) is gone.
+    base = make_auditor()
+    lexicon = base.toolset.screener.lexicon
+    blind = TextScreener(lexicon.model_copy(update={"terms": [t for t in lexicon.terms if t.area != "weapons"]}))
+    bank = base.toolset.images.bank
+    no_weapons = bank.model_copy(update={"entries": [e for e in bank.entries if e.area != "weapons"]})
+    images = ImageChecker(base.toolset.images.source, no_weapons)
     broken_agent = Agent(kind="rules", planner=RulesPlanner(), adjudicator=ApprovesWeapons())
-    bad = _report(make_auditor(agent=broken_agent), cases, tmp_path / "bad")
+    bad = _report(make_auditor(agent=broken_agent, screener=blind, images=images), cases, tmp_path / "bad")
     failed = {row.metric for row in check(bad, baseline) if not row.ok}
     assert "false_approve_rate" in failed
     comparison = compare_reports(good, bad)
