@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -227,6 +227,20 @@ def _print_outcome(outcome: RunOutcome) -> None:
         )
 
 
+def _report_outcome(drive: Callable[[], RunOutcome], as_json: bool) -> None:
+    """Run `drive` and print its outcome; refused input exits 2, a failed run 1."""
+    try:
+        outcome = drive()
+    except (CaseError, RunNotFound, ReviewError) as exc:
+        _fail(str(exc))
+    except (AuditFailed, RecordingError) as exc:
+        _fail(str(exc), code=1)
+    if as_json:
+        _print_json(_outcome_json(outcome))
+    else:
+        _print_outcome(outcome)
+
+
 @app.command()
 def run(
     case: Annotated[str, typer.Argument(help="A case JSON file, or - to read it from standard input.")],
@@ -243,18 +257,8 @@ def run(
         submission = read_case(case)
     except CaseError as exc:
         _fail(str(exc))
-    settings = _with_model(_settings(), model)
-    with _opened(settings) as auditor:
-        try:
-            outcome = auditor.audit(submission)
-        except CaseError as exc:
-            _fail(str(exc))
-        except (AuditFailed, RecordingError) as exc:
-            _fail(str(exc), code=1)
-    if as_json:
-        _print_json(_outcome_json(outcome))
-    else:
-        _print_outcome(outcome)
+    with _opened(_with_model(_settings(), model)) as auditor:
+        _report_outcome(lambda: auditor.audit(submission), as_json)
 
 
 @app.command()
@@ -301,18 +305,8 @@ def recover(
     as_json: JsonFlag = False,
 ) -> None:
     """Finish a run whose process died mid-run: from its last checkpoint, or from its stored case."""
-    settings = _settings()
-    with _opened(settings) as auditor:
-        try:
-            outcome = auditor.recover(run_id)
-        except (RunNotFound, ReviewError) as exc:
-            _fail(str(exc))
-        except (AuditFailed, RecordingError) as exc:
-            _fail(str(exc), code=1)
-    if as_json:
-        _print_json(_outcome_json(outcome))
-    else:
-        _print_outcome(outcome)
+    with _opened(_settings()) as auditor:
+        _report_outcome(lambda: auditor.recover(run_id), as_json)
 
 
 @app.command()
