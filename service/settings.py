@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     """Extra folders (besides data_dir/images) that case image paths may point into."""
     include_sensitive: bool = True
     """Keep raw listing and appeal text in trace steps; off keeps only their lengths."""
+    mask_personal_data: bool = True
+    """Mask e-mail addresses, phone numbers, handles and street addresses in trace steps,
+    decision and review records and logs (the run's own copy of the case keeps them until
+    `auditgraph erase`); off records them as written."""
     durability: Literal["sync", "async", "exit"] = "exit"
     """When checkpoints are written: after every step (sync, async), or only when a run
     pauses for review or ends (exit). With exit, the trace is written with the run's

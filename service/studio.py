@@ -28,7 +28,10 @@ def _context() -> AuditContext:
     auditor = _resources.enter_context(open_auditor(Settings()))
     # No runner closes these runs, so each node's steps are written as it ends.
     recorder = StoreRecorder(
-        auditor.store, include_sensitive=auditor.recorder.include_sensitive, write="node"
+        auditor.store,
+        include_sensitive=auditor.recorder.include_sensitive,
+        mask_personal_data=auditor.recorder.mask_personal_data,
+        write="node",
     )
     return dataclasses.replace(auditor.context, recorder=recorder)
 

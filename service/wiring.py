@@ -84,6 +84,7 @@ def open_auditor(settings: Settings) -> Iterator[Auditor]:
             checkpointer=checkpointer,
             guard=GuardPolicy(confidence_bar=settings.confidence_bar),
             include_sensitive=settings.include_sensitive,
+            mask_personal_data=settings.mask_personal_data,
             durability=settings.durability,
             max_concurrency=settings.tool_concurrency,
         )

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tools.case import PolicyArea
 from tools.evidence import Evidence
 from tools.normalize import deobfuscate, deobfuscate_folded, fold, spellings
+from tools.personal_data import EMAIL, PHONE, SPELLED_EMAIL
 
 __all__ = [
     "FindingKind",
@@ -45,20 +46,6 @@ FindingKind = Literal[
 _EXCERPT = 40
 _BENIGN_REACH = 40
 """Characters around a benign phrase within which it excuses a term."""
-_EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
-_SPELLED_EMAIL = re.compile(
-    r"[a-z0-9._-]+\s*[\[(]\s*at\s*[\])]\s*[a-z0-9-]+\s*[\[(]\s*dot\s*[\])]\s*[a-z]{2,}"
-    # Unbracketed "name at gmail dot com" only with a mail provider, so that "look at this
-    # dot com" is not taken for an address.
-    r"|[a-z0-9._-]+\s+at\s+(?:gmail|yahoo|hotmail|outlook|proton(?:mail)?|icloud|aol|gmx|qq|163|mail)"
-    r"\s*(?:dot|\.)\s*[a-z]{2,}"
-)
-_PHONE = re.compile(
-    # Grouped numbers, national or international ("555-014-2377", "+44 7700 900123",
-    # "07700 900123"), or a bare run of digits right after a word that offers a call.
-    r"(?<![\d.,$])(?:\+\d{1,3}[\s.-]?)?\(?\d{2,5}\)?[\s.-]\d{3,4}[\s.-]?\d{3,4}(?![\d.,])"
-    r"|(?:call|text|tel|phone|whatsapp|sms|viber)\D{0,12}\+?\d{9,13}(?!\d)"
-)
 _URL = re.compile(
     r"(?:https?://|www\.)\S+|\b(?:t\.me|wa\.me|bit\.ly)/\S+|\b[a-z0-9-]{3,}\.(?:com|net|org|shop|store|io|co)\b"
 )
@@ -259,9 +246,9 @@ class TextScreener:
 def _contacts_in(field: str, text: str) -> list[TextFinding]:
     found = []
     for name, pattern in (
-        ("email", _EMAIL),
-        ("email", _SPELLED_EMAIL),
-        ("phone", _PHONE),
+        ("email", EMAIL),
+        ("email", SPELLED_EMAIL),
+        ("phone", PHONE),
         ("url", _URL),
     ):
         match = pattern.search(text)

@@ -38,6 +38,8 @@ class AuditContext:
     policy: PolicyPack
     """The policy pack in force (its version is on every step)."""
     guard: GuardPolicy = GuardPolicy()
+    mask_personal_data: bool = True
+    """Mask personal data in the decision and review records this run writes."""
 
     @property
     def policy_version(self) -> str:

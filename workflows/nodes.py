@@ -6,7 +6,7 @@ in `workflows.guard`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from langchain_core.tools import BaseTool, StructuredTool
 from langgraph.runtime import Runtime
@@ -20,6 +20,7 @@ from tools import EVIDENCE_TYPES
 from tools.case import parse_case
 from tools.escalation import EscalationInput
 from tools.evidence import Evidence, ToolName
+from tools.personal_data import mask
 from tools.policy_retrieval import RetrievedClause
 from workflows.context import AuditContext, context_of
 from workflows.guard import apply_guard
@@ -40,6 +41,8 @@ __all__ = [
     "route_after_guard",
     "route_after_plan",
 ]
+
+R = TypeVar("R", DecisionRecord, ReviewRecord)
 
 TOOL_NODES: dict[ToolName, str] = {
     "seller_history": "check_seller_history",
@@ -263,10 +266,19 @@ def await_review(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str,
             agent_decision=agent_decision,
             overrode_agent=agent_decision != "escalate" and agent_decision != review_input.decision,
         )
+        review = _masked(ctx, review)
         ctx.store.record_review(review)
         trace.add("interrupt", input=payload, output=review, agent="reviewer")
         trace.output = {"decision": review.decision, "reviewer": review.reviewer}
     return {"review": review}
+
+
+def _masked(ctx: AuditContext, record: R) -> R:
+    # The whole record, as the recorder masks its chained copy: the two must stay equal
+    # for `trace verify`.
+    if not ctx.mask_personal_data:
+        return record
+    return type(record).model_validate(mask(record.model_dump(mode="json")))
 
 
 def _review_clauses(review: ReviewInput, agent_clauses: list[str]) -> list[str]:
@@ -317,6 +329,7 @@ def finalize(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any
                 policy_version=ctx.policy_version,
             ),
         )
+        record = _masked(ctx, record)
         trace.output = {
             "decision": record.decision,
             "decided_by": record.decided_by,

@@ -68,6 +68,7 @@ class Auditor:
         checkpointer: Checkpointer,
         guard: GuardPolicy | None = None,
         include_sensitive: bool = True,
+        mask_personal_data: bool = True,
         durability: Durability = "exit",
         max_concurrency: int | None = None,
     ) -> None:
@@ -77,7 +78,10 @@ class Auditor:
         self.durability = durability
         self.max_concurrency = max_concurrency
         self.recorder = StoreRecorder(
-            store, include_sensitive=include_sensitive, write="run" if durability == "exit" else "node"
+            store,
+            include_sensitive=include_sensitive,
+            mask_personal_data=mask_personal_data,
+            write="run" if durability == "exit" else "node",
         )
         self.graph: CompiledStateGraph = build_graph(checkpointer=checkpointer)
         self.context = AuditContext(
@@ -88,6 +92,7 @@ class Auditor:
             escalation_tool=toolset.escalation_tool(),
             policy=toolset.policy.pack,
             guard=guard or GuardPolicy(),
+            mask_personal_data=mask_personal_data,
         )
 
     @property

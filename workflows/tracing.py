@@ -25,6 +25,7 @@ from tenacity import Retrying, stop_after_attempt, wait_random_exponential
 from store.base import AuditStore
 from store.chain import step_hash
 from store.records import DecisionRecord, RunStatus, StepKind, TraceStep, new_id, utcnow
+from tools.personal_data import mask, mask_text
 
 __all__ = [
     "SENSITIVE_KEYS",
@@ -134,11 +135,13 @@ class StoreRecorder:
         store: AuditStore,
         *,
         include_sensitive: bool = True,
+        mask_personal_data: bool = True,
         write: Literal["node", "run"] = "node",
         attempts: int = 3,
     ) -> None:
         self.store = store
         self.include_sensitive = include_sensitive
+        self.mask_personal_data = mask_personal_data
         self.write = write
         self._attempts = attempts
         self._lock = threading.Lock()
@@ -216,6 +219,10 @@ class StoreRecorder:
         if not self.include_sensitive:
             update["input"] = redact(step.input)
             update["output"] = redact(step.output)
+        if self.mask_personal_data:
+            update["input"] = mask(update.get("input", step.input))
+            update["output"] = mask(update.get("output", step.output))
+            update["error"] = step.error and mask_text(step.error)
         numbered = step.model_copy(update=update)
         return numbered.model_copy(update={"hash": step_hash(prev_hash, numbered)})
 
