@@ -105,7 +105,9 @@ def test_the_gate_passes_on_the_baseline_and_fails_when_weapons_are_approved(
     # the guard would hold against an approval (weapon terms, the weapons image bank) is gone.
     base = make_auditor()
     lexicon = base.toolset.screener.lexicon
-    blind = TextScreener(lexicon.model_copy(update={"terms": [t for t in lexicon.terms if t.area != "weapons"]}))
+    blind = TextScreener(
+        lexicon.model_copy(update={"terms": [t for t in lexicon.terms if t.area != "weapons"]})
+    )
     bank = base.toolset.images.bank
     no_weapons = bank.model_copy(update={"entries": [e for e in bank.entries if e.area != "weapons"]})
     images = ImageChecker(base.toolset.images.source, no_weapons)
