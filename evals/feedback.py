@@ -2,7 +2,9 @@
 
 Each reviewed run becomes a dataset line whose ground truth is the reviewer's decision;
 the agent's own decision is kept in the metadata, and overrides are counted (the human
-override rate).
+override rate). Personal data in the case is replaced by fictional values of the same
+kind (a phone number stays a phone number to the text screen), so a dataset file never
+holds a real seller's contact details.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from store.base import AuditStore
+from tools.personal_data import mask, mask_text
 from tools.policy_retrieval import PolicyPack
 
 __all__ = ["Imported", "import_reviews"]
@@ -44,7 +47,7 @@ def import_reviews(store: AuditStore, pack: PolicyPack, *, limit: int = 10_000) 
         lines.append(
             {
                 "id": f"review-{run.run_id}",
-                "input": case,
+                "input": mask(case, style="synthetic"),
                 "expected": {
                     "decision": review.decision,
                     "area": clause.area if clause else None,
@@ -57,7 +60,7 @@ def import_reviews(store: AuditStore, pack: PolicyPack, *, limit: int = 10_000) 
                     "source": "review",
                     "run_id": run.run_id,
                     "reviewer": review.reviewer,
-                    "reason": review.reason,
+                    "reason": mask_text(review.reason),
                     "agent_decision": review.agent_decision,
                     "overrode_agent": review.overrode_agent,
                     "reviewed_at": review.created_at.isoformat(),

@@ -18,6 +18,7 @@ from evals.dataset import EvalCase
 from evals.metrics import DECISIONS, aggregate
 from evals.results import CaseResult
 from evals.scorers import score_case
+from tools.personal_data import mask
 
 __all__ = ["KPIS", "build_report", "write_reports"]
 
@@ -72,7 +73,12 @@ def build_report(
                 ],
             }
         )
-    return {"spec": spec, "aggregates": aggregate(by_id, results, clause_area=clause_area), "cases": per_case}
+    return {
+        "spec": spec,
+        "aggregates": aggregate(by_id, results, clause_area=clause_area),
+        # Error messages and metadata can quote a case; reports are shared, so mask them.
+        "cases": mask(per_case),
+    }
 
 
 def _fmt(value: Any) -> str:

@@ -7,6 +7,7 @@ Exit codes: 0 done (decided or escalated), 1 the run failed or could not be reco
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -32,6 +33,7 @@ from tools.brand_check import BrandRegistryError
 from tools.case import CaseError, case_json_schema
 from tools.escalation import QUEUES
 from tools.image_check import build_hash_bank
+from tools.personal_data import MaskingFilter
 from tools.policy_retrieval import PolicyPackError
 from tools.text_screen import LexiconError
 from workflows import AuditFailed, Auditor, RecordingError, ReviewError, RunOutcome
@@ -536,8 +538,18 @@ def schema() -> None:
     _print_json(case_json_schema())
 
 
+def _configure_logging() -> None:
+    # Logs are never part of the audit record, so they never carry personal data, whatever
+    # AUDITGRAPH_MASK_PERSONAL_DATA says.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(MaskingFilter())
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
+
+
 def main() -> None:
-    """Entry point for `python -m service.cli`."""
+    """Entry point for `python -m service.cli` and the `auditgraph` command."""
+    _configure_logging()
     app()
 
 

@@ -48,7 +48,7 @@ PHONE = re.compile(
     # Grouped numbers, national or international ("555-014-2377", "+44 7700 900123",
     # "07700 900123"), or a bare run of digits right after a word that offers a call.
     # Not the seconds of a time ("13:16:55.123456").
-    r"(?<![\d.,$])(?<!\d:)(?:\+\d{1,3}[\s.-]?)?\(?\d{2,5}\)?[\s.-]\d{3,4}[\s.-]?\d{3,4}(?![\d.,])"
+    r"(?<![\d.,$])(?<!\d:)(?:\+\d{1,3}[\s.-]?)?\(?\d{2,5}\)?[\s.-]\d{3,4}[\s.-]?\d{3,4}(?![\d,]|\.\d)"
     r"|(?:call|text|tel|phone|whatsapp|sms|viber)\D{0,12}\+?\d{9,13}(?!\d)",
     re.IGNORECASE,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -230,3 +231,17 @@ def test_trace_totals_tokens_and_cost_for_a_model_run(
     trace = _invoke("trace", body["run_id"]).output
     assert "plan attempt 1 (gpt-4o-mini): 1200+80 tokens" in trace
     assert "2 call attempt(s), 2700 tokens in, 200 out, cost $0.000525" in trace
+
+
+def test_the_command_masks_personal_data_in_its_logs(capsys: pytest.CaptureFixture[str]) -> None:
+    from service.cli import _configure_logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    _configure_logging()
+    try:
+        logging.getLogger("workflows.tracing").error("trace write failed: %s", "mail jo@gmail.com")
+        assert capsys.readouterr().err.strip() == "ERROR workflows.tracing: trace write failed: mail [email]"
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
