@@ -6,6 +6,7 @@ Exit codes: 0 done (decided or escalated), 1 the run failed or could not be reco
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import sys
@@ -36,7 +37,15 @@ from tools.image_check import build_hash_bank
 from tools.personal_data import MaskingFilter
 from tools.policy_retrieval import PolicyPackError
 from tools.text_screen import LexiconError
-from workflows import AuditFailed, Auditor, RecordingError, ReviewError, RunOutcome
+from workflows import (
+    AuditFailed,
+    Auditor,
+    ErasureReport,
+    RecordingError,
+    ReviewError,
+    RunOutcome,
+    erase_seller,
+)
 from workflows.tracing import to_json
 
 __all__ = ["MAX_CASE_BYTES", "app", "read_case"]
@@ -312,6 +321,73 @@ def recover(
 
 
 @app.command()
+def erase(
+    seller_id: Annotated[str, typer.Argument(help="The seller whose personal data to erase.")],
+    reason: Annotated[str, typer.Option(help="Why, e.g. the erasure request's reference.")],
+    by: Annotated[str, typer.Option("--by", help="Who asked for it (kept in the erasure record).")],
+    full_text: Annotated[
+        bool,
+        typer.Option(
+            "--full-text", help="Also remove every text the seller wrote, not only contact details."
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; change nothing.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Erase a seller's personal data from their finished runs and checkpoints, keeping the
+    decisions and a trace that still verifies (see docs/operations.md). Exit 1 if some of
+    their runs are still open and were left alone."""
+    reason, by = reason.strip(), by.strip()
+    if not reason or not by:
+        _fail("give a --reason and who asked for it (--by)")
+    with _opened(_settings()) as auditor:
+        seller = auditor.toolset.sellers.get(seller_id)
+        report = erase_seller(
+            auditor.store,
+            auditor.graph.checkpointer,  # type: ignore[arg-type]
+            seller_id,
+            reason=reason,
+            requested_by=by,
+            names=(seller.display_name,) if seller else (),
+            full_text=full_text,
+            dry_run=dry_run,
+        )
+    if as_json:
+        _print_json(dataclasses.asdict(report))
+    else:
+        _print_erasure(report)
+    if report.open_runs:
+        raise typer.Exit(1)
+
+
+def _print_erasure(report: ErasureReport) -> None:
+    if not report.runs:
+        out.print(f"[dim]no runs name seller {escape(report.seller_id)}[/]")
+        return
+    table = _table(_id_column("run"), "case", "status", "outcome", "steps changed", "case copy")
+    for r in report.runs:
+        table.add_row(
+            r.run_id,
+            r.case_id,
+            r.status,
+            r.outcome,
+            str(r.steps_changed),
+            "erased" if r.case_changed else "-",
+        )
+    out.print(table)
+    verb = "would be erased" if report.dry_run else "erased"
+    done = sum(r.outcome == "erased" for r in report.runs)
+    out.print(f"{done} run(s) {verb}; decisions kept; checkpoints of finished runs deleted")
+    if report.open_runs:
+        out.print(
+            f"[yellow]{len(report.open_runs)} run(s) still open were left alone: "
+            "erase again after they are reviewed or recovered[/]"
+        )
+
+
+@app.command()
 def runs(
     status: Annotated[RunStatus | None, typer.Option(help="Only runs in this state.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many, newest first.")] = 30,
@@ -461,6 +537,12 @@ def _summary(step: TraceStep) -> str:
         return f"{output['decision']} ({output.get('confidence', 0):.2f}) cites {', '.join(output.get('clause_ids', [])) or '-'}"
     if step.kind == "guard":
         return f"{output.get('action')} {', '.join(output.get('reasons', []))}".strip()
+    if step.kind == "erasure":
+        meta = step.input or {}
+        return (
+            f"personal data erased from {len(output.get('steps', {}))} step(s) and the case copy; "
+            f"asked by {meta.get('requested_by')}: {meta.get('reason')}"
+        )
     if step.kind == "interrupt":
         if "reviewer" in output:
             return f"reviewer {output['reviewer']} decided {output.get('decision')}"
@@ -543,6 +625,7 @@ def _configure_logging() -> None:
     # AUDITGRAPH_MASK_PERSONAL_DATA says.
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.WARNING)  # some libraries set DEBUG on their own loggers
     handler.addFilter(MaskingFilter())
     logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from store.records import (
     DecisionRecord,
@@ -28,7 +28,8 @@ class AuditStore(Protocol):
     """Where runs, their trace and their outcome are kept.
 
     Contract for every implementation (in-memory, SQLite, PostgreSQL):
-    - writes are append-only except a run's status fields and an escalation's status;
+    - writes are append-only except a run's status fields, an escalation's status, and
+      `erase`, which replaces content and leaves a chained record saying so;
     - `open_escalation` is idempotent per run: a second call returns the first record;
     - `record_steps` writes all the steps it is given or none of them;
     - reads return records in the order they happened (`seq` for steps);
@@ -69,6 +70,25 @@ class AuditStore(Protocol):
 
     def record_decision(self, decision: DecisionRecord) -> None:
         """Append a decision record."""
+        ...
+
+    def erase(
+        self,
+        run_id: str,
+        *,
+        case: dict | None,
+        contents: dict[str, dict[str, Any]],
+        record: TraceStep,
+    ) -> None:
+        """Replace personal data in a finished run, in one transaction: the content fields
+        (`input`, `output`, `error`) of the steps named in `contents` (by step id), the
+        run's copy of its case, and append `record` (an "erasure" step listing the digests
+        before and after) as the run's new head.
+        """
+        ...
+
+    def runs_of_seller(self, seller_id: str) -> list[RunRecord]:
+        """Every run whose case names this seller, oldest first."""
         ...
 
     def get_run(self, run_id: str) -> RunRecord:

@@ -7,6 +7,12 @@ pauses or ends, so cutting steps off the end shows too. The decision and review 
 are copied into the chained steps (finalize and the review interrupt), so a changed,
 added or removed decision or review is caught by comparing them with those copies.
 
+Personal data can be erased without breaking the chain: a step's hash covers its content
+fields (input, output, error) through their digests, and an erasure appends an "erasure"
+step listing, for each step it changed, the digests before and after. Verification then
+takes the "before" digests for the chain and checks the content against the "after"
+ones, so an erased step edited later is still caught.
+
 Anyone who can rewrite the whole database can also rewrite the chain and its head:
 export heads (`auditgraph trace verify --all` prints them) to somewhere they cannot
 write, and compare.
@@ -20,20 +26,57 @@ from typing import Any, NamedTuple
 
 from store.records import DecisionRecord, ReviewRecord, RunRecord, TraceStep
 
-__all__ = ["Verification", "canonical", "step_hash", "verify_run"]
+__all__ = [
+    "CONTENT_FIELDS",
+    "Verification",
+    "canonical",
+    "content_digests",
+    "digest",
+    "step_hash",
+    "verify_run",
+]
 
 _UNHASHED = {"hash", "prev_hash"}
+CONTENT_FIELDS = ("input", "output", "error")
+"""The fields a step's hash covers through their digests, so they can be erased."""
+
+Digests = dict[str, str]
 
 
-def canonical(step: TraceStep) -> bytes:
-    """The bytes a step's hash covers."""
+def _json(value: Any) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def digest(value: Any) -> str:
+    """SHA-256 of a JSON-ready value's canonical JSON."""
+    return hashlib.sha256(_json(value)).hexdigest()
+
+
+def _digests(data: dict[str, Any]) -> Digests:
+    return {f: digest(data[f]) for f in CONTENT_FIELDS}
+
+
+def content_digests(step: TraceStep) -> Digests:
+    """SHA-256 of each content field of `step` (its canonical JSON)."""
+    return _digests(step.model_dump(mode="json", include=set(CONTENT_FIELDS)))
+
+
+def canonical(step: TraceStep, digests: Digests | None = None) -> bytes:
+    """The bytes a step's hash covers: its metadata, and its content by digest.
+
+    `digests` stands in for the content when it was erased (see `auditgraph erase`).
+    """
     data = step.model_dump(mode="json", exclude=_UNHASHED)
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    found = _digests(data)
+    for field in CONTENT_FIELDS:
+        del data[field]
+    data["content"] = digests or found
+    return _json(data)
 
 
-def step_hash(prev_hash: str, step: TraceStep) -> str:
+def step_hash(prev_hash: str, step: TraceStep, digests: Digests | None = None) -> str:
     """The hash of `step` chained after `prev_hash`."""
-    return hashlib.sha256(prev_hash.encode() + b"\n" + canonical(step)).hexdigest()
+    return hashlib.sha256(prev_hash.encode() + b"\n" + canonical(step, digests)).hexdigest()
 
 
 class Verification(NamedTuple):
@@ -47,6 +90,21 @@ class Verification(NamedTuple):
     """The first problem names the first record that was altered, inserted, deleted or moved."""
 
 
+def _erasures(steps: list[TraceStep], problems: list[str]) -> dict[str, tuple[Digests, Digests]]:
+    """Step id -> (digests as written, digests now), over every erasure record of the run."""
+    erased: dict[str, tuple[Digests, Digests]] = {}
+    for step in steps:
+        if step.kind != "erasure":
+            continue
+        try:
+            for step_id, entry in (step.output or {})["steps"].items():
+                before = erased[step_id][0] if step_id in erased else dict(entry["before"])
+                erased[step_id] = (before, dict(entry["after"]))
+        except (KeyError, TypeError, AttributeError):
+            problems.append(f"erasure record seq {step.seq} (id {step.id}) is malformed")
+    return erased
+
+
 def _same(record: DecisionRecord | ReviewRecord, copy: Any) -> bool:
     return isinstance(copy, dict) and record.model_dump(mode="json") == copy
 
@@ -56,6 +114,7 @@ def verify_run(
 ) -> Verification:
     """Recompute the run's chain and compare its records with their chained copies."""
     problems: list[str] = []
+    erased = _erasures(steps, problems)
     prev = ""
     for expected_seq, step in enumerate(steps, start=1):
         where = f"step seq {step.seq} ({step.kind} {step.node}, id {step.id})"
@@ -69,10 +128,19 @@ def verify_run(
                 f"{where}: its link does not match the step before it: a step was inserted, deleted or reordered"
             )
             break
-        if step_hash(prev, step) != step.hash:
+        digests = None
+        if step.id in erased:
+            before, after = erased.pop(step.id)
+            if content_digests(step) != after:
+                problems.append(f"{where}: its content was altered after personal data was erased from it")
+                break
+            digests = before
+        if step_hash(prev, step, digests) != step.hash:
             problems.append(f"{where}: its content was altered after it was written")
             break
         prev = step.hash
+    if not problems and erased:
+        problems.append(f"an erasure record lists step(s) {sorted(erased)} that the run does not have")
     if not problems and run.status != "running" and run.head_hash is not None and run.head_hash != prev:
         problems.append(
             f"run head {run.head_hash[:12]}… does not match the last step ({prev[:12] or 'none'}…): steps were deleted from the end"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from typing import Any
 
 from store.base import RunNotFound
 from store.records import (
@@ -87,6 +88,33 @@ class MemoryAuditStore:
         """Append a decision record."""
         with self._lock:
             self._decisions[decision.run_id].append(decision)
+
+    def erase(
+        self,
+        run_id: str,
+        *,
+        case: dict | None,
+        contents: dict[str, dict[str, Any]],
+        record: TraceStep,
+    ) -> None:
+        """Replace erased content, keep the erasure record as the run's new head."""
+        with self._lock:
+            run = self._get(run_id)
+            self._steps[run_id] = [
+                s.model_copy(update=contents[s.id]) if s.id in contents else s for s in self._steps[run_id]
+            ] + [record]
+            self._cases[run_id] = case  # type: ignore[assignment]
+            self._runs[run_id] = run.model_copy(update={"head_hash": record.hash})
+
+    def runs_of_seller(self, seller_id: str) -> list[RunRecord]:
+        """Every run whose case names this seller, oldest first."""
+        with self._lock:
+            found = [
+                self._runs[run_id]
+                for run_id, case in self._cases.items()
+                if (case or {}).get("listing", {}).get("seller_id") == seller_id
+            ]
+        return sorted(found, key=lambda r: r.started)
 
     def get_run(self, run_id: str) -> RunRecord:
         """The run with this id."""

@@ -30,7 +30,7 @@ __all__ = [
 Decision = Literal["approve", "reject", "restrict", "escalate"]
 FinalDecision = Literal["approve", "reject", "restrict"]
 RunStatus = Literal["running", "awaiting_review", "completed", "failed"]
-StepKind = Literal["node", "tool", "model", "guard", "interrupt"]
+StepKind = Literal["node", "tool", "model", "guard", "interrupt", "erasure"]
 
 
 def utcnow() -> datetime:
@@ -48,7 +48,8 @@ class _Record(BaseModel):
 
 
 class TraceStep(_Record):
-    """One step of a run: a node, a tool call, a decider's call, a guard check, an interrupt.
+    """One step of a run: a node, a tool call, a decider's call, a guard check, an interrupt,
+    or the record of an erasure of personal data from the run.
 
     `id`, `started` and `ended` fill themselves in. `input` and `output` are JSON
     objects; with sensitive data switched off they hold no raw evidence text.

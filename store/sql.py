@@ -23,13 +23,24 @@ from store.records import (
 )
 from store.tables import DecisionRow, EscalationRow, ReviewRow, RunRow, StepRow
 
-__all__ = ["APPEND_ONLY_TABLES", "SqlAuditStore"]
+__all__ = ["APPEND_ONLY_TABLES", "ERASURE_SETTING", "SqlAuditStore"]
 
 APPEND_ONLY_TABLES = ("trace_step", "decision", "review")
 """On PostgreSQL, rows of these tables can be inserted, never updated or deleted."""
+ERASURE_SETTING = "auditgraph.erasure"
+"""Set (transaction-local) while `erase` runs: the one time trace content may change."""
 _APPEND_ONLY_DDL = [
-    """CREATE OR REPLACE FUNCTION auditgraph_append_only() RETURNS trigger AS $$
+    # An erasure may replace a step's content, never its hash, link, order or metadata:
+    # a changed content digest is then caught by `trace verify` unless the chained erasure
+    # record lists it.
+    f"""CREATE OR REPLACE FUNCTION auditgraph_append_only() RETURNS trigger AS $$
     BEGIN
+        IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'trace_step'
+           AND current_setting('{ERASURE_SETTING}', true) = 'on'
+           AND (to_jsonb(NEW) - ARRAY['input', 'output', 'error'])
+               = (to_jsonb(OLD) - ARRAY['input', 'output', 'error']) THEN
+            RETURN NEW;
+        END IF;
         RAISE EXCEPTION 'auditgraph: % on % is refused: the audit record is append-only; correct it by appending a new record', TG_OP, TG_TABLE_NAME;
     END $$ LANGUAGE plpgsql""",
     *(
@@ -135,6 +146,39 @@ class SqlAuditStore:
         """Append a decision record."""
         with self.engine.begin() as conn:
             conn.execute(insert(DecisionRow.__table__), decision.model_dump())  # type: ignore[attr-defined]
+
+    def erase(
+        self,
+        run_id: str,
+        *,
+        case: dict | None,
+        contents: dict[str, dict[str, Any]],
+        record: TraceStep,
+    ) -> None:
+        """Replace erased content and append the erasure record, in one transaction."""
+        with self.engine.begin() as conn:
+            if self.engine.dialect.name == "postgresql":
+                conn.execute(text(f"SET LOCAL {ERASURE_SETTING} = 'on'"))
+            for step_id, fields in contents.items():
+                conn.execute(update(StepRow).where(col(StepRow.id) == step_id).values(**fields))
+            conn.execute(insert(StepRow.__table__), record.model_dump())  # type: ignore[attr-defined]
+            result = conn.execute(
+                update(RunRow)
+                .where(col(RunRow.run_id) == run_id)
+                .values(case_json=case, head_hash=record.hash)
+            )
+            if result.rowcount == 0:
+                raise RunNotFound(f"no run {run_id!r}; list runs with `auditgraph runs`")
+
+    def runs_of_seller(self, seller_id: str) -> list[RunRecord]:
+        """Every run whose case names this seller, oldest first."""
+        query = (
+            select(RunRow)
+            .where(RunRow.case_json[("listing", "seller_id")].as_string() == seller_id)  # type: ignore[index]
+            .order_by(col(RunRow.started))
+        )
+        with Session(self.engine) as session:
+            return [_record(RunRecord, r) for r in session.exec(query)]
 
     def get_run(self, run_id: str) -> RunRecord:
         """The run with this id."""

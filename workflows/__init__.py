@@ -1,6 +1,7 @@
 """The audit workflow: the LangGraph graph, its nodes, the guard and the runner."""
 
 from workflows.context import AuditContext, GuardPolicy
+from workflows.erasure import ErasureReport, erase_seller
 from workflows.graph import build_graph
 from workflows.nodes import ReviewInput
 from workflows.runner import AuditFailed, Auditor, ReviewError, RunOutcome
@@ -10,6 +11,7 @@ __all__ = [
     "AuditContext",
     "AuditFailed",
     "Auditor",
+    "ErasureReport",
     "GuardPolicy",
     "RecordingError",
     "ReviewError",
@@ -18,4 +20,5 @@ __all__ = [
     "StoreRecorder",
     "TraceRecorder",
     "build_graph",
+    "erase_seller",
 ]
