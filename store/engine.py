@@ -7,11 +7,8 @@ from pathlib import Path
 import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlmodel import SQLModel
 
-from store import tables
-
-__all__ = ["create_tables", "make_engine", "sqlite_path"]
+__all__ = ["make_engine", "sqlite_path"]
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -53,8 +50,3 @@ def make_engine(url: str) -> Engine:
 def _dumps(value: object) -> str:
     # orjson is several times faster than json on trace payloads (the hot write path).
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
-
-
-def create_tables(engine: Engine) -> None:
-    """Create the audit tables that do not exist yet."""
-    SQLModel.metadata.create_all(engine, tables=[t.__table__ for t in tables.ALL])  # type: ignore[attr-defined]

@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
 from store.base import RunNotFound
-from store.engine import create_tables
 from store.records import (
     DecisionRecord,
     EscalationRecord,
@@ -21,34 +20,16 @@ from store.records import (
     TraceStep,
     utcnow,
 )
+from store.schema import upgrade
 from store.tables import DecisionRow, EscalationRow, ReviewRow, RunRow, StepRow
 
 __all__ = ["APPEND_ONLY_TABLES", "ERASURE_SETTING", "SqlAuditStore"]
 
 APPEND_ONLY_TABLES = ("trace_step", "decision", "review")
-"""On PostgreSQL, rows of these tables can be inserted, never updated or deleted."""
+"""On PostgreSQL, rows of these tables can be inserted, never updated or deleted (the
+triggers of migration 0001), except trace content during an erasure."""
 ERASURE_SETTING = "auditgraph.erasure"
 """Set (transaction-local) while `erase` runs: the one time trace content may change."""
-_APPEND_ONLY_DDL = [
-    # An erasure may replace a step's content, never its hash, link, order or metadata:
-    # a changed content digest is then caught by `trace verify` unless the chained erasure
-    # record lists it.
-    f"""CREATE OR REPLACE FUNCTION auditgraph_append_only() RETURNS trigger AS $$
-    BEGIN
-        IF TG_OP = 'UPDATE' AND TG_TABLE_NAME = 'trace_step'
-           AND current_setting('{ERASURE_SETTING}', true) = 'on'
-           AND (to_jsonb(NEW) - ARRAY['input', 'output', 'error'])
-               = (to_jsonb(OLD) - ARRAY['input', 'output', 'error']) THEN
-            RETURN NEW;
-        END IF;
-        RAISE EXCEPTION 'auditgraph: % on % is refused: the audit record is append-only; correct it by appending a new record', TG_OP, TG_TABLE_NAME;
-    END $$ LANGUAGE plpgsql""",
-    *(
-        f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-        "FOR EACH ROW EXECUTE FUNCTION auditgraph_append_only()"
-        for table in APPEND_ONLY_TABLES
-    ),
-]
 
 R = TypeVar("R", bound=BaseModel)
 
@@ -66,15 +47,12 @@ def _record(model: type[R], row: SQLModel, **extra: Any) -> R:
 
 
 class SqlAuditStore:
-    """Satisfies `AuditStore` on any SQLAlchemy engine; creates its tables on start."""
+    """Satisfies `AuditStore` on any SQLAlchemy engine; brings its schema to the newest
+    revision on start (`store.schema`)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        create_tables(engine)
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as conn:
-                for statement in _APPEND_ONLY_DDL:
-                    conn.execute(text(statement))
+        upgrade(engine)
 
     def start_run(self, run: RunRecord, case: dict) -> None:
         """Record a new run and the case it audits."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the audit record's tables; `store.schema` runs them."""

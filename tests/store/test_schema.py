@@ -1,0 +1,94 @@
+"""The schema is Alembic's: new databases reach the newest revision, databases from before
+migrations are adopted or refused by name, and the migrations match the table models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import event, inspect, text
+from sqlmodel import SQLModel
+
+from store import SqlAuditStore, StoreError, make_engine, tables
+from store.schema import _config, current_revision, head_revision, upgrade
+
+_OURS = {t.__tablename__ for t in tables.ALL}  # type: ignore[attr-defined]
+
+
+def _diffs(engine: object) -> list[object]:
+    with engine.connect() as conn:  # type: ignore[attr-defined]
+        context = MigrationContext.configure(
+            conn,
+            opts={"include_object": lambda _o, name, type_, *_: type_ != "table" or name in _OURS},
+        )
+        return compare_metadata(context, SQLModel.metadata)
+
+
+def test_a_new_database_reaches_the_newest_revision(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    assert current_revision(engine) is None
+    SqlAuditStore(engine)
+    assert current_revision(engine) == head_revision()
+    assert set(inspect(engine).get_table_names()) >= _OURS
+
+
+def test_the_migrations_create_exactly_the_table_models(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    upgrade(engine)
+    assert _diffs(engine) == []
+
+
+def test_the_migrations_match_the_models_on_postgres(postgres_url: str) -> None:
+    engine = make_engine(postgres_url)
+    upgrade(engine)
+    assert _diffs(engine) == []
+    with engine.connect() as conn:
+        triggers = conn.execute(
+            text("SELECT DISTINCT event_object_table FROM information_schema.triggers "
+                 "WHERE trigger_name LIKE '%append_only'")
+        ).scalars()  # fmt: skip
+        assert set(triggers) == {"trace_step", "decision", "review"}
+    engine.dispose()
+
+
+def test_downgrade_and_upgrade_again(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    upgrade(engine)
+    config = _config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "base")
+        config.attributes.pop("connection")
+    assert not _OURS & set(inspect(engine).get_table_names())
+    upgrade(engine)
+    assert current_revision(engine) == head_revision()
+
+
+def test_a_database_from_before_migrations_is_adopted(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    SQLModel.metadata.create_all(engine, tables=[t.__table__ for t in tables.ALL])  # type: ignore[attr-defined]
+    store = SqlAuditStore(engine)
+    assert current_revision(engine) == head_revision()
+    assert store.list_runs() == []
+
+
+def test_a_database_older_than_the_first_revision_is_refused_by_name(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE run (run_id TEXT PRIMARY KEY, case_json JSON)"))
+        conn.execute(text("CREATE TABLE trace_step (id TEXT PRIMARY KEY, seq INTEGER)"))
+    with pytest.raises(StoreError, match=r"lacks trace_step\.hash, trace_step\.prev_hash, run\.head_hash"):
+        SqlAuditStore(engine)
+
+
+def test_opening_an_up_to_date_database_only_reads_its_revision(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    upgrade(engine)
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    upgrade(engine)
+    assert len(statements) <= 2 and all("alembic_version" in s for s in statements)
+    assert not [s for s in statements if s.lstrip().upper().startswith(("CREATE", "ALTER", "INSERT"))]
