@@ -344,16 +344,19 @@ def erase(
         _fail("give a --reason and who asked for it (--by)")
     with _opened(_settings()) as auditor:
         seller = auditor.toolset.sellers.get(seller_id)
-        report = erase_seller(
-            auditor.store,
-            auditor.graph.checkpointer,  # type: ignore[arg-type]
-            seller_id,
-            reason=reason,
-            requested_by=by,
-            names=(seller.display_name,) if seller else (),
-            full_text=full_text,
-            dry_run=dry_run,
-        )
+        try:
+            report = erase_seller(
+                auditor.store,
+                auditor.graph.checkpointer,  # type: ignore[arg-type]
+                seller_id,
+                reason=reason,
+                requested_by=by,
+                names=(seller.display_name,) if seller else (),
+                full_text=full_text,
+                dry_run=dry_run,
+            )
+        except ValueError as exc:
+            _fail(str(exc))
     if as_json:
         _print_json(dataclasses.asdict(report))
     else:

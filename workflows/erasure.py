@@ -75,7 +75,17 @@ def erase_seller(
 
     `names` are further strings to remove wherever they appear, such as the seller's
     display name. Running it twice changes nothing the second time.
+
+    Raises:
+        ValueError: the seller id, the reason or who asked is blank or too long.
     """
+    for label, value, limit in (
+        ("seller id", seller_id, 200),
+        ("reason", reason, 500),
+        ("requested by", requested_by, 120),
+    ):
+        if not value.strip() or len(value) > limit or not value.isprintable():
+            raise ValueError(f"the {label} must be 1 to {limit} printable characters")
     report = ErasureReport(seller_id, dry_run)
     scrub = _scrubber(names, full_text)
     for run in store.runs_of_seller(seller_id):

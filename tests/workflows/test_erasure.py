@@ -179,6 +179,13 @@ def test_the_erase_command(settings: Settings, tmp_path: Path) -> None:
     assert runner.invoke(app, ["run", str(case_file)]).exit_code == 0
     refused = runner.invoke(app, ["erase", SELLER, "--reason", " ", "--by", "x"])
     assert refused.exit_code == 2 and "--reason" in refused.output
+    for args in (
+        [SELLER, "--reason", "x" * 501, "--by", "x"],
+        [SELLER, "--reason", "DSR\x1b[31m", "--by", "x"],
+        ["S" * 201, "--reason", "DSR-7", "--by", "x"],
+    ):
+        bad = runner.invoke(app, ["erase", *args])
+        assert bad.exit_code == 2 and "printable characters" in bad.output, args
     done = runner.invoke(app, ["erase", SELLER, "--reason", "DSR-7", "--by", "privacy-office", "--json"])
     assert done.exit_code == 0, done.output
     [entry] = json.loads(done.output)["runs"]
