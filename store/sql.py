@@ -7,8 +7,9 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import Engine, insert, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, col, select
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from store.base import RunNotFound
 from store.records import (
@@ -33,6 +34,15 @@ ERASURE_SETTING = "auditgraph.erasure"
 
 R = TypeVar("R", bound=BaseModel)
 
+_briefly_retried = retry(
+    # A lock held a moment too long by another writer, or a dropped connection: the
+    # short writes a run makes outside its trace (start, escalation, review) try again.
+    retry=retry_if_exception_type(OperationalError),
+    stop=stop_after_attempt(3),
+    wait=wait_random_exponential(multiplier=0.02, max=0.5),
+    reraise=True,
+)
+
 
 def _aware(value: Any) -> Any:
     # SQLite hands back naive datetimes; every time we store is UTC.
@@ -54,6 +64,7 @@ class SqlAuditStore:
         self.engine = engine
         upgrade(engine)
 
+    @_briefly_retried
     def start_run(self, run: RunRecord, case: dict) -> None:
         """Record a new run and the case it audits."""
         with self.engine.begin() as conn:
@@ -98,6 +109,7 @@ class SqlAuditStore:
         with self.engine.begin() as conn:
             conn.execute(insert(StepRow.__table__), [s.model_dump() for s in steps])  # type: ignore[attr-defined]
 
+    @_briefly_retried
     def open_escalation(self, escalation: EscalationRecord) -> EscalationRecord:
         """Open an escalation for its run, or return the one already there."""
         try:
@@ -110,6 +122,7 @@ class SqlAuditStore:
             return found
         return escalation
 
+    @_briefly_retried
     def record_review(self, review: ReviewRecord) -> None:
         """Append a review and resolve its escalation, in one transaction."""
         with self.engine.begin() as conn:

@@ -22,6 +22,7 @@ from tools.escalation import EscalationInput
 from tools.evidence import Evidence, ToolName
 from tools.personal_data import mask
 from tools.policy_retrieval import RetrievedClause
+from tools.retry import BackendUnavailable
 from workflows.context import AuditContext, context_of
 from workflows.guard import apply_guard
 from workflows.reasons import statement_of_reasons
@@ -119,10 +120,12 @@ def gather(task: ToolTask, runtime: Runtime[AuditContext]) -> dict[str, Any]:
         started = utcnow()
         try:
             evidence = _call_tool(ctx.tools[call.tool], call.args)
-        except ValidationError as exc:
+        except InvalidArguments as exc:
             # Arguments a planner got wrong are the planner's failure, not a crash.
-            message = f"invalid arguments for {call.tool}: {exc.errors(include_url=False)[0]['msg']}"
-            evidence = EVIDENCE_TYPES[call.tool](status="unavailable", error=message)
+            evidence = EVIDENCE_TYPES[call.tool](status="unavailable", error=str(exc))
+        except (BackendUnavailable, MalformedEvidence) as exc:
+            # Down after its retries, or answering nonsense: a human decides without it.
+            evidence = EVIDENCE_TYPES[call.tool](status="unavailable", error=str(exc))
         trace.add(
             "tool",
             node=call.tool,
@@ -135,14 +138,48 @@ def gather(task: ToolTask, runtime: Runtime[AuditContext]) -> dict[str, Any]:
     return {"evidence": {call.tool: evidence}}
 
 
+class InvalidArguments(ValueError):
+    """The planner called a tool with arguments its schema refuses."""
+
+
+class MalformedEvidence(RuntimeError):
+    """A tool's backend answered something that is not valid evidence of its kind."""
+
+
 def _call_tool(tool: BaseTool, args: dict[str, Any]) -> Evidence:
     # Validate with the tool's own schema, then call its function directly: the graph
     # records the trace itself, and LangChain's callback run (~1 ms a call) adds nothing.
     schema = tool.args_schema
-    if not isinstance(tool, StructuredTool) or tool.func is None or not isinstance(schema, type):
-        return tool.invoke(args)
-    validated = schema.model_validate(args)
-    return tool.func(**{name: getattr(validated, name) for name in type(validated).model_fields})
+    direct = isinstance(tool, StructuredTool) and tool.func is not None and isinstance(schema, type)
+    try:
+        validated = schema.model_validate(args) if direct else None  # type: ignore[union-attr]
+    except ValidationError as exc:
+        raise InvalidArguments(f"invalid arguments for {tool.name}: {_first_error(exc)}") from None
+    try:
+        if validated is None:
+            answer = tool.invoke(args)
+        else:
+            answer = tool.func(**{n: getattr(validated, n) for n in type(validated).model_fields})  # type: ignore[misc]
+    except ValidationError as exc:  # raised by the backend reading its own data
+        raise MalformedEvidence(f"{tool.name} backend answered malformed data: {_first_error(exc)}") from None
+    return _checked(tool.name, answer)
+
+
+def _checked(tool: str, answer: Any) -> Evidence:
+    """`answer` validated as its tool's evidence type (about 16 µs for the largest)."""
+    kind = EVIDENCE_TYPES[tool]  # type: ignore[index]
+    if not isinstance(answer, kind):
+        raise MalformedEvidence(f"{tool} backend answered a {type(answer).__name__}, not {kind.__name__}")
+    try:
+        return kind.model_validate(answer.model_dump())
+    except (ValidationError, TypeError) as exc:
+        detail = _first_error(exc) if isinstance(exc, ValidationError) else str(exc)
+        raise MalformedEvidence(f"{tool} backend answered malformed data: {detail}") from None
+
+
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors(include_url=False)[0]
+    return f"{'.'.join(map(str, first['loc']))} {first['msg']}".strip()
 
 
 def _record_model_calls(trace: NodeTrace, node: str, calls: list[ModelCall]) -> None:

@@ -24,7 +24,7 @@ from workflows.context import AuditContext, GuardPolicy
 from workflows.graph import build_graph
 from workflows.nodes import ReviewInput
 from workflows.state import GuardOutcome
-from workflows.tracing import StoreRecorder, redact
+from workflows.tracing import RecordingError, StoreRecorder, redact
 
 __all__ = ["AuditFailed", "Auditor", "ReviewError", "RunOutcome"]
 
@@ -106,23 +106,30 @@ class Auditor:
         Raises:
             CaseError: the case is invalid; nothing was recorded.
             AuditFailed: the run failed; it is recorded as failed.
-            RecordingError: the trace could not be written completely.
+            RecordingError: the run could not be started, or its trace could not be
+                written completely.
         """
         case = parse_case(submission)
         run_id = run_id or new_id("run")
-        self.store.start_run(
-            RunRecord(
-                run_id=run_id,
-                case_id=case.case_id,
-                case_kind=case.kind,
-                agent=self.agent.kind,
-                agent_version=self.agent.version,
-                policy_version=self.policy_version,
-            ),
-            case.model_dump(mode="json")
-            if self.recorder.include_sensitive
-            else redact(case.model_dump(mode="json")),
-        )
+        try:
+            self.store.start_run(
+                RunRecord(
+                    run_id=run_id,
+                    case_id=case.case_id,
+                    case_kind=case.kind,
+                    agent=self.agent.kind,
+                    agent_version=self.agent.version,
+                    policy_version=self.policy_version,
+                ),
+                case.model_dump(mode="json")
+                if self.recorder.include_sensitive
+                else redact(case.model_dump(mode="json")),
+            )
+        except Exception as exc:
+            first = (str(exc).splitlines() or [""])[0][:200]
+            raise RecordingError(
+                f"run {run_id} could not be started: the audit store refused it ({type(exc).__name__}: {first}); nothing was audited"
+            ) from exc
         self.recorder.begin(run_id)
         return self._drive({"run_id": run_id, "submission": submission}, run_id, case.case_id)
 
