@@ -293,18 +293,26 @@ def await_review(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str,
         trace.children.clear()
         review_input = ReviewInput.model_validate(answer)
         agent_decision = escalation.agent_decision
-        review = ReviewRecord(
-            run_id=state["run_id"],
-            escalation_id=escalation.escalation_id,
-            reviewer=review_input.reviewer,
-            decision=review_input.decision,
-            reason=review_input.reason,
-            clause_ids=_review_clauses(review_input, state["verdict"].clause_ids),
-            agent_decision=agent_decision,
-            overrode_agent=agent_decision != "escalate" and agent_decision != review_input.decision,
-        )
-        review = _masked(ctx, review)
-        ctx.store.record_review(review)
+        # The review commits before this node's checkpoint: a process killed in between
+        # runs the node again, and the review it recorded stands.
+        recorded = [
+            r for r in ctx.store.reviews(state["run_id"]) if r.escalation_id == escalation.escalation_id
+        ]
+        if recorded:
+            review = recorded[-1]
+        else:
+            review = ReviewRecord(
+                run_id=state["run_id"],
+                escalation_id=escalation.escalation_id,
+                reviewer=review_input.reviewer,
+                decision=review_input.decision,
+                reason=review_input.reason,
+                clause_ids=_review_clauses(review_input, state["verdict"].clause_ids),
+                agent_decision=agent_decision,
+                overrode_agent=agent_decision != "escalate" and agent_decision != review_input.decision,
+            )
+            review = _masked(ctx, review)
+            ctx.store.record_review(review)
         trace.add("interrupt", input=payload, output=review, agent="reviewer")
         trace.output = {"decision": review.decision, "reviewer": review.reviewer}
     return {"review": review}

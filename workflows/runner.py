@@ -17,7 +17,15 @@ from pydantic import ValidationError
 
 from agents import Agent, Verdict
 from store.base import AuditStore
-from store.records import DecisionRecord, EscalationRecord, RunRecord, RunStatus, new_id
+from store.records import (
+    DecisionRecord,
+    EscalationRecord,
+    ReviewRecord,
+    RunRecord,
+    RunStatus,
+    TraceStep,
+    new_id,
+)
 from tools import Toolset
 from tools.case import parse_case
 from workflows.context import AuditContext, GuardPolicy
@@ -136,6 +144,9 @@ class Auditor:
     def review(self, run_id: str, review: dict[str, Any] | ReviewInput) -> RunOutcome:
         """Resume an escalated run with a reviewer's decision (from any process).
 
+        When a review's process was killed after the review was recorded, submitting it
+        again finishes the run on the review first recorded (one review record, chained).
+
         Raises:
             RunNotFound: no run has that id.
             ReviewError: the run is not awaiting review, or the review is incomplete.
@@ -152,14 +163,26 @@ class Auditor:
         steps = self.store.steps(run_id)
         last = steps[-1] if steps else None
         self.recorder.begin(run_id, after_seq=last.seq if last else 0, head=last.hash if last else "")
-        return self._drive(Command(resume=answer.model_dump()), run_id, run.case_id)
+        config = self._config(run_id)
+        if self.recorder.write == "run":
+            # The stored trace ends at the pause: resume from that checkpoint, not from one
+            # a killed review left behind without its trace.
+            paused = next((s for s in self.graph.get_state_history(config) if s.interrupts), None)
+            if paused is not None:
+                config = {**config, "configurable": paused.config["configurable"]}
+        else:
+            self._adopt_recorded(run_id, steps)
+        return self._drive(Command(resume=answer.model_dump()), run_id, run.case_id, config=config)
 
     def recover(self, run_id: str) -> RunOutcome:
         """Finish a run its process did not finish (it was killed mid-run).
 
         With per-step checkpoints (`sync`/`async`) the graph continues from the last
-        completed step and the trace continues its chain; with `exit` checkpoints nothing
-        was kept, so the stored case is audited again under the same run id.
+        completed step and the trace continues its chain; a `finalize` whose trace was
+        written but whose checkpoint was not is taken as recorded, not run twice. With
+        `exit` checkpoints the trace is written last, so a run with no trace is audited
+        again from its stored case under the same run id (any checkpoint it left is
+        dropped).
 
         Raises:
             RunNotFound: no run has that id.
@@ -172,13 +195,18 @@ class Auditor:
         last = steps[-1] if steps else None
         self.recorder.begin(run_id, after_seq=last.seq if last else 0, head=last.hash if last else "")
         state = self.graph.get_state(self._config(run_id))
-        if state.values:
+        if state.values and steps:
+            self._adopt_recorded(run_id, steps)
             return self._drive(None, run_id, run.case_id)
         case = self.store.get_case(run_id)
         if case is None or "[redacted: " in json.dumps(case):
             raise ReviewError(
                 f"run {run_id!r} kept no checkpoint and its case was stored redacted: audit it again"
             )
+        if state.values:
+            # `exit` saves its checkpoint when the graph returns, before `close` writes the
+            # held trace: a run killed in between kept a checkpoint and none of its steps.
+            self.graph.checkpointer.delete_thread(run_id)  # type: ignore[union-attr]
         return self._drive({"run_id": run_id, "submission": case}, run_id, run.case_id)
 
     def _check_clauses(self, run_id: str, answer: ReviewInput) -> None:
@@ -210,16 +238,46 @@ class Auditor:
                 f"{', '.join(removing)} remove the listing; decide reject, or name only clauses that restrict"
             )
 
+    def _adopt_recorded(self, run_id: str, steps: list[TraceStep]) -> None:
+        """Apply the writes of a node whose trace committed but whose checkpoint write did not.
+
+        A node's steps are written as it ends, before LangGraph saves its writes; a process
+        killed in between would run it again. For `finalize` and a reviewed `await_review`
+        the trace holds the whole output (the decision, the review), so it is applied as
+        recorded instead: running them again would chain a second decision or review.
+        """
+        node_steps = [s for s in steps if s.kind == "node"]
+        last = node_steps[-1] if node_steps else None
+        config = self._config(run_id)
+        if last is None or self.graph.get_state(config).next != (last.node,):
+            return
+        update: dict[str, Any]
+        if last.node == "finalize" and (last.output or {}).get("record"):
+            update = {"decision": DecisionRecord.model_validate(last.output["record"])}  # type: ignore[index]
+        elif last.node == "await_review":
+            reviewed = [s for s in steps if s.parent_id == last.id and s.agent == "reviewer" and s.output]
+            if not reviewed:
+                return
+            update = {"review": ReviewRecord.model_validate(reviewed[-1].output)}
+        else:
+            return
+        self.graph.update_state(config, update, as_node=last.node)
+
     def _config(self, run_id: str) -> dict[str, Any]:
         config: dict[str, Any] = {"configurable": {"thread_id": run_id}}
         if self.max_concurrency is not None:
             config["max_concurrency"] = self.max_concurrency
         return config
 
-    def _drive(self, graph_input: Any, run_id: str, case_id: str) -> RunOutcome:
+    def _drive(
+        self, graph_input: Any, run_id: str, case_id: str, *, config: dict[str, Any] | None = None
+    ) -> RunOutcome:
         try:
             result = self.graph.invoke(
-                graph_input, self._config(run_id), context=self.context, durability=self.durability
+                graph_input,
+                config or self._config(run_id),
+                context=self.context,
+                durability=self.durability,
             )
         except Exception as exc:
             message = f"{type(exc).__name__}: {exc}"

@@ -1,15 +1,67 @@
-"""A run killed at a node boundary is recovered, and its trace is complete and verifies."""
+"""A run killed at a node boundary is recovered, and its trace is complete and verifies.
+
+The first test stands in for the kill with an exception nothing catches. The rest kill a
+real process: a forked child opens the auditor exactly as the CLI does (`open_auditor`:
+the audit store and LangGraph's `SqliteSaver` on one SQLite file), starts an audit and
+SIGKILLs itself at a chosen point, so no `finally`, no `close` and no commit runs. The
+parent then opens a fresh auditor on the same file, as the next process would, and calls
+`recover`.
+
+Kill points, for every node the case passes through:
+
+- `start`: the node function was entered, nothing of it ran;
+- `end`: the node's steps were handed to the recorder (with per-node writes: committed),
+  the node returned nothing yet and LangGraph saved no checkpoint for it;
+- `write` (per-node writes only): the INSERT of the node's trace rows executed, its
+  transaction did not commit;
+
+and once per run, `close`: the runner's final `finish_run` executed its first statement
+(with `exit` durability the INSERT of the whole trace) and did not commit.
+
+What `recover` promises differs by durability. With `sync` the graph continues from the
+last saved step and the trace continues its chain. With `exit` LangGraph saves no
+checkpoint until the graph returns, so a run killed inside the graph kept nothing and is
+audited again from its stored case under the same run id; the recovered trace is then the
+whole second audit. The escalating case is then reviewed, and must finish and verify.
+
+A review killed the same way leaves the run `awaiting_review`, which `recover` refuses:
+the review is submitted again instead, and must finish the run with one review record.
+
+Two windows need care, and are covered: a node whose trace committed but whose checkpoint
+write did not (`finalize`, a reviewed `await_review`) is applied as recorded rather than
+run again; and with `exit`, a run killed in its final write kept a checkpoint but none of
+its trace, so it is audited again (or its review resumed from the pause).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import gc
+import multiprocessing
+import os
+import shutil
+import signal
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
 
 import pytest
+from sqlalchemy import event
 
+import tools
+from service.settings import Settings
+from service.wiring import open_auditor
 from store.chain import verify_run
+from store.records import TraceStep
+from store.sql import SqlAuditStore
 from tests.conftest import load_case
 from tools.seller_history import SellerRecord
-from workflows import Auditor, ReviewError
+from workflows import Auditor, ReviewError, RunOutcome, nodes
+from workflows.tracing import StoreRecorder
 
 
 class Killed(BaseException):
@@ -55,3 +107,404 @@ def test_a_killed_run_is_recovered_and_verifies(
     assert [s.node for s in steps if s.kind == "node"][-1] == "finalize"
     with pytest.raises(ReviewError, match="only a run left running"):
         auditor.recover(run.run_id)
+
+
+# --- real process death -------------------------------------------------------------
+
+Durability = Literal["sync", "exit"]
+DURABILITIES: tuple[Durability, ...] = ("sync", "exit")
+KillAt = Literal["start", "end", "write", "close"]
+RUN_ID = "run_killed"
+TOOL_NODES = tuple(nodes.TOOL_NODES.values())
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A bundled case, the nodes an uninterrupted audit passes through, and its review."""
+
+    case: str
+    stages: tuple[tuple[str, ...], ...]
+    """The nodes of each super-step, in order (tool nodes run in one super-step)."""
+    review: dict[str, Any] | None = None
+    """The review applied once the run awaits one (None: the case finishes by itself)."""
+
+    @property
+    def nodes(self) -> tuple[str, ...]:
+        """Every node of the audit, in super-step order."""
+        return tuple(node for stage in self.stages for node in stage)
+
+    def stage_of(self, node: str) -> int:
+        """The super-step `node` runs in."""
+        return next(i for i, stage in enumerate(self.stages) if node in stage)
+
+
+_GATHER = (("intake",), ("plan",), TOOL_NODES, ("adjudicate",), ("guard",))
+SCENARIOS = {
+    "finishes": Scenario("switchblade_collector", (*_GATHER, ("finalize",))),
+    "escalates": Scenario(
+        "injection_in_description",
+        (*_GATHER, ("escalate",), ("await_review",)),
+        review={
+            "reviewer": "r1",
+            "decision": "reject",
+            "reason": "A replica tote, and an instruction aimed at the reviewer.",
+            "clause_ids": ["CIP-1"],
+        },
+    ),
+}
+
+
+class KillPoint(NamedTuple):
+    """Where the child dies: at `at` of `node` (`close` has no node)."""
+
+    at: KillAt
+    node: str | None = None
+
+
+def _kill_points(path: tuple[str, ...], durability: Durability) -> list[KillPoint]:
+    """Every kill point of a drive through the nodes `path`, then its close."""
+    # `write` needs per-node writes: with `exit` a node's steps are only held in memory.
+    kinds: tuple[KillAt, ...] = ("start", "end", "write") if durability == "sync" else ("start", "end")
+    return [KillPoint(at, node) for at in kinds for node in path] + [KillPoint("close")]
+
+
+def _param(name: str, durability: Durability, kill: KillPoint, *, drive: str) -> Any:
+    """One test case, named by what it drives, where and how it dies."""
+    case_id = f"{drive}-{name}-{durability}-{kill.at}-{kill.node or 'run'}"
+    return pytest.param(name, durability, kill, id=case_id)
+
+
+MATRIX = [
+    _param(name, durability, kill, drive="audit")
+    for name, scenario in SCENARIOS.items()
+    for durability in DURABILITIES
+    for kill in _kill_points(scenario.nodes, durability)
+]
+
+
+REVIEW_MATRIX = [
+    _param("escalates", durability, kill, drive="review")
+    for durability in DURABILITIES
+    for kill in _kill_points(("await_review", "finalize"), durability)
+]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _parsed_data_once() -> Iterator[None]:
+    """Parse the bundled YAML data once per module instead of once per opened auditor.
+
+    Each test opens two auditors (the child's and the recovering parent's) and pure-Python
+    YAML parsing is ~0.5 s of each open; the parsed packs are read-only.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("load_lexicon", "load_policy_pack", "load_brand_registry", "load_hash_bank"):
+            patch.setattr(tools, name, functools.cache(getattr(tools, name)))
+        yield
+
+
+@pytest.fixture(scope="module")
+def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with the tables made and the sellers loaded, to copy for each test."""
+    db = tmp_path_factory.mktemp("seeded") / "audit.db"
+    with _open(db, "sync"):
+        pass
+    return db
+
+
+@contextmanager
+def _open(db: Path, durability: Durability) -> Iterator[Auditor]:
+    """An auditor wired as the CLI wires it, on the audit store and checkpoints in `db`."""
+    with open_auditor(Settings(database_url=f"sqlite:///{db}", durability=durability, model="rules")) as a:
+        yield a
+
+
+def _die(marker: Path, where: str) -> None:
+    """Leave a note of where, then die at once: no cleanup, no flush, no commit."""
+    marker.write_text(where)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _kill_at_start(node: str, marker: Path) -> None:
+    """Wrap the node's function so that entering it kills the process (before graph build)."""
+    name = "gather" if node in TOOL_NODES else node
+    original = getattr(nodes, name)
+
+    @functools.wraps(original)
+    def entered(state: Any, runtime: Any) -> Any:
+        if name != "gather" or nodes.TOOL_NODES[state["call"].tool] == node:
+            _die(marker, f"start {node}")
+        return original(state, runtime)
+
+    setattr(nodes, name, entered)
+
+
+def _arm_on(kill: KillPoint, marker: Path) -> threading.local:
+    """Patch the recorder and store so the kill point is reached; return the write arming flag."""
+    armed = threading.local()
+    record, finish_run = StoreRecorder.record, SqlAuditStore.finish_run
+
+    def recorded(self: StoreRecorder, steps: list[TraceStep]) -> None:
+        mine = steps[0].kind == "node" and steps[0].node == kill.node
+        armed.on = kill.at == "write" and mine
+        try:
+            record(self, steps)
+        finally:
+            armed.on = False
+        if kill.at == "end" and mine:
+            _die(marker, f"end {kill.node}")
+
+    def finishing(self: SqlAuditStore, *args: Any, **kwargs: Any) -> None:
+        armed.on = kill.at == "close"
+        finish_run(self, *args, **kwargs)
+
+    StoreRecorder.record = recorded  # type: ignore[method-assign]
+    SqlAuditStore.finish_run = finishing  # type: ignore[method-assign]
+    return armed
+
+
+def _child(
+    db: Path, durability: Durability, act: Callable[[Auditor], object], kill: KillPoint, marker: Path
+) -> None:
+    """In the forked child: install the kill point, then `act` until it kills the process.
+
+    The patches are made after the fork, so they live and die with the child; the node
+    functions are wrapped before `open_auditor` builds the graph from them.
+    """
+    if kill.at == "start":
+        _kill_at_start(kill.node or "", marker)
+    armed = _arm_on(kill, marker)
+    with _open(db, durability) as auditor:
+
+        @event.listens_for(auditor.store.engine, "after_cursor_execute")
+        def _executed(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+            # The statement ran inside the open transaction; dying now leaves it uncommitted.
+            if getattr(armed, "on", False) and (
+                kill.at == "close" or statement.startswith("INSERT INTO trace_step")
+            ):
+                _die(marker, statement.split("(")[0].split(",")[0].strip())
+
+        act(auditor)
+
+
+def _run_killed(db: Path, durability: Durability, act: Callable[[Auditor], object], kill: KillPoint) -> str:
+    """`act` on an auditor in a forked child that SIGKILLs itself at `kill`; return where it died."""
+    marker = db.with_suffix(".killed")
+    child = multiprocessing.get_context("fork").Process(
+        target=_child, args=(db, durability, act, kill, marker)
+    )
+    # Frozen objects are skipped by the child's collector, which would otherwise touch
+    # (and so copy) most of the parent's pages: ~10% of this module's time.
+    gc.freeze()
+    child.start()
+    gc.unfreeze()
+    child.join(timeout=60)
+    if child.is_alive():
+        child.kill()
+        child.join()
+    assert child.exitcode == -signal.SIGKILL, f"the child was not killed at {kill} (exit {child.exitcode})"
+    return marker.read_text()
+
+
+def _where(durability: Durability, kill: KillPoint, *, pauses: bool) -> str:
+    """What the child was doing when it died at `kill`: a node boundary or a statement."""
+    if kill.at in ("start", "end"):
+        return f"{kill.at} {kill.node}"
+    if kill.at == "write" or durability == "exit":
+        return "INSERT INTO trace_step"
+    # With per-node writes the final transaction holds no steps: it opens with the
+    # decision record, or, for a run pausing for review, with the status update.
+    return "UPDATE run SET status=?" if pauses else "INSERT INTO decision"
+
+
+def _audit(auditor: Auditor, case: str) -> RunOutcome:
+    """Audit the bundled `case` as run `RUN_ID`."""
+    return auditor.audit(load_case(case), run_id=RUN_ID)
+
+
+class Baseline(NamedTuple):
+    """What an uninterrupted audit of a case gives."""
+
+    paused: RunOutcome
+    """The outcome of `audit` (awaiting review for an escalated case)."""
+    final: RunOutcome
+    """The outcome once finished (after the review, for an escalated case)."""
+    nodes: list[str]
+    """The node steps of its trace before any review, in order."""
+
+
+@pytest.fixture(scope="module")
+def baselines(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Baseline]:
+    """One uninterrupted audit per scenario and durability, each in its own database."""
+    found: dict[tuple[str, str], Baseline] = {}
+    for name, scenario in SCENARIOS.items():
+        for durability in DURABILITIES:
+            db = tmp_path_factory.mktemp(f"baseline-{name}-{durability}") / "audit.db"
+            with _open(db, durability) as auditor:
+                paused = _audit(auditor, scenario.case)
+                steps = auditor.store.steps(RUN_ID)
+                final = auditor.review(RUN_ID, scenario.review) if scenario.review else paused
+            found[name, durability] = Baseline(paused, final, [s.node for s in steps if s.kind == "node"])
+    return found
+
+
+def _check_kept(scenario: Scenario, durability: Durability, kill: KillPoint, steps: list[TraceStep]) -> None:
+    """What the killed child left in the trace: whole nodes, up to the kill point."""
+    kept = [s.node for s in steps if s.kind == "node"]
+    assert [s.seq for s in steps] == list(range(1, len(steps) + 1))
+    if durability == "exit":
+        assert kept == [], "exit durability writes the trace only when the run pauses or ends"
+        return
+    if kill.at == "close":
+        assert Counter(kept) == Counter(scenario.nodes)
+        return
+    node = kill.node or ""
+    stage = scenario.stage_of(node)
+    assert (node in kept) == (kill.at == "end"), f"{node} kept: {kept}"
+    assert set(kept) >= {n for n in scenario.nodes if scenario.stage_of(n) < stage}
+    assert not {n for n in kept if scenario.stage_of(n) > stage}
+    assert len(kept) == len(set(kept))
+
+
+def _check_recorded(auditor: Auditor, *, decisions: int, reviews: int) -> list[TraceStep]:
+    """The run holds `decisions` and `reviews` records and a gapless trace that verifies; return it."""
+    store = auditor.store
+    steps = store.steps(RUN_ID)
+    assert [s.seq for s in steps] == list(range(1, len(steps) + 1))
+    assert len(store.decisions(RUN_ID)) == decisions
+    assert len(store.reviews(RUN_ID)) == reviews
+    result = verify_run(store.get_run(RUN_ID), steps, store.decisions(RUN_ID), store.reviews(RUN_ID))
+    assert result.ok, result.problems
+    return steps
+
+
+def _may_rerun(scenario: Scenario, durability: Durability, kill: KillPoint) -> set[str]:
+    """Nodes the recovered trace may hold once more than an uninterrupted one.
+
+    A node's steps commit before LangGraph saves its writes, so with `sync` a node killed
+    at its end, or a sibling tool node whose queued writes the kill lost, runs again on
+    recovery, and a run paused for review raises its interrupt again. With `exit` nothing
+    was written, and the case is audited once, afresh.
+    """
+    if durability == "exit":
+        return set()
+    if kill.node is None:
+        return set(scenario.stages[-1]) if scenario.review else set()
+    return set(scenario.stages[scenario.stage_of(kill.node)])
+
+
+def _same_outcome(got: RunOutcome, expected: RunOutcome) -> None:
+    """The outcomes agree on status, decision, grounds and escalation."""
+    assert got.status == expected.status
+    assert (got.decision is None) == (expected.decision is None)
+    if got.decision is not None and expected.decision is not None:
+        assert (got.decision.decision, got.decision.decided_by, got.decision.clause_ids) == (
+            expected.decision.decision,
+            expected.decision.decided_by,
+            expected.decision.clause_ids,
+        )
+    if expected.escalation is not None:
+        assert got.escalation is not None
+        assert (got.escalation.queue, got.escalation.reasons) == (
+            expected.escalation.queue,
+            expected.escalation.reasons,
+        )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "durability", "kill"), MATRIX)
+def test_a_run_killed_by_sigkill_resumes_with_a_complete_verified_trace(
+    tmp_path: Path,
+    seeded_db: Path,
+    baselines: dict[tuple[str, str], Baseline],
+    name: str,
+    durability: Durability,
+    kill: KillPoint,
+) -> None:
+    """An audit's process killed at `kill` is left running; `recover` finishes it as if never killed.
+
+    Finished as if never killed: the same outcome as an uninterrupted audit, every node in
+    a gapless trace that verifies, one decision record; an escalated run then takes its
+    review and finishes the same way.
+    """
+    scenario, baseline = SCENARIOS[name], baselines[name, durability]
+    assert [scenario.stage_of(n) for n in baseline.nodes] == sorted(map(scenario.stage_of, baseline.nodes))
+    assert Counter(baseline.nodes) == Counter(scenario.nodes), "the graph's path changed: update SCENARIOS"
+    db = Path(shutil.copy(seeded_db, tmp_path / "audit.db"))
+
+    audit = functools.partial(_audit, case=scenario.case)
+    assert _run_killed(db, durability, audit, kill) == _where(durability, kill, pauses=bool(scenario.review))
+
+    with _open(db, durability) as auditor:
+        run = auditor.store.get_run(RUN_ID)
+        assert (run.status, run.decision, run.ended) == ("running", None, None)
+        assert auditor.store.decisions(RUN_ID) == []
+        _check_kept(scenario, durability, kill, auditor.store.steps(RUN_ID))
+
+        outcome = auditor.recover(RUN_ID)
+        _same_outcome(outcome, baseline.paused)
+        assert auditor.store.get_run(RUN_ID).status == baseline.paused.status
+        finishes = scenario.review is None
+        steps = _check_recorded(auditor, decisions=int(finishes), reviews=0)
+        recorded = Counter(s.node for s in steps if s.kind == "node")
+        assert set(recorded) >= set(baseline.nodes)
+        assert recorded["finalize"] == int(finishes)
+        again = recorded - Counter(baseline.nodes)
+        assert set(again) <= _may_rerun(scenario, durability, kill), f"recorded twice: {again}"
+        assert max(again.values(), default=0) <= 1
+        with pytest.raises(ReviewError, match="only a run left running"):
+            auditor.recover(RUN_ID)
+        if finishes:
+            return
+
+        kept = auditor.store.escalation(RUN_ID)
+        assert outcome.escalation is not None and kept is not None
+        assert outcome.escalation.escalation_id == kept.escalation_id
+        assert [e.run_id for e in auditor.store.open_escalations()] == [RUN_ID]
+        reviewed = auditor.review(RUN_ID, scenario.review)  # type: ignore[arg-type]
+        _same_outcome(reviewed, baseline.final)
+        assert auditor.store.get_run(RUN_ID).status == "completed"
+        steps = _check_recorded(auditor, decisions=1, reviews=1)
+        assert Counter(s.node for s in steps if s.kind == "node")["finalize"] == 1
+        assert auditor.store.open_escalations() == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "durability", "kill"), REVIEW_MATRIX)
+def test_a_review_killed_by_sigkill_can_be_submitted_again(
+    tmp_path: Path,
+    seeded_db: Path,
+    baselines: dict[tuple[str, str], Baseline],
+    name: str,
+    durability: Durability,
+    kill: KillPoint,
+) -> None:
+    """A review's process killed at a node boundary leaves the run awaiting review.
+
+    `recover` is for runs left `running`; a review is re-submitted instead, from any
+    process, and must then finish the run with one review, one decision and a trace that
+    verifies.
+    """
+    scenario, baseline = SCENARIOS[name], baselines[name, durability]
+    review: dict[str, Any] = scenario.review  # type: ignore[assignment]
+    db = Path(shutil.copy(seeded_db, tmp_path / "audit.db"))
+    with _open(db, durability) as auditor:
+        assert _audit(auditor, scenario.case).status == "awaiting_review"
+
+    submit = functools.partial(Auditor.review, run_id=RUN_ID, review=review)
+    assert _run_killed(db, durability, submit, kill) == _where(durability, kill, pauses=False)
+
+    with _open(db, durability) as auditor:
+        run = auditor.store.get_run(RUN_ID)
+        assert (run.status, run.decision) == ("awaiting_review", None)
+        assert auditor.store.decisions(RUN_ID) == []
+        with pytest.raises(ReviewError, match="only a run left running"):
+            auditor.recover(RUN_ID)
+
+        reviewed = auditor.review(RUN_ID, review)
+        _same_outcome(reviewed, baseline.final)
+        assert auditor.store.get_run(RUN_ID).status == "completed"
+        steps = _check_recorded(auditor, decisions=1, reviews=1)
+        recorded = Counter(s.node for s in steps if s.kind == "node")
+        assert set(recorded) >= set(baseline.nodes)
+        assert recorded["finalize"] == 1
+        assert auditor.store.open_escalations() == []
