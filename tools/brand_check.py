@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tools.evidence import Evidence
 from tools.normalize import deobfuscate
+from tools.yaml_data import load_yaml
 
 __all__ = [
     "BrandCheck",
@@ -70,8 +71,8 @@ def load_brand_registry(brands_path: Path, fx_path: Path) -> BrandRegistry:
         BrandRegistryError: a file is missing, not YAML, or breaks the schema.
     """
     try:
-        brands = yaml.safe_load(brands_path.read_text("utf-8"))["brands"]
-        rates = yaml.safe_load(fx_path.read_text("utf-8"))["usd_per_unit"]
+        brands = load_yaml(brands_path)["brands"]
+        rates = load_yaml(fx_path)["usd_per_unit"]
         return BrandRegistry.model_validate({"brands": brands, "usd_per_unit": rates})
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValidationError) as exc:
         raise BrandRegistryError(f"cannot load brand registry: {exc}") from exc

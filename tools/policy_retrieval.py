@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tools.case import PolicyArea, Severity
 from tools.evidence import Evidence
 from tools.normalize import deobfuscate
+from tools.yaml_data import load_yaml
 
 __all__ = [
     "Clause",
@@ -92,7 +93,7 @@ def load_policy_pack(path: Path) -> PolicyPack:
             (including duplicate clause ids).
     """
     try:
-        raw = yaml.safe_load(path.read_text("utf-8"))
+        raw = load_yaml(path)
         pack = PolicyPack.model_validate(raw)
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise PolicyPackError(f"cannot load policy pack {str(path)!r}: {exc}") from exc

@@ -20,6 +20,7 @@ from tools.case import PolicyArea
 from tools.evidence import Evidence
 from tools.normalize import deobfuscate, deobfuscate_folded, fold, spellings
 from tools.personal_data import EMAIL, PHONE, SPELLED_EMAIL
+from tools.yaml_data import load_yaml
 
 __all__ = [
     "FindingKind",
@@ -128,7 +129,7 @@ def load_lexicon(path: Path) -> Lexicon:
         LexiconError: the file is missing, not YAML, or breaks the schema.
     """
     try:
-        return Lexicon.model_validate(yaml.safe_load(path.read_text("utf-8")))
+        return Lexicon.model_validate(load_yaml(path))
     except (OSError, yaml.YAMLError, ValidationError) as exc:
         raise LexiconError(f"cannot load lexicon {str(path)!r}: {exc}") from exc
 
