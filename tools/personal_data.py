@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
 __all__ = [
@@ -96,6 +97,8 @@ _SYNTHETIC: dict[DataKind, str] = {
     "address": "1 Example Street",
     "name": "Example Seller",
 }
+_POLICY_KEYS = frozenset({"clauses"})
+"""Keys under which the marketplace's own policy text travels: nothing personal to find."""
 _ID_KEY = re.compile(r"(?:^|_)(?:ids?|hash|sha|pdq|version|seq|reviewer|at|started|ended|date)$")
 
 
@@ -147,6 +150,20 @@ def mask_text(text: str, *, style: Style = "label", extra: Iterable[str] = ()) -
     `style="synthetic"` writes a fictional value of the same kind, for exported cases
     that must still read as containing a phone number or an address.
     """
+    if not extra:
+        return _masked_cached(text, style)
+    return _masked(text, style, extra)
+
+
+@lru_cache(maxsize=256)
+def _masked_cached(text: str, style: Style) -> str:
+    # A case's text reaches the trace several times (intake, the plan, the tools' inputs,
+    # excerpts): each distinct string is searched once. Small on purpose: it serves one
+    # case at a time, not a corpus.
+    return _masked(text, style, ())
+
+
+def _masked(text: str, style: Style, extra: Iterable[str]) -> str:
     data = find_personal_data(text, extra=extra)
     if not data:
         return text
@@ -162,14 +179,17 @@ def mask_text(text: str, *, style: Style = "label", extra: Iterable[str] = ()) -
 def mask(value: Any, *, style: Style = "label", extra: tuple[str, ...] = ()) -> Any:
     """A copy of a JSON-like `value` with personal data masked in every string.
 
-    Values under identifier keys (`case_id`, `clause_ids`, `hash`, ...) are left as they
-    are: they are the record's own references, not what a person wrote.
+    Values under identifier keys (`case_id`, `clause_ids`, `hash`, ...) and retrieved
+    policy `clauses` are left as they are: they are the record's own references and the
+    marketplace's own text, not what a person wrote.
     """
     if isinstance(value, str):
         return mask_text(value, style=style, extra=extra)
     if isinstance(value, dict):
         return {
-            k: v if isinstance(k, str) and _ID_KEY.search(k) else mask(v, style=style, extra=extra)
+            k: v
+            if isinstance(k, str) and (k in _POLICY_KEYS or _ID_KEY.search(k))
+            else mask(v, style=style, extra=extra)
             for k, v in value.items()
         }
     if isinstance(value, list | tuple):
