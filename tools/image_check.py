@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tools.case import PolicyArea
 from tools.evidence import Evidence
-from tools.retry import BackendUnavailable
+from tools.retry import BackendUnavailable, call_with_retry
 
 __all__ = [
     "PDQ_MATCH_THRESHOLD",
@@ -314,7 +314,9 @@ class ImageChecker:
 
     def _check_one(self, ref: str, seller_id: str) -> ImageFinding:
         try:
-            pdq = _cached_hash(self.source.read(ref))
+            # The source's contract: BackendUnavailable is what a retry may fix.
+            data, _ = call_with_retry(lambda: self.source.read(ref), retry_on=(BackendUnavailable,))
+            pdq = _cached_hash(data)
         except ImageProblem as exc:
             return ImageFinding(ref=ref, status=exc.status, error=str(exc))
         matches = [

@@ -541,6 +541,8 @@ def test_evidence_backend_fault(
         ),
     )
     assert fault.calls >= 1, "the fault was never reached"
+    if backend in ("seller_history", "image_check") and mode == "flaky":
+        assert recovered, "a backend with a retry policy did not retry a transient failure"
     if backend == "seller_history" and mode == "flaky":
         assert fault.calls == 2  # failed once, retried once
     if backend == "seller_history" and mode in ("timeout", "locked", "gone"):
