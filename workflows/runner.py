@@ -152,6 +152,13 @@ class Auditor:
             ReviewError: the run is not awaiting review, or the review is incomplete.
         """
         run = self.store.get_run(run_id)
+        if run.status == "running":
+            # Its escalation can be queued while the run is not: a process that died
+            # before writing the pause leaves exactly that.
+            raise ReviewError(
+                f"run {run_id!r} is still running, not awaiting review; if its process died, "
+                f"`auditgraph recover {run_id}` first"
+            )
         if run.status != "awaiting_review":
             raise ReviewError(f"run {run_id!r} is {run.status}, not awaiting review; see `auditgraph queue`")
         try:

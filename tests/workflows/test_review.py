@@ -12,6 +12,7 @@ import pytest
 
 from service.settings import Settings
 from service.wiring import open_auditor
+from store import RunRecord
 from tests.conftest import CASES, load_case
 from workflows import Auditor, GuardPolicy, ReviewError
 
@@ -107,6 +108,18 @@ def test_reviewing_a_finished_run_is_refused(auditor: Auditor) -> None:
         auditor.review(
             done.run_id, {"reviewer": "a", "decision": "reject", "reason": "x", "clause_ids": ["WPN-4"]}
         )
+
+
+def test_reviewing_a_run_left_running_points_at_recover(auditor: Auditor) -> None:
+    # What a process that died mid-run leaves: a run `running`, its escalation maybe queued.
+    run = RunRecord(
+        run_id="run_left000running", case_id="c1", case_kind="ip_report", agent="rules",
+        agent_version="v", policy_version="p",
+    )  # fmt: skip
+    auditor.store.start_run(run, load_case("ip_report_needs_specialist"))
+    with pytest.raises(ReviewError, match="auditgraph recover run_left000running"):
+        auditor.review(run.run_id, {"reviewer": "a", "decision": "approve", "reason": "x"})
+    assert auditor.store.reviews(run.run_id) == []
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
