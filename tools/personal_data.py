@@ -54,7 +54,7 @@ PHONE = re.compile(
     re.IGNORECASE,
 )
 _HANDLE = re.compile(
-    r"\b(?:wa\.me|t\.me|instagram\.com|facebook\.com|m\.me)/[\w.+-]+|(?<![\w.@])@[a-z0-9_.]{3,30}\b",
+    r"\b(?:wa\.me|t\.me|instagram\.com|facebook\.com|m\.me)/[\w.+-]+|(?<![\w.@\]])@[a-z0-9_.]{3,30}\b",
     re.IGNORECASE,
 )
 _STREET = (

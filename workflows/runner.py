@@ -177,8 +177,10 @@ class Auditor:
             paused = next((s for s in self.graph.get_state_history(config) if s.interrupts), None)
             if paused is not None:
                 config = {**config, "configurable": paused.config["configurable"]}
-        else:
-            self._adopt_recorded(run_id, steps)
+        elif (decided := self._adopt_recorded(run_id, steps)) is not None:
+            # The review before this one got as far as the decision: close on it.
+            values = self.graph.get_state(config).values
+            return self._close(run_id, run.case_id, {**values, "decision": decided})
         return self._drive(Command(resume=answer.model_dump()), run_id, run.case_id, config=config)
 
     def recover(self, run_id: str) -> RunOutcome:
@@ -203,7 +205,11 @@ class Auditor:
         self.recorder.begin(run_id, after_seq=last.seq if last else 0, head=last.hash if last else "")
         state = self.graph.get_state(self._config(run_id))
         if state.values and steps:
-            self._adopt_recorded(run_id, steps)
+            decided = self._adopt_recorded(run_id, steps)
+            if decided is not None:
+                # Finalize ran and its trace was written: the run was decided, and only its
+                # close is missing, whatever checkpoint landed.
+                return self._close(run_id, run.case_id, {**state.values, "decision": decided})
             return self._drive(None, run_id, run.case_id)
         case = self.store.get_case(run_id)
         if case is None or "[redacted: " in json.dumps(case):
@@ -245,30 +251,36 @@ class Auditor:
                 f"{', '.join(removing)} remove the listing; decide reject, or name only clauses that restrict"
             )
 
-    def _adopt_recorded(self, run_id: str, steps: list[TraceStep]) -> None:
+    def _adopt_recorded(self, run_id: str, steps: list[TraceStep]) -> DecisionRecord | None:
         """Apply the writes of a node whose trace committed but whose checkpoint write did not.
 
         A node's steps are written as it ends, before LangGraph saves its writes; a process
         killed in between would run it again. For `finalize` and a reviewed `await_review`
         the trace holds the whole output (the decision, the review), so it is applied as
         recorded instead: running them again would chain a second decision or review.
+        A recorded `finalize` decided the run wherever the checkpoint stands (with `async`
+        the checkpoints before it may not have landed either): its decision is returned,
+        and applied to the checkpoint when the graph still has steps pending.
         """
         node_steps = [s for s in steps if s.kind == "node"]
         last = node_steps[-1] if node_steps else None
+        if last is None:
+            return None
         config = self._config(run_id)
-        if last is None or self.graph.get_state(config).next != (last.node,):
-            return
-        update: dict[str, Any]
+        pending = self.graph.get_state(config).next
         if last.node == "finalize" and (last.output or {}).get("record"):
-            update = {"decision": DecisionRecord.model_validate(last.output["record"])}  # type: ignore[index]
-        elif last.node == "await_review":
-            reviewed = [s for s in steps if s.parent_id == last.id and s.agent == "reviewer" and s.output]
-            if not reviewed:
-                return
-            update = {"review": ReviewRecord.model_validate(reviewed[-1].output)}
-        else:
-            return
-        self.graph.update_state(config, update, as_node=last.node)
+            decision = DecisionRecord.model_validate(last.output["record"])  # type: ignore[index]
+            if pending:
+                self.graph.update_state(config, {"decision": decision}, as_node="finalize")
+            return decision
+        if last.node != "await_review" or pending != (last.node,):
+            return None
+        reviewed = [s for s in steps if s.parent_id == last.id and s.agent == "reviewer" and s.output]
+        if reviewed:
+            self.graph.update_state(
+                config, {"review": ReviewRecord.model_validate(reviewed[-1].output)}, as_node=last.node
+            )
+        return None
 
     def _config(self, run_id: str) -> dict[str, Any]:
         config: dict[str, Any] = {"configurable": {"thread_id": run_id}}
@@ -290,6 +302,9 @@ class Auditor:
             message = f"{type(exc).__name__}: {exc}"
             self.recorder.close(run_id, "failed", error=message)
             raise AuditFailed(run_id, f"run {run_id} failed: {message}") from exc
+        return self._close(run_id, case_id, result)
+
+    def _close(self, run_id: str, case_id: str, result: dict[str, Any]) -> RunOutcome:
         decision: DecisionRecord | None = result.get("decision")
         status: RunStatus = "awaiting_review" if "__interrupt__" in result else "completed"
         self.recorder.close(run_id, status, decision=decision)
