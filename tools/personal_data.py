@@ -70,16 +70,22 @@ _ADDRESS = re.compile(
     r"|\bP\.?\s?O\.?\s+Box\s+\d+\b"
     r"|\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b"  # UK postcode
 )
+_LABELLED = {
+    kind: re.compile(re.escape(f"[{kind}]")) for kind in ("email", "phone", "handle", "address", "name")
+}
+"""Data masked earlier (an erased case): kept as the same kind, so a synthetic mask can
+still give an imported case a fictional phone number where a real one was."""
 _PATTERNS: tuple[tuple[DataKind, re.Pattern[str]], ...] = (
+    *_LABELLED.items(),  # type: ignore[arg-type]
     ("email", EMAIL),
     ("email", SPELLED_EMAIL),
     ("handle", _HANDLE),
     ("phone", PHONE),
     ("address", _ADDRESS),
 )
-_MAYBE = re.compile(r"[\d@]|\bat\b|\.(?:me|com)/", re.IGNORECASE)
-"""Every pattern needs a digit, an @, the word "at" or a profile link: most strings are
-skipped on this."""
+_MAYBE = re.compile(r"[\d@\[]|\bat\b|\.(?:me|com)/", re.IGNORECASE)
+"""Every pattern needs a digit, an @, a [, the word "at" or a profile link: most strings
+are skipped on this."""
 
 _LABEL: dict[DataKind, str] = {
     "email": "[email]",
@@ -138,7 +144,7 @@ def find_personal_data(text: str, *, extra: Iterable[str] = ()) -> list[Personal
 
 def _start(kind: DataKind, match: re.Match[str]) -> int:
     # "call 5551234567" keeps its "call": the word says what the masked number was for.
-    if kind == "phone" and match.group(0)[0] not in "+(0123456789":
+    if kind == "phone" and match.group(0)[0].isalpha():
         return match.start() + re.search(r"[+\d]", match.group(0)).start()  # type: ignore[union-attr]
     return match.start()
 

@@ -91,3 +91,10 @@ def test_the_logging_filter_masks_formatted_messages(caplog: pytest.LogCaptureFi
     with caplog.at_level(logging.INFO, logger="tests.personal_data"):
         logger.info("seller wrote %s", "reach me at 555-014-2377")
     assert caplog.messages == ["seller wrote reach me at [phone]"]
+
+
+def test_labels_from_an_earlier_mask_become_fictional_values_of_their_kind() -> None:
+    # An erased case imported as an eval case still offers the screen a phone number.
+    erased = "WhatsApp me at [phone] or [email]; see [x]"
+    assert mask_text(erased) == erased
+    assert mask_text(erased, style="synthetic") == "WhatsApp me at +1 555 010 0199 or seller@example.com; see [x]"
