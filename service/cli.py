@@ -26,7 +26,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from service.settings import MODEL_PATTERN, Settings
 from service.wiring import open_auditor, open_store
-from store import AuditStore, RunNotFound, TraceStep, sqlite_path
+from store import AuditStore, RunNotFound, StoreError, TraceStep, sqlite_path
 from store.chain import verify_run
 from store.records import FinalDecision, RunStatus
 from tools import BundledPaths
@@ -122,6 +122,8 @@ def _setup_errors(settings: Settings) -> Iterator[None]:
         _fail(f"cannot open the database {where}: {_first_line(exc)}", code=1)
     except OperationalError as exc:
         _fail(f"cannot open the database {where}: {_first_line(exc)}", code=1)
+    except StoreError as exc:
+        _fail(f"cannot use the database {where}: {_first_line(exc)}", code=1)
     except (PolicyPackError, LexiconError, BrandRegistryError) as exc:
         _fail(f"bundled data under {str(settings.data_dir)!r} is unusable: {_first_line(exc)}")
 

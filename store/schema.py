@@ -15,6 +15,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine, inspect
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
@@ -54,10 +55,17 @@ def upgrade(engine: Engine) -> str:
 
     Raises:
         StoreError: the database holds audit tables from before migrations that do not
-            match the first revision (recreate it, or migrate it by hand).
+            match the first revision (recreate it, or migrate it by hand), or it is at a
+            revision this code does not know (a newer build migrated it).
     """
-    if current_revision(engine) == head_revision():
-        return head_revision()
+    current = current_revision(engine)
+    if current == head_revision():
+        return current
+    if current is not None and _unknown(current):
+        raise StoreError(
+            f"the database is at schema revision {current!r}, which this auditgraph does not know "
+            f"(its newest is {head_revision()!r}): use the build that created it, or another database"
+        )
     config = _config()
     try:
         with engine.begin() as conn:
@@ -72,6 +80,13 @@ def upgrade(engine: Engine) -> str:
         if current_revision(engine) != head_revision():
             raise
     return head_revision()
+
+
+def _unknown(revision: str) -> bool:
+    try:
+        return ScriptDirectory.from_config(_config()).get_revision(revision) is None
+    except CommandError:  # alembic's "Can't locate revision"
+        return True
 
 
 def _adopt_unmigrated(conn: object, config: Config) -> None:

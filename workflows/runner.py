@@ -165,7 +165,10 @@ class Auditor:
             answer = review if isinstance(review, ReviewInput) else ReviewInput.model_validate(review)
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
-            raise ReviewError(f"invalid review: {'.'.join(map(str, first['loc']))} {first['msg']}") from None
+            where = ".".join(map(str, first["loc"]))
+            if first["type"] == "string_too_short":
+                raise ReviewError(f"invalid review: {where} is empty") from None
+            raise ReviewError(f"invalid review: {where} {first['msg']}") from None
         self._check_clauses(run_id, answer)
         steps = self.store.steps(run_id)
         last = steps[-1] if steps else None
@@ -248,7 +251,8 @@ class Auditor:
         removing = [c for c, action in actions.items() if action == "reject"]
         if answer.decision == "restrict" and removing:
             raise ReviewError(
-                f"{', '.join(removing)} remove the listing; decide reject, or name only clauses that restrict"
+                f"{', '.join(removing)} {'removes' if len(removing) == 1 else 'remove'} the listing; "
+                "decide reject, or name only clauses that restrict"
             )
 
     def _adopt_recorded(self, run_id: str, steps: list[TraceStep]) -> DecisionRecord | None:

@@ -92,3 +92,30 @@ def test_opening_an_up_to_date_database_only_reads_its_revision(tmp_path: Path) 
     upgrade(engine)
     assert len(statements) <= 2 and all("alembic_version" in s for s in statements)
     assert not [s for s in statements if s.lstrip().upper().startswith(("CREATE", "ALTER", "INSERT"))]
+
+
+def test_a_database_migrated_by_a_newer_build_is_refused_by_name(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9f9f9f9f9f9f'"))
+    with pytest.raises(StoreError, match=r"revision '9f9f9f9f9f9f', which this auditgraph does not know"):
+        SqlAuditStore(engine)
+
+
+def test_the_command_refuses_an_unknown_revision_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from service.cli import app
+
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9f9f9f9f9f9f'"))
+    monkeypatch.setenv("AUDITGRAPH_DATABASE_URL", url)
+    result = CliRunner().invoke(app, ["runs"])
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and "does not know" in result.output, result.output

@@ -97,4 +97,7 @@ def test_labels_from_an_earlier_mask_become_fictional_values_of_their_kind() -> 
     # An erased case imported as an eval case still offers the screen a phone number.
     erased = "WhatsApp me at [phone] or [email]; see [x]"
     assert mask_text(erased) == erased
-    assert mask_text(erased, style="synthetic") == "WhatsApp me at +1 555 010 0199 or seller@example.com; see [x]"
+    assert (
+        mask_text(erased, style="synthetic")
+        == "WhatsApp me at +1 555 010 0199 or seller@example.com; see [x]"
+    )

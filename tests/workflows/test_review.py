@@ -87,7 +87,7 @@ def test_override_of_a_decided_verdict_is_marked(make_auditor: Callable[..., Aud
         ),
         (
             {"reviewer": "a", "decision": "restrict", "reason": "x", "clause_ids": ["WPN-4"]},
-            "WPN-4 remove the listing",
+            "WPN-4 removes the listing",
         ),
         ({"reviewer": "a", "decision": "reject", "reason": "x", "clause_ids": ["OFP-1"]}, "only restrict"),
     ],
