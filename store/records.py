@@ -30,7 +30,7 @@ __all__ = [
 Decision = Literal["approve", "reject", "restrict", "escalate"]
 FinalDecision = Literal["approve", "reject", "restrict"]
 RunStatus = Literal["running", "awaiting_review", "completed", "failed"]
-StepKind = Literal["node", "tool", "model", "guard", "interrupt", "erasure"]
+StepKind = Literal["node", "tool", "model", "guard", "interrupt", "erasure", "recovery"]
 
 
 def utcnow() -> datetime:
@@ -49,7 +49,8 @@ class _Record(BaseModel):
 
 class TraceStep(_Record):
     """One step of a run: a node, a tool call, a decider's call, a guard check, an interrupt,
-    or the record of an erasure of personal data from the run.
+    the record of an erasure of personal data from the run, or of its recovery after its
+    process died.
 
     `id`, `started` and `ended` fill themselves in. `input` and `output` are JSON
     objects; with sensitive data switched off they hold no raw evidence text.

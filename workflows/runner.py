@@ -212,7 +212,9 @@ class Auditor:
             if decided is not None:
                 # Finalize ran and its trace was written: the run was decided, and only its
                 # close is missing, whatever checkpoint landed.
+                self._mark_recovery(run, "recorded decision", steps)
                 return self._close(run_id, run.case_id, {**state.values, "decision": decided})
+            self._mark_recovery(run, "checkpoint", steps, pending=list(state.next))
             return self._drive(None, run_id, run.case_id)
         case = self.store.get_case(run_id)
         if case is None or "[redacted: " in json.dumps(case):
@@ -223,6 +225,7 @@ class Auditor:
             # `exit` saves its checkpoint when the graph returns, before `close` writes the
             # held trace: a run killed in between kept a checkpoint and none of its steps.
             self.graph.checkpointer.delete_thread(run_id)  # type: ignore[union-attr]
+        self._mark_recovery(run, "stored case", steps)
         return self._drive({"run_id": run_id, "submission": case}, run_id, run.case_id)
 
     def _check_clauses(self, run_id: str, answer: ReviewInput) -> None:
@@ -254,6 +257,27 @@ class Auditor:
                 f"{', '.join(removing)} {'removes' if len(removing) == 1 else 'remove'} the listing; "
                 "decide reject, or name only clauses that restrict"
             )
+
+    def _mark_recovery(
+        self, run: RunRecord, source: str, steps: list[TraceStep], *, pending: list[str] | None = None
+    ) -> None:
+        """A step saying the run was recovered, from what, and where it stood."""
+        self.recorder.record(
+            [
+                TraceStep(
+                    run_id=run.run_id,
+                    case_id=run.case_id,
+                    node="recover",
+                    kind="recovery",
+                    output={
+                        "from": source,
+                        "steps_kept": len(steps),
+                        "pending": pending or [],
+                        "agent": self.agent.kind,
+                    },
+                )
+            ]
+        )
 
     def _adopt_recorded(self, run_id: str, steps: list[TraceStep]) -> DecisionRecord | None:
         """Apply the writes of a node whose trace committed but whose checkpoint write did not.

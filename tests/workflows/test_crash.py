@@ -452,6 +452,11 @@ def test_a_run_killed_by_sigkill_resumes_with_a_complete_verified_trace(
         assert auditor.store.get_run(RUN_ID).status == baseline.paused.status
         finishes = scenario.review is None
         steps = _check_recorded(auditor, decisions=int(finishes), reviews=0)
+        [recovery] = [s for s in steps if s.kind == "recovery"]  # the trace says it happened
+        expected_source = (
+            {"stored case"} if durability == "exit" else {"checkpoint", "recorded decision", "stored case"}
+        )
+        assert recovery.output["from"] in expected_source, recovery.output  # type: ignore[index]
         recorded = Counter(s.node for s in steps if s.kind == "node")
         assert set(recorded) >= set(baseline.nodes)
         assert recorded["finalize"] == int(finishes)
