@@ -19,6 +19,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 
 from agents.calls import DEFAULT_PRICES, ModelCall, ModelSpec
 from store.records import utcnow
+from tools.retry import first_line
 
 __all__ = [
     "DEFAULT_PRICES",
@@ -133,5 +134,5 @@ def _record(calls: list[ModelCall], **fields: Any) -> None:
 
 def _describe_error(exc: BaseException) -> str:
     status = getattr(exc, "status_code", None)
-    text = (str(exc).splitlines() or [""])[0][:200]
+    text = first_line(exc)
     return f"{type(exc).__name__}{f' {status}' if status else ''}: {text}"

@@ -67,10 +67,10 @@ def canonical(step: TraceStep, digests: Digests | None = None) -> bytes:
     `digests` stands in for the content when it was erased (see `auditgraph erase`).
     """
     data = step.model_dump(mode="json", exclude=_UNHASHED)
-    found = _digests(data)
+    content = digests or _digests(data)
     for field in CONTENT_FIELDS:
         del data[field]
-    data["content"] = digests or found
+    data["content"] = content
     return _json(data)
 
 

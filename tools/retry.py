@@ -13,13 +13,22 @@ from tenacity import (
     wait_random_exponential,
 )
 
-__all__ = ["Attempted", "BackendUnavailable", "call_with_retry"]
+__all__ = ["Attempted", "BackendUnavailable", "call_with_retry", "first_line"]
 
 T = TypeVar("T")
 
 
 class BackendUnavailable(RuntimeError):
     """A backend failed in a way a retry might fix (locked, timed out, connection lost)."""
+
+
+def first_line(exc: BaseException, limit: int = 200) -> str:
+    """The first line of an error's message, at most `limit` characters.
+
+    Driver and client errors carry the SQL, its parameters or a response body on later
+    lines: a record keeps the first.
+    """
+    return (str(exc).splitlines() or [""])[0][:limit]
 
 
 class Attempted(NamedTuple, Generic[T]):
@@ -54,7 +63,7 @@ def call_with_retry(
         value = retrying(fn)
     except RetryError as exc:
         last = exc.last_attempt.exception()
-        # Driver errors carry the SQL and its parameters on later lines: keep the first.
-        summary = (str(last).splitlines() or [""])[0][:200]
-        raise BackendUnavailable(f"{type(last).__name__}: {summary} (after {attempts} attempts)") from last
+        raise BackendUnavailable(
+            f"{type(last).__name__}: {first_line(last)} (after {attempts} attempts)"  # type: ignore[arg-type]
+        ) from last
     return Attempted(value, retrying.statistics.get("attempt_number", 1))

@@ -120,11 +120,9 @@ def gather(task: ToolTask, runtime: Runtime[AuditContext]) -> dict[str, Any]:
         started = utcnow()
         try:
             evidence = _call_tool(ctx.tools[call.tool], call.args)
-        except InvalidArguments as exc:
-            # Arguments a planner got wrong are the planner's failure, not a crash.
-            evidence = EVIDENCE_TYPES[call.tool](status="unavailable", error=str(exc))
-        except (BackendUnavailable, MalformedEvidence) as exc:
-            # Down after its retries, or answering nonsense: a human decides without it.
+        except (InvalidArguments, BackendUnavailable, MalformedEvidence) as exc:
+            # Arguments the planner got wrong, a backend down after its retries, or one
+            # answering nonsense: the error names which, and a human decides without it.
             evidence = EVIDENCE_TYPES[call.tool](status="unavailable", error=str(exc))
         trace.add(
             "tool",

@@ -28,6 +28,7 @@ from store.records import (
 )
 from tools import Toolset
 from tools.case import parse_case
+from tools.retry import first_line
 from workflows.context import AuditContext, GuardPolicy
 from workflows.graph import build_graph
 from workflows.nodes import ReviewInput
@@ -134,9 +135,9 @@ class Auditor:
                 else redact(case.model_dump(mode="json")),
             )
         except Exception as exc:
-            first = (str(exc).splitlines() or [""])[0][:200]
             raise RecordingError(
-                f"run {run_id} could not be started: the audit store refused it ({type(exc).__name__}: {first}); nothing was audited"
+                f"run {run_id} could not be started: the audit store refused it "
+                f"({type(exc).__name__}: {first_line(exc)}); nothing was audited"
             ) from exc
         self.recorder.begin(run_id)
         return self._drive({"run_id": run_id, "submission": submission}, run_id, case.case_id)
@@ -170,9 +171,7 @@ class Auditor:
                 raise ReviewError(f"invalid review: {where} is empty") from None
             raise ReviewError(f"invalid review: {where} {first['msg']}") from None
         self._check_clauses(run_id, answer)
-        steps = self.store.steps(run_id)
-        last = steps[-1] if steps else None
-        self.recorder.begin(run_id, after_seq=last.seq if last else 0, head=last.hash if last else "")
+        steps = self._continue_trace(run_id)
         config = self._config(run_id)
         if self.recorder.write == "run":
             # The stored trace ends at the pause: resume from that checkpoint, not from one
@@ -203,9 +202,7 @@ class Auditor:
         run = self.store.get_run(run_id)
         if run.status != "running":
             raise ReviewError(f"run {run_id!r} is {run.status}; only a run left running can be recovered")
-        steps = self.store.steps(run_id)
-        last = steps[-1] if steps else None
-        self.recorder.begin(run_id, after_seq=last.seq if last else 0, head=last.hash if last else "")
+        steps = self._continue_trace(run_id)
         state = self.graph.get_state(self._config(run_id))
         if state.values and steps:
             decided = self._adopt_recorded(run_id, steps)
@@ -257,6 +254,13 @@ class Auditor:
                 f"{', '.join(removing)} {'removes' if len(removing) == 1 else 'remove'} the listing; "
                 "decide reject, or name only clauses that restrict"
             )
+
+    def _continue_trace(self, run_id: str) -> list[TraceStep]:
+        """The run's stored trace; new steps are numbered and chained after it."""
+        steps = self.store.steps(run_id)
+        last = steps[-1] if steps else None
+        self.recorder.begin(run_id, after_seq=last.seq if last else 0, head=last.hash if last else "")
+        return steps
 
     def _mark_recovery(
         self, run: RunRecord, source: str, steps: list[TraceStep], *, pending: list[str] | None = None
