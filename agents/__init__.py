@@ -12,11 +12,11 @@ from typing import Protocol
 
 from langchain_core.tools import BaseTool
 
-from agents.adjudicator import RulesAdjudicator, Verdict
-from agents.calls import ModelSpec
-from agents.evidence import EvidenceSet
-from agents.planner import Plan, RulesPlanner, ToolCall
-from tools.case import IpReport, ListingReview, SellerAppeal
+from auditgraph.agents.adjudicator import RulesAdjudicator, Verdict
+from auditgraph.agents.calls import ModelSpec
+from auditgraph.agents.evidence import EvidenceSet
+from auditgraph.agents.planner import Plan, RulesPlanner, ToolCall
+from auditgraph.tools.case import IpReport, ListingReview, SellerAppeal
 
 __all__ = [
     "Adjudicator",
@@ -78,11 +78,11 @@ def rules_agent() -> Agent:
 
 def llm_agent(spec: ModelSpec, tools: Mapping[str, BaseTool], *, fallback_confidence: float = 0.9) -> Agent:
     """A chat-model agent over `tools` (any OpenAI-compatible endpoint, see `ModelSpec`)."""
-    from agents.adjudicator.llm import LlmAdjudicator
-    from agents.adjudicator.prompts import PROMPT_VERSION as ADJUDICATOR_PROMPT
-    from agents.model import make_chat_model
-    from agents.planner.llm import LlmPlanner
-    from agents.planner.prompts import PROMPT_VERSION as PLANNER_PROMPT
+    from auditgraph.agents.adjudicator.llm import LlmAdjudicator
+    from auditgraph.agents.adjudicator.prompts import PROMPT_VERSION as ADJUDICATOR_PROMPT
+    from auditgraph.agents.model import make_chat_model
+    from auditgraph.agents.planner.llm import LlmPlanner
+    from auditgraph.agents.planner.prompts import PROMPT_VERSION as PLANNER_PROMPT
 
     model = make_chat_model(spec)
     return Agent(

@@ -6,12 +6,12 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict
 
-from tools.brand_check import BrandCheck
-from tools.evidence import Evidence, ToolName
-from tools.image_check import ImageCheck
-from tools.policy_retrieval import PolicyRetrieval, RetrievedClause
-from tools.seller_history import SellerHistory
-from tools.text_screen import TextScreen
+from auditgraph.tools.brand_check import BrandCheck
+from auditgraph.tools.evidence import Evidence, ToolName
+from auditgraph.tools.image_check import ImageCheck
+from auditgraph.tools.policy_retrieval import PolicyRetrieval, RetrievedClause
+from auditgraph.tools.seller_history import SellerHistory
+from auditgraph.tools.text_screen import TextScreen
 
 __all__ = ["EvidenceSet"]
 

@@ -17,9 +17,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
-from agents.calls import DEFAULT_PRICES, ModelCall, ModelSpec
-from store.records import utcnow
-from tools.retry import first_line
+from auditgraph.agents.calls import DEFAULT_PRICES, ModelCall, ModelSpec
+from auditgraph.store.records import utcnow
+from auditgraph.tools.retry import first_line
 
 __all__ = [
     "DEFAULT_PRICES",

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agents.evidence import EvidenceSet
-from tools.case import IpReport, ListingReview, SellerAppeal
+from auditgraph.agents.evidence import EvidenceSet
+from auditgraph.tools.case import IpReport, ListingReview, SellerAppeal
 
 __all__ = ["DATA_CLOSE", "DATA_OPEN", "case_block", "evidence_block"]
 

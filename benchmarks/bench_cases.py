@@ -37,13 +37,13 @@ from typing_extensions import TypedDict
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from agents import rules_agent  # noqa: E402
-from store import MemoryAuditStore, SqlAuditStore, make_engine  # noqa: E402
-from tools import load_bundled_toolset  # noqa: E402
-from tools.escalation import MemoryEscalationBackend  # noqa: E402
-from workflows import Auditor  # noqa: E402
-from workflows.checkpoint import checkpoint_serde  # noqa: E402
-from workflows.nodes import TOOL_NODES  # noqa: E402
+from auditgraph.agents import rules_agent  # noqa: E402
+from auditgraph.store import MemoryAuditStore, SqlAuditStore, make_engine  # noqa: E402
+from auditgraph.tools import load_bundled_toolset  # noqa: E402
+from auditgraph.tools.escalation import MemoryEscalationBackend  # noqa: E402
+from auditgraph.workflows import Auditor  # noqa: E402
+from auditgraph.workflows.checkpoint import checkpoint_serde  # noqa: E402
+from auditgraph.workflows.nodes import TOOL_NODES  # noqa: E402
 
 DATA = ROOT / "data"
 

@@ -38,13 +38,13 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from agents import ModelSpec, llm_agent  # noqa: E402
-from store import SqlAuditStore, make_engine  # noqa: E402
-from tools import Toolset, load_bundled_toolset  # noqa: E402
-from tools.image_check import ImageChecker  # noqa: E402
-from tools.seller_history import SellerRecord  # noqa: E402
-from workflows import Auditor  # noqa: E402
-from workflows.checkpoint import checkpoint_serde  # noqa: E402
+from auditgraph.agents import ModelSpec, llm_agent  # noqa: E402
+from auditgraph.store import SqlAuditStore, make_engine  # noqa: E402
+from auditgraph.tools import Toolset, load_bundled_toolset  # noqa: E402
+from auditgraph.tools.image_check import ImageChecker  # noqa: E402
+from auditgraph.tools.seller_history import SellerRecord  # noqa: E402
+from auditgraph.workflows import Auditor  # noqa: E402
+from auditgraph.workflows.checkpoint import checkpoint_serde  # noqa: E402
 
 DATA = ROOT / "data"
 CASE = json.loads((DATA / "cases" / "switchblade_collector.json").read_text())
@@ -164,7 +164,7 @@ def _worker(url: str, args: argparse.Namespace, threads: int, barrier: Any, resu
 
 
 def _local(args: argparse.Namespace) -> None:
-    from service.local_llm import MODEL_ALIAS, server_command
+    from auditgraph.service.local_llm import MODEL_ALIAS, server_command
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

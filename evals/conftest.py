@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from evals.dataset import EvalCase, load_dataset, suite_path
-from service.settings import Settings
-from service.wiring import open_auditor
-from workflows import Auditor
+from auditgraph.evals.dataset import EvalCase, load_dataset, suite_path
+from auditgraph.service.settings import Settings
+from auditgraph.service.wiring import open_auditor
+from auditgraph.workflows import Auditor
 
 
 def _suite() -> list[EvalCase]:

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from store.records import Decision
-from tools.case import PolicyArea, parse_case
-from tools.evidence import ToolName
+from auditgraph.store.records import Decision
+from auditgraph.tools.case import PolicyArea, parse_case
+from auditgraph.tools.evidence import ToolName
 
 __all__ = ["DATASETS", "DatasetError", "EvalCase", "Expected", "load_dataset", "suite_path"]
 
-DATASETS = Path(__file__).resolve().parent / "datasets"
+DATASETS = Path(str(files("auditgraph.evals") / "datasets"))
 
 
 class Expected(BaseModel):

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from store.base import AuditStore
-from tools.personal_data import mask, mask_text
-from tools.policy_retrieval import PolicyPack
+from auditgraph.store.base import AuditStore
+from auditgraph.tools.personal_data import mask, mask_text
+from auditgraph.tools.policy_retrieval import PolicyPack
 
 __all__ = ["Imported", "import_reviews"]
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 __all__ = ["BASELINES", "CRITICAL", "GateRow", "check", "make_baseline"]
 
-BASELINES = Path(__file__).resolve().parent / "baselines"
+BASELINES = Path(str(files("auditgraph.evals") / "baselines"))
 
 CRITICAL: dict[str, tuple[Literal["max", "min"], float]] = {
     "false_approve_rate": ("max", 0.0),

@@ -7,9 +7,9 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from evals.dataset import EvalCase
-from evals.results import CaseResult
-from evals.scorers import score_case
+from auditgraph.evals.dataset import EvalCase
+from auditgraph.evals.results import CaseResult
+from auditgraph.evals.scorers import score_case
 
 __all__ = ["DECISIONS", "aggregate", "confusion"]
 

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from evals.dataset import EvalCase
-from evals.metrics import DECISIONS, aggregate
-from evals.results import CaseResult
-from evals.scorers import score_case
-from tools.personal_data import mask
+from auditgraph.evals.dataset import EvalCase
+from auditgraph.evals.metrics import DECISIONS, aggregate
+from auditgraph.evals.results import CaseResult
+from auditgraph.evals.scorers import score_case
+from auditgraph.tools.personal_data import mask
 
 __all__ = ["KPIS", "build_report", "write_reports"]
 

@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from evals.dataset import EvalCase
-from evals.results import CaseResult
-from tools.case import CaseError
-from workflows import AuditFailed, Auditor
+from auditgraph.evals.dataset import EvalCase
+from auditgraph.evals.results import CaseResult
+from auditgraph.tools.case import CaseError
+from auditgraph.workflows import AuditFailed, Auditor
 
 __all__ = ["audit_case", "load_results", "run_suite"]
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from evals.dataset import EvalCase
-from evals.results import CaseResult
+from auditgraph.evals.dataset import EvalCase
+from auditgraph.evals.results import CaseResult
 
 __all__ = ["SCORERS", "Score", "score_case"]
 

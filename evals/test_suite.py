@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from evals.dataset import EvalCase
-from evals.runner import audit_case
-from workflows import Auditor
+from auditgraph.evals.dataset import EvalCase
+from auditgraph.evals.runner import audit_case
+from auditgraph.workflows import Auditor
 
 
 def test_case_outcome(eval_case: EvalCase, eval_auditor: Auditor) -> None:

@@ -24,20 +24,20 @@ from rich.table import Column, Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
-from service.settings import MODEL_PATTERN, Settings
-from service.wiring import open_auditor, open_store
-from store import AuditStore, RunNotFound, StoreError, TraceStep, sqlite_path
-from store.chain import verify_run
-from store.records import FinalDecision, RunStatus
-from tools import BundledPaths
-from tools.brand_check import BrandRegistryError
-from tools.case import CaseError, case_json_schema
-from tools.escalation import QUEUES
-from tools.image_check import build_hash_bank
-from tools.personal_data import MaskingFilter
-from tools.policy_retrieval import PolicyPackError
-from tools.text_screen import LexiconError
-from workflows import (
+from auditgraph.service.settings import MODEL_PATTERN, Settings
+from auditgraph.service.wiring import open_auditor, open_store
+from auditgraph.store import AuditStore, RunNotFound, StoreError, TraceStep, sqlite_path
+from auditgraph.store.chain import verify_run
+from auditgraph.store.records import FinalDecision, RunStatus
+from auditgraph.tools import BundledPaths
+from auditgraph.tools.brand_check import BrandRegistryError
+from auditgraph.tools.case import CaseError, case_json_schema
+from auditgraph.tools.escalation import QUEUES
+from auditgraph.tools.image_check import build_hash_bank
+from auditgraph.tools.personal_data import MaskingFilter
+from auditgraph.tools.policy_retrieval import PolicyPackError
+from auditgraph.tools.text_screen import LexiconError
+from auditgraph.workflows import (
     AuditFailed,
     Auditor,
     ErasureReport,
@@ -46,7 +46,7 @@ from workflows import (
     RunOutcome,
     erase_seller,
 )
-from workflows.tracing import to_json
+from auditgraph.workflows.tracing import to_json
 
 __all__ = ["MAX_CASE_BYTES", "app", "read_case"]
 
@@ -648,7 +648,7 @@ if __name__ == "__main__":
 
 
 def _register_eval() -> None:
-    from service.eval_cli import eval_app
+    from auditgraph.service.eval_cli import eval_app
 
     app.add_typer(eval_app, name="eval")
 

@@ -13,15 +13,15 @@ from typing import Annotated, Any
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from evals.compare import compare_reports
-from evals.dataset import DatasetError, load_dataset, suite_path
-from evals.feedback import import_reviews
-from evals.gate import BASELINES, check, load_json, make_baseline
-from evals.report import KPIS, build_report, write_reports
-from evals.runner import run_suite
-from service import cli
-from service.settings import Settings
-from workflows import Auditor
+from auditgraph.evals.compare import compare_reports
+from auditgraph.evals.dataset import DatasetError, load_dataset, suite_path
+from auditgraph.evals.feedback import import_reviews
+from auditgraph.evals.gate import BASELINES, check, load_json, make_baseline
+from auditgraph.evals.report import KPIS, build_report, write_reports
+from auditgraph.evals.runner import run_suite
+from auditgraph.service import cli
+from auditgraph.service.settings import Settings
+from auditgraph.workflows import Auditor
 
 __all__ = ["eval_app"]
 

@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import re
+from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from agents.calls import DEFAULT_PRICES, ModelSpec
+from auditgraph.agents.calls import DEFAULT_PRICES, ModelSpec
 
 __all__ = ["DEFAULT_DATA_DIR", "MODEL_PATTERN", "Settings"]
 
 MODEL_PATTERN = re.compile(r"^(rules|openai:[\w.:/-]+)$")
 """What `--model` and AUDITGRAPH_MODEL accept."""
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "data"
-"""The bundled demo data beside the code."""
+DEFAULT_DATA_DIR = Path(str(files("auditgraph.data")))
+"""The bundled demo data, installed with the package."""
 
 
 class Settings(BaseSettings):

@@ -13,10 +13,10 @@ from functools import cache
 
 from langgraph.graph.state import CompiledStateGraph
 
-from service.settings import Settings
-from service.wiring import open_auditor
-from workflows import AuditContext, StoreRecorder, build_graph
-from workflows.context import set_default_context
+from auditgraph.service.settings import Settings
+from auditgraph.service.wiring import open_auditor
+from auditgraph.workflows import AuditContext, StoreRecorder, build_graph
+from auditgraph.workflows.context import set_default_context
 
 __all__ = ["graph"]
 

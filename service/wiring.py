@@ -11,12 +11,12 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Checkpointer
 from sqlalchemy import Engine
 
-from agents import Agent, llm_agent, rules_agent
-from service.settings import Settings
-from store import SqlAuditStore, make_engine, sqlite_path
-from tools import Toolset, load_bundled_toolset
-from workflows import Auditor, GuardPolicy
-from workflows.checkpoint import checkpoint_serde
+from auditgraph.agents import Agent, llm_agent, rules_agent
+from auditgraph.service.settings import Settings
+from auditgraph.store import SqlAuditStore, make_engine, sqlite_path
+from auditgraph.tools import Toolset, load_bundled_toolset
+from auditgraph.workflows import Auditor, GuardPolicy
+from auditgraph.workflows.checkpoint import checkpoint_serde
 
 __all__ = ["open_auditor", "open_store"]
 

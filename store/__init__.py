@@ -1,9 +1,9 @@
 """The audit record: runs, trace steps, escalations, reviews and decisions, in SQL or memory."""
 
-from store.base import AuditStore, RunNotFound, StoreError
-from store.engine import make_engine, sqlite_path
-from store.memory import MemoryAuditStore
-from store.records import (
+from auditgraph.store.base import AuditStore, RunNotFound, StoreError
+from auditgraph.store.engine import make_engine, sqlite_path
+from auditgraph.store.memory import MemoryAuditStore
+from auditgraph.store.records import (
     Decision,
     DecisionRecord,
     EscalationRecord,
@@ -16,7 +16,7 @@ from store.records import (
     new_id,
     utcnow,
 )
-from store.sql import SqlAuditStore
+from auditgraph.store.sql import SqlAuditStore
 
 __all__ = [
     "AuditStore",

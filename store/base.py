@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from store.records import (
+from auditgraph.store.records import (
     DecisionRecord,
     EscalationRecord,
     ReviewRecord,

@@ -24,7 +24,7 @@ import hashlib
 import json
 from typing import Any, NamedTuple
 
-from store.records import DecisionRecord, ReviewRecord, RunRecord, TraceStep
+from auditgraph.store.records import DecisionRecord, ReviewRecord, RunRecord, TraceStep
 
 __all__ = [
     "CONTENT_FIELDS",

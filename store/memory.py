@@ -6,8 +6,8 @@ import threading
 from collections import defaultdict
 from typing import Any
 
-from store.base import RunNotFound
-from store.records import (
+from auditgraph.store.base import RunNotFound
+from auditgraph.store.records import (
     DecisionRecord,
     EscalationRecord,
     ReviewRecord,

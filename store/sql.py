@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, col, select
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
-from store.base import RunNotFound
-from store.records import (
+from auditgraph.store.base import RunNotFound
+from auditgraph.store.records import (
     DecisionRecord,
     EscalationRecord,
     ReviewRecord,
@@ -21,8 +21,8 @@ from store.records import (
     TraceStep,
     utcnow,
 )
-from store.schema import upgrade
-from store.tables import DecisionRow, EscalationRow, ReviewRow, RunRow, StepRow
+from auditgraph.store.schema import upgrade
+from auditgraph.store.tables import DecisionRow, EscalationRow, ReviewRow, RunRow, StepRow
 
 __all__ = ["APPEND_ONLY_TABLES", "ERASURE_SETTING", "SqlAuditStore"]
 

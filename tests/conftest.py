@@ -15,13 +15,13 @@ from langgraph.checkpoint.memory import InMemorySaver
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from agents import Agent, rules_agent
-from service.settings import Settings
-from service.wiring import open_auditor
-from store import SqlAuditStore, make_engine
-from tools import Toolset, load_bundled_toolset
-from workflows import Auditor, GuardPolicy
-from workflows.checkpoint import checkpoint_serde
+from auditgraph.agents import Agent, rules_agent
+from auditgraph.service.settings import Settings
+from auditgraph.service.wiring import open_auditor
+from auditgraph.store import SqlAuditStore, make_engine
+from auditgraph.tools import Toolset, load_bundled_toolset
+from auditgraph.workflows import Auditor, GuardPolicy
+from auditgraph.workflows.checkpoint import checkpoint_serde
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

@@ -8,30 +8,30 @@ from pathlib import Path
 from langchain_core.tools import BaseTool
 from sqlalchemy import Engine
 
-from tools.brand_check import BrandCheck, BrandChecker, load_brand_registry, make_brand_check_tool
-from tools.escalation import EscalationBackend, make_escalation_tool
-from tools.evidence import TOOL_NAMES, Evidence, EvidenceStatus, ToolName
-from tools.image_check import (
+from auditgraph.tools.brand_check import BrandCheck, BrandChecker, load_brand_registry, make_brand_check_tool
+from auditgraph.tools.escalation import EscalationBackend, make_escalation_tool
+from auditgraph.tools.evidence import TOOL_NAMES, Evidence, EvidenceStatus, ToolName
+from auditgraph.tools.image_check import (
     ImageCheck,
     ImageChecker,
     LocalImageSource,
     load_hash_bank,
     make_image_check_tool,
 )
-from tools.policy_retrieval import (
+from auditgraph.tools.policy_retrieval import (
     PolicyIndex,
     PolicyRetrieval,
     load_policy_pack,
     make_policy_retrieval_tool,
 )
-from tools.seller_history import (
+from auditgraph.tools.seller_history import (
     SellerBackend,
     SellerHistory,
     SqlSellerBackend,
     load_sellers,
     make_seller_history_tool,
 )
-from tools.text_screen import TextScreen, TextScreener, load_lexicon, make_text_screen_tool
+from auditgraph.tools.text_screen import TextScreen, TextScreener, load_lexicon, make_text_screen_tool
 
 __all__ = [
     "EVIDENCE_TYPES",

@@ -16,9 +16,9 @@ import yaml
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tools.evidence import Evidence
-from tools.normalize import deobfuscate
-from tools.yaml_data import load_yaml
+from auditgraph.tools.evidence import Evidence
+from auditgraph.tools.normalize import deobfuscate
+from auditgraph.tools.yaml_data import load_yaml
 
 __all__ = [
     "BrandCheck",

@@ -22,7 +22,7 @@ from pydantic import (
     ValidationError,
 )
 
-from store.records import Decision
+from auditgraph.store.records import Decision
 
 __all__ = [
     "MAX_IMAGES",

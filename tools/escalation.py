@@ -14,8 +14,8 @@ from typing import Protocol
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, Field
 
-from store.records import Decision, EscalationRecord
-from tools.case import PolicyArea, Severity
+from auditgraph.store.records import Decision, EscalationRecord
+from auditgraph.tools.case import PolicyArea, Severity
 
 __all__ = [
     "QUEUES",

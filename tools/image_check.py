@@ -27,9 +27,9 @@ from langchain_core.tools import BaseTool, StructuredTool
 from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, Field
 
-from tools.case import PolicyArea
-from tools.evidence import Evidence
-from tools.retry import BackendUnavailable, call_with_retry
+from auditgraph.tools.case import PolicyArea
+from auditgraph.tools.evidence import Evidence
+from auditgraph.tools.retry import BackendUnavailable, call_with_retry
 
 __all__ = [
     "PDQ_MATCH_THRESHOLD",

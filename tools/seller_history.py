@@ -20,9 +20,9 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import JSON, Column, Session, SQLModel, func, select
 from sqlmodel import Field as SQLField
 
-from tools.case import PolicyArea
-from tools.evidence import Evidence
-from tools.retry import BackendUnavailable, call_with_retry
+from auditgraph.tools.case import PolicyArea
+from auditgraph.tools.evidence import Evidence
+from auditgraph.tools.retry import BackendUnavailable, call_with_retry
 
 __all__ = [
     "MemorySellerBackend",

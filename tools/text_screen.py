@@ -16,11 +16,11 @@ import yaml
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tools.case import PolicyArea
-from tools.evidence import Evidence
-from tools.normalize import deobfuscate, deobfuscate_folded, fold, spellings
-from tools.personal_data import EMAIL, PHONE, SPELLED_EMAIL
-from tools.yaml_data import load_yaml
+from auditgraph.tools.case import PolicyArea
+from auditgraph.tools.evidence import Evidence
+from auditgraph.tools.normalize import deobfuscate, deobfuscate_folded, fold, spellings
+from auditgraph.tools.personal_data import EMAIL, PHONE, SPELLED_EMAIL
+from auditgraph.tools.yaml_data import load_yaml
 
 __all__ = [
     "FindingKind",

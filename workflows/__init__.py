@@ -1,11 +1,11 @@
 """The audit workflow: the LangGraph graph, its nodes, the guard and the runner."""
 
-from workflows.context import AuditContext, GuardPolicy
-from workflows.erasure import ErasureReport, erase_seller
-from workflows.graph import build_graph
-from workflows.nodes import ReviewInput
-from workflows.runner import AuditFailed, Auditor, ReviewError, RunOutcome
-from workflows.tracing import RecordingError, StoreRecorder, TraceRecorder
+from auditgraph.workflows.context import AuditContext, GuardPolicy
+from auditgraph.workflows.erasure import ErasureReport, erase_seller
+from auditgraph.workflows.graph import build_graph
+from auditgraph.workflows.nodes import ReviewInput
+from auditgraph.workflows.runner import AuditFailed, Auditor, ReviewError, RunOutcome
+from auditgraph.workflows.tracing import RecordingError, StoreRecorder, TraceRecorder
 
 __all__ = [
     "AuditContext",

@@ -13,11 +13,11 @@ from typing import Any
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from pydantic import BaseModel
 
-from agents import Plan, ToolCall, Verdict
-from store.records import DecisionRecord, EscalationRecord, ReviewRecord
-from tools import EVIDENCE_TYPES
-from tools.case import IpReport, ListingReview, SellerAppeal
-from workflows.state import GuardOutcome
+from auditgraph.agents import Plan, ToolCall, Verdict
+from auditgraph.store.records import DecisionRecord, EscalationRecord, ReviewRecord
+from auditgraph.tools import EVIDENCE_TYPES
+from auditgraph.tools.case import IpReport, ListingReview, SellerAppeal
+from auditgraph.workflows.state import GuardOutcome
 
 __all__ = ["checkpoint_serde", "state_model_types"]
 

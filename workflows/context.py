@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from langchain_core.tools import BaseTool
 from langgraph.runtime import Runtime
 
-from agents import Agent
-from store.base import AuditStore
-from tools.evidence import ToolName
-from tools.policy_retrieval import PolicyPack
-from workflows.tracing import TraceRecorder
+from auditgraph.agents import Agent
+from auditgraph.store.base import AuditStore
+from auditgraph.tools.evidence import ToolName
+from auditgraph.tools.policy_retrieval import PolicyPack
+from auditgraph.workflows.tracing import TraceRecorder
 
 __all__ = ["AuditContext", "GuardPolicy", "context_of", "set_default_context"]
 

@@ -23,11 +23,11 @@ from typing import Any, Literal
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
-from store.base import AuditStore
-from store.chain import CONTENT_FIELDS, content_digests, digest, step_hash
-from store.records import RunRecord, TraceStep
-from tools.personal_data import mask, mask_text
-from workflows.tracing import redact
+from auditgraph.store.base import AuditStore
+from auditgraph.store.chain import CONTENT_FIELDS, content_digests, digest, step_hash
+from auditgraph.store.records import RunRecord, TraceStep
+from auditgraph.tools.personal_data import mask, mask_text
+from auditgraph.workflows.tracing import redact
 
 __all__ = ["ErasureReport", "RunErasure", "erase_seller"]
 

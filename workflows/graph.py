@@ -11,9 +11,9 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer
 
-from workflows import nodes
-from workflows.context import AuditContext
-from workflows.state import AuditState, InputState, OutputState
+from auditgraph.workflows import nodes
+from auditgraph.workflows.context import AuditContext
+from auditgraph.workflows.state import AuditState, InputState, OutputState
 
 __all__ = ["build_graph"]
 

@@ -13,9 +13,9 @@ Any failed rule escalates with its reason: a failure never becomes an approval.
 
 from __future__ import annotations
 
-from agents import EvidenceSet, Verdict
-from workflows.context import GuardPolicy
-from workflows.state import GuardCheck, GuardOutcome
+from auditgraph.agents import EvidenceSet, Verdict
+from auditgraph.workflows.context import GuardPolicy
+from auditgraph.workflows.state import GuardCheck, GuardOutcome
 
 __all__ = ["SEVERITY_RANK", "apply_guard"]
 

@@ -13,21 +13,21 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send, interrupt
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from agents import EvidenceSet
-from agents.calls import ModelCall
-from store.records import DecisionRecord, FinalDecision, ReviewRecord, utcnow
-from tools import EVIDENCE_TYPES
-from tools.case import parse_case
-from tools.escalation import EscalationInput
-from tools.evidence import Evidence, ToolName
-from tools.personal_data import mask
-from tools.policy_retrieval import RetrievedClause
-from tools.retry import BackendUnavailable
-from workflows.context import AuditContext, context_of
-from workflows.guard import apply_guard
-from workflows.reasons import statement_of_reasons
-from workflows.state import AuditState, ToolTask
-from workflows.tracing import NodeTrace
+from auditgraph.agents import EvidenceSet
+from auditgraph.agents.calls import ModelCall
+from auditgraph.store.records import DecisionRecord, FinalDecision, ReviewRecord, utcnow
+from auditgraph.tools import EVIDENCE_TYPES
+from auditgraph.tools.case import parse_case
+from auditgraph.tools.escalation import EscalationInput
+from auditgraph.tools.evidence import Evidence, ToolName
+from auditgraph.tools.personal_data import mask
+from auditgraph.tools.policy_retrieval import RetrievedClause
+from auditgraph.tools.retry import BackendUnavailable
+from auditgraph.workflows.context import AuditContext, context_of
+from auditgraph.workflows.guard import apply_guard
+from auditgraph.workflows.reasons import statement_of_reasons
+from auditgraph.workflows.state import AuditState, ToolTask
+from auditgraph.workflows.tracing import NodeTrace
 
 __all__ = [
     "TOOL_NODES",

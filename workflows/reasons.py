@@ -7,7 +7,7 @@ whether automated means were used, and how to seek redress.
 
 from __future__ import annotations
 
-from tools.policy_retrieval import RetrievedClause
+from auditgraph.tools.policy_retrieval import RetrievedClause
 
 __all__ = ["statement_of_reasons"]
 

@@ -15,9 +15,9 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Checkpointer, Command
 from pydantic import ValidationError
 
-from agents import Agent, Verdict
-from store.base import AuditStore
-from store.records import (
+from auditgraph.agents import Agent, Verdict
+from auditgraph.store.base import AuditStore
+from auditgraph.store.records import (
     DecisionRecord,
     EscalationRecord,
     ReviewRecord,
@@ -26,14 +26,14 @@ from store.records import (
     TraceStep,
     new_id,
 )
-from tools import Toolset
-from tools.case import parse_case
-from tools.retry import first_line
-from workflows.context import AuditContext, GuardPolicy
-from workflows.graph import build_graph
-from workflows.nodes import ReviewInput
-from workflows.state import GuardOutcome
-from workflows.tracing import RecordingError, StoreRecorder, redact
+from auditgraph.tools import Toolset
+from auditgraph.tools.case import parse_case
+from auditgraph.tools.retry import first_line
+from auditgraph.workflows.context import AuditContext, GuardPolicy
+from auditgraph.workflows.graph import build_graph
+from auditgraph.workflows.nodes import ReviewInput
+from auditgraph.workflows.state import GuardOutcome
+from auditgraph.workflows.tracing import RecordingError, StoreRecorder, redact
 
 __all__ = ["AuditFailed", "Auditor", "ReviewError", "RunOutcome"]
 

@@ -7,10 +7,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict
 from typing_extensions import TypedDict
 
-from agents import Plan, ToolCall, Verdict
-from store.records import DecisionRecord, EscalationRecord, ReviewRecord
-from tools.case import IpReport, ListingReview, SellerAppeal
-from tools.evidence import Evidence
+from auditgraph.agents import Plan, ToolCall, Verdict
+from auditgraph.store.records import DecisionRecord, EscalationRecord, ReviewRecord
+from auditgraph.tools.case import IpReport, ListingReview, SellerAppeal
+from auditgraph.tools.evidence import Evidence
 
 __all__ = [
     "AuditState",

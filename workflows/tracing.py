@@ -22,10 +22,10 @@ from langgraph.errors import GraphBubbleUp
 from pydantic import BaseModel
 from tenacity import Retrying, stop_after_attempt, wait_random_exponential
 
-from store.base import AuditStore
-from store.chain import step_hash
-from store.records import DecisionRecord, RunStatus, StepKind, TraceStep, new_id, utcnow
-from tools.personal_data import mask, mask_text
+from auditgraph.store.base import AuditStore
+from auditgraph.store.chain import step_hash
+from auditgraph.store.records import DecisionRecord, RunStatus, StepKind, TraceStep, new_id, utcnow
+from auditgraph.tools.personal_data import mask, mask_text
 
 __all__ = [
     "SENSITIVE_KEYS",

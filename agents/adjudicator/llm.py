@@ -16,13 +16,13 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel, Field
 
-from agents.adjudicator import prompts
-from agents.adjudicator.rules import RulesAdjudicator
-from agents.adjudicator.schema import Verdict
-from agents.calls import ModelCall
-from agents.evidence import EvidenceSet
-from agents.model import ModelSpec, ModelUnavailable, call_model
-from tools.case import IpReport, ListingReview, SellerAppeal
+from auditgraph.agents.adjudicator import prompts
+from auditgraph.agents.adjudicator.rules import RulesAdjudicator
+from auditgraph.agents.adjudicator.schema import Verdict
+from auditgraph.agents.calls import ModelCall
+from auditgraph.agents.evidence import EvidenceSet
+from auditgraph.agents.model import ModelSpec, ModelUnavailable, call_model
+from auditgraph.tools.case import IpReport, ListingReview, SellerAppeal
 
 __all__ = ["LlmAdjudicator", "ModelVerdict"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from agents.evidence import EvidenceSet
-from agents.prompting import DATA_CLOSE, DATA_OPEN, case_block, evidence_block
-from tools.case import IpReport, ListingReview, SellerAppeal
+from auditgraph.agents.evidence import EvidenceSet
+from auditgraph.agents.prompting import DATA_CLOSE, DATA_OPEN, case_block, evidence_block
+from auditgraph.tools.case import IpReport, ListingReview, SellerAppeal
 
 __all__ = ["PROMPT_VERSION", "REPAIR", "SYSTEM", "messages"]
 

@@ -21,10 +21,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
 
-from agents.adjudicator.schema import Verdict
-from agents.evidence import EvidenceSet
-from tools.case import IpReport, ListingReview, PolicyArea, SellerAppeal
-from tools.policy_retrieval import RetrievedClause
+from auditgraph.agents.adjudicator.schema import Verdict
+from auditgraph.agents.evidence import EvidenceSet
+from auditgraph.tools.case import IpReport, ListingReview, PolicyArea, SellerAppeal
+from auditgraph.tools.policy_retrieval import RetrievedClause
 
 __all__ = ["STRONG", "WEAK", "RulesAdjudicator"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agents.calls import ModelCall
-from store.records import Decision, FinalDecision
-from tools.case import PolicyArea
+from auditgraph.agents.calls import ModelCall
+from auditgraph.store.records import Decision, FinalDecision
+from auditgraph.tools.case import PolicyArea
 
 __all__ = ["Verdict"]
 

@@ -16,12 +16,12 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.tools import BaseTool
 
-from agents.calls import ModelCall
-from agents.model import ModelSpec, ModelUnavailable, call_model
-from agents.planner import prompts
-from agents.planner.rules import RulesPlanner
-from agents.planner.schema import Plan, ToolCall
-from tools.case import POLICY_AREAS, IpReport, ListingReview, SellerAppeal
+from auditgraph.agents.calls import ModelCall
+from auditgraph.agents.model import ModelSpec, ModelUnavailable, call_model
+from auditgraph.agents.planner import prompts
+from auditgraph.agents.planner.rules import RulesPlanner
+from auditgraph.agents.planner.schema import Plan, ToolCall
+from auditgraph.tools.case import POLICY_AREAS, IpReport, ListingReview, SellerAppeal
 
 __all__ = ["ALWAYS", "LlmPlanner"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from agents.prompting import DATA_CLOSE, DATA_OPEN, case_block
-from tools.case import IpReport, ListingReview, SellerAppeal
+from auditgraph.agents.prompting import DATA_CLOSE, DATA_OPEN, case_block
+from auditgraph.tools.case import IpReport, ListingReview, SellerAppeal
 
 __all__ = ["PROMPT_VERSION", "SYSTEM", "messages"]
 

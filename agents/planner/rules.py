@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from agents.planner.schema import Plan, ToolCall
-from tools.case import IpReport, ListingReview, PolicyArea, SellerAppeal, case_text
+from auditgraph.agents.planner.schema import Plan, ToolCall
+from auditgraph.tools.case import IpReport, ListingReview, PolicyArea, SellerAppeal, case_text
 
 __all__ = ["CATEGORY_AREAS", "RulesPlanner"]
 

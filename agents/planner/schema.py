@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agents.calls import ModelCall
-from tools.evidence import ToolName
+from auditgraph.agents.calls import ModelCall
+from auditgraph.tools.evidence import ToolName
 
 __all__ = ["Plan", "ToolCall"]
 

@@ -33,7 +33,7 @@ from typing import Any, Final
 
 import yaml
 
-from tools.case import POLICY_AREAS, CaseError, parse_case
+from auditgraph.tools.case import POLICY_AREAS, CaseError, parse_case
 
 Json = dict[str, Any]
 

@@ -6,8 +6,8 @@ from alembic import context
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from store import tables
-from store.engine import make_engine
+from auditgraph.store import tables
+from auditgraph.store.engine import make_engine
 
 _OURS = {t.__tablename__ for t in tables.ALL}  # type: ignore[attr-defined]
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from agents import ModelSpec, llm_agent
+from auditgraph.agents import ModelSpec, llm_agent
+from auditgraph.workflows import Auditor
 from tests.conftest import load_case
 from tests.fakes.openai_server import (
     Reply,
@@ -18,7 +19,6 @@ from tests.fakes.openai_server import (
     text,
     tool_calls,
 )
-from workflows import Auditor
 
 REJECT_WPN4 = {
     "decision": "reject",

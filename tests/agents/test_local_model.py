@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from agents import ModelSpec, llm_agent
-from service.local_llm import MODEL_ALIAS, LocalModelMissing, server_command
+from auditgraph.agents import ModelSpec, llm_agent
+from auditgraph.service.local_llm import MODEL_ALIAS, LocalModelMissing, server_command
+from auditgraph.workflows import Auditor
 from tests.conftest import load_case
-from workflows import Auditor
 
 
 def _free_port() -> int:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from evals.dataset import DATASETS, load_dataset
+from auditgraph.evals.dataset import DATASETS, load_dataset
+from auditgraph.tools.case import POLICY_AREAS
 from tests.conftest import ROOT
-from tools.case import POLICY_AREAS
 
 
 def test_core_suite_covers_every_area_kind_and_outcome() -> None:

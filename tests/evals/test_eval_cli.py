@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from service.cli import app
-from service.settings import Settings
+from auditgraph.service.cli import app
+from auditgraph.service.settings import Settings
 from tests.evals.test_evals import _examples
 
 runner = CliRunner()

@@ -10,21 +10,21 @@ from xml.etree import ElementTree
 
 import pytest
 
-from agents import Agent, EvidenceSet, Verdict
-from agents.adjudicator import RulesAdjudicator
-from agents.planner import RulesPlanner
-from evals.compare import compare_reports, mcnemar_p
-from evals.dataset import DatasetError, EvalCase, load_dataset
-from evals.feedback import import_reviews
-from evals.gate import check, make_baseline
-from evals.report import build_report, write_reports
-from evals.results import CaseResult
-from evals.runner import run_suite
-from evals.scorers import score_case
+from auditgraph.agents import Agent, EvidenceSet, Verdict
+from auditgraph.agents.adjudicator import RulesAdjudicator
+from auditgraph.agents.planner import RulesPlanner
+from auditgraph.evals.compare import compare_reports, mcnemar_p
+from auditgraph.evals.dataset import DatasetError, EvalCase, load_dataset
+from auditgraph.evals.feedback import import_reviews
+from auditgraph.evals.gate import check, make_baseline
+from auditgraph.evals.report import build_report, write_reports
+from auditgraph.evals.results import CaseResult
+from auditgraph.evals.runner import run_suite
+from auditgraph.evals.scorers import score_case
+from auditgraph.tools.image_check import ImageChecker
+from auditgraph.tools.text_screen import TextScreener
+from auditgraph.workflows import Auditor
 from tests.conftest import CASES, EXPECTED, load_case
-from tools.image_check import ImageChecker
-from tools.text_screen import TextScreener
-from workflows import Auditor
 
 SPEC = {
     "suite": "examples", "agent": "rules", "agent_version": "v", "model": None, "prompt_version": None,

@@ -7,13 +7,13 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from evals.dataset import EvalCase, load_dataset
-from evals.feedback import import_reviews
-from evals.report import build_report, write_reports
-from evals.results import CaseResult
+from auditgraph.evals.dataset import EvalCase, load_dataset
+from auditgraph.evals.feedback import import_reviews
+from auditgraph.evals.report import build_report, write_reports
+from auditgraph.evals.results import CaseResult
+from auditgraph.tools.personal_data import find_personal_data
+from auditgraph.workflows import Auditor
 from tests.conftest import load_case
-from tools.personal_data import find_personal_data
-from workflows import Auditor
 
 PHONE = "+1 555 014 2377"
 

@@ -11,10 +11,10 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from service.cli import app
-from service.settings import Settings
-from service.wiring import open_auditor, open_store
-from store.chain import verify_run
+from auditgraph.service.cli import app
+from auditgraph.service.settings import Settings
+from auditgraph.service.wiring import open_auditor, open_store
+from auditgraph.store.chain import verify_run
 from tests.conftest import load_case
 
 runner = CliRunner()

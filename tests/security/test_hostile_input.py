@@ -21,15 +21,15 @@ from PIL import Image
 from sqlalchemy import create_engine
 from typer.testing import CliRunner
 
-from service.cli import app
-from service.settings import Settings
-from service.wiring import open_auditor, open_store
+from auditgraph.service.cli import app
+from auditgraph.service.settings import Settings
+from auditgraph.service.wiring import open_auditor, open_store
+from auditgraph.tools import load_bundled_toolset
+from auditgraph.tools.case import CaseError, parse_case
+from auditgraph.tools.escalation import MemoryEscalationBackend
+from auditgraph.tools.image_check import ImageCheck, ImageChecker, ImageCheckInput, LocalImageSource
+from auditgraph.workflows import Auditor
 from tests.conftest import DATA, load_case
-from tools import load_bundled_toolset
-from tools.case import CaseError, parse_case
-from tools.escalation import MemoryEscalationBackend
-from tools.image_check import ImageCheck, ImageChecker, ImageCheckInput, LocalImageSource
-from workflows import Auditor
 
 runner = CliRunner()
 SQL = "'; DROP TABLE run; --"

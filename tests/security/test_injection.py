@@ -20,13 +20,13 @@ import pytest
 import yaml
 from langgraph.checkpoint.memory import InMemorySaver
 
-from agents import ModelSpec, llm_agent, rules_agent
-from store import SqlAuditStore, make_engine
+from auditgraph.agents import ModelSpec, llm_agent, rules_agent
+from auditgraph.store import SqlAuditStore, make_engine
+from auditgraph.tools import load_bundled_toolset
+from auditgraph.workflows import Auditor, RunOutcome
+from auditgraph.workflows.checkpoint import checkpoint_serde
 from tests.conftest import DATA, load_case
 from tests.fakes.openai_server import Reply, ScriptedOpenAI, function_call, is_verdict_request, text
-from tools import load_bundled_toolset
-from workflows import Auditor, RunOutcome
-from workflows.checkpoint import checkpoint_serde
 
 CORPUS: list[dict[str, str]] = yaml.safe_load((Path(__file__).parent / "injections.yaml").read_text("utf-8"))
 BY_ID = {entry["id"]: entry for entry in CORPUS}

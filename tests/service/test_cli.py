@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from service.cli import app
-from service.settings import Settings
-from service.wiring import open_store
+from auditgraph.service.cli import app
+from auditgraph.service.settings import Settings
+from auditgraph.service.wiring import open_store
 from tests.conftest import CASES, load_case
 
 runner = CliRunner()
@@ -234,14 +234,17 @@ def test_trace_totals_tokens_and_cost_for_a_model_run(
 
 
 def test_the_command_masks_personal_data_in_its_logs(capsys: pytest.CaptureFixture[str]) -> None:
-    from service.cli import _configure_logging
+    from auditgraph.service.cli import _configure_logging
 
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     _configure_logging()
     try:
-        logging.getLogger("workflows.tracing").error("trace write failed: %s", "mail jo@gmail.com")
-        assert capsys.readouterr().err.strip() == "ERROR workflows.tracing: trace write failed: mail [email]"
+        logging.getLogger("auditgraph.workflows.tracing").error("trace write failed: %s", "mail jo@gmail.com")
+        assert (
+            capsys.readouterr().err.strip()
+            == "ERROR auditgraph.workflows.tracing: trace write failed: mail [email]"
+        )
     finally:
         root.handlers[:] = handlers
         root.setLevel(level)

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from service.settings import Settings
-from service.wiring import open_store
+from auditgraph.service.settings import Settings
+from auditgraph.service.wiring import open_store
 from tests.conftest import CASES, ROOT
 
 
@@ -18,7 +18,7 @@ def test_langgraph_json_points_at_the_studio_graph() -> None:
 
 
 def test_studio_graph_runs_with_the_default_context(settings: Settings) -> None:
-    from service import studio  # registers the default context on import
+    from auditgraph.service import studio  # registers the default context on import
 
     try:
         submission = json.loads((CASES / "switchblade_collector.json").read_text())
@@ -32,7 +32,7 @@ def test_studio_graph_runs_with_the_default_context(settings: Settings) -> None:
 
 
 def test_graph_without_context_says_how_to_give_one() -> None:
-    from workflows import build_graph
+    from auditgraph.workflows import build_graph
 
     submission = json.loads((CASES / "switchblade_collector.json").read_text())
     with pytest.raises(RuntimeError, match="needs an AuditContext"):

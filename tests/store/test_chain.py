@@ -8,9 +8,9 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import text
 
-from store.chain import Verification, verify_run
+from auditgraph.store.chain import Verification, verify_run
+from auditgraph.workflows import Auditor
 from tests.conftest import load_case
-from workflows import Auditor
 
 
 def _verify(auditor: Auditor, run_id: str) -> Verification:
@@ -101,14 +101,14 @@ def test_a_deleted_review_is_caught(reviewed: tuple[Auditor, str]) -> None:
 def test_cli_verify_all_fails_on_tampering(settings: object) -> None:
     from typer.testing import CliRunner
 
-    from service.cli import app
+    from auditgraph.service.cli import app
     from tests.conftest import CASES
 
     runner = CliRunner()
     body = json.loads(runner.invoke(app, ["run", str(CASES / "switchblade_collector.json"), "--json"]).stdout)
     assert runner.invoke(app, ["trace", "verify", "--all"]).exit_code == 0
-    from service.settings import Settings
-    from service.wiring import open_store
+    from auditgraph.service.settings import Settings
+    from auditgraph.service.wiring import open_store
 
     with open_store(Settings()).engine.begin() as conn:
         conn.execute(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from store import (
+from auditgraph.store import (
     AuditStore,
     DecisionRecord,
     EscalationRecord,

@@ -12,8 +12,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event, inspect, text
 from sqlmodel import SQLModel
 
-from store import SqlAuditStore, StoreError, make_engine, tables
-from store.schema import _config, current_revision, head_revision, upgrade
+from auditgraph.store import SqlAuditStore, StoreError, make_engine, tables
+from auditgraph.store.schema import _config, current_revision, head_revision, upgrade
 
 _OURS = {t.__tablename__ for t in tables.ALL}  # type: ignore[attr-defined]
 
@@ -108,7 +108,7 @@ def test_the_command_refuses_an_unknown_revision_with_one_line(
 ) -> None:
     from typer.testing import CliRunner
 
-    from service.cli import app
+    from auditgraph.service.cli import app
 
     url = f"sqlite:///{tmp_path / 'a.db'}"
     engine = make_engine(url)

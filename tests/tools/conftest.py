@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from tools import BundledPaths
-from tools.brand_check import BrandChecker, load_brand_registry
-from tools.image_check import HashBank, ImageChecker, LocalImageSource, load_hash_bank
-from tools.policy_retrieval import PolicyIndex, PolicyPack, load_policy_pack
-from tools.text_screen import TextScreener, load_lexicon
+from auditgraph.tools import BundledPaths
+from auditgraph.tools.brand_check import BrandChecker, load_brand_registry
+from auditgraph.tools.image_check import HashBank, ImageChecker, LocalImageSource, load_hash_bank
+from auditgraph.tools.policy_retrieval import PolicyIndex, PolicyPack, load_policy_pack
+from auditgraph.tools.text_screen import TextScreener, load_lexicon
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 

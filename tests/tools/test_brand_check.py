@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tools import BundledPaths
-from tools.brand_check import (
+from auditgraph.tools import BundledPaths
+from auditgraph.tools.brand_check import (
     PRICE_ANOMALY_RATIO,
     BrandCheck,
     BrandChecker,

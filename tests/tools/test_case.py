@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tools.case import (
+from auditgraph.tools.case import (
     MAX_IMAGES,
     CaseError,
     IpReport,

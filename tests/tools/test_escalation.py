@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from store.records import EscalationRecord
-from tools.case import POLICY_AREAS
-from tools.escalation import (
+from auditgraph.store.records import EscalationRecord
+from auditgraph.tools.case import POLICY_AREAS
+from auditgraph.tools.escalation import (
     QUEUE_BY_AREA,
     EscalationInput,
     MemoryEscalationBackend,

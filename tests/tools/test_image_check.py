@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tools import BundledPaths
-from tools.image_check import (
+from auditgraph.tools import BundledPaths
+from auditgraph.tools.image_check import (
     MAX_IMAGE_BYTES,
     PDQ_MATCH_THRESHOLD,
     HashBank,
@@ -26,7 +26,7 @@ from tools.image_check import (
     hash_image,
     make_image_check_tool,
 )
-from tools.retry import BackendUnavailable
+from auditgraph.tools.retry import BackendUnavailable
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 MANIFEST: dict[str, Any] = json.loads((DATA_DIR / "images" / "manifest.json").read_text("utf-8"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.normalize import deobfuscate, fold
+from auditgraph.tools.normalize import deobfuscate, fold
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from auditgraph.tools.personal_data import MaskingFilter, find_personal_data, mask, mask_text
 from tests.conftest import DATA
-from tools.personal_data import MaskingFilter, find_personal_data, mask, mask_text
 
 
 @pytest.mark.parametrize(

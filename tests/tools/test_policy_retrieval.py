@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tools.case import POLICY_AREAS
-from tools.policy_retrieval import (
+from auditgraph.tools.case import POLICY_AREAS
+from auditgraph.tools.policy_retrieval import (
     PolicyIndex,
     PolicyPack,
     PolicyPackError,

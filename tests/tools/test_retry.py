@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.retry import Attempted, BackendUnavailable, call_with_retry
+from auditgraph.tools.retry import Attempted, BackendUnavailable, call_with_retry
 
 
 class Flaky:

@@ -13,9 +13,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import OperationalError
 
-from tools import BundledPaths
-from tools.retry import BackendUnavailable
-from tools.seller_history import (
+from auditgraph.tools import BundledPaths
+from auditgraph.tools.retry import BackendUnavailable
+from auditgraph.tools.seller_history import (
     MemorySellerBackend,
     PriorViolation,
     SellerBackend,

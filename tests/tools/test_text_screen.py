@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.text_screen import (
+from auditgraph.tools.text_screen import (
     LexiconError,
     TextFinding,
     TextScreen,

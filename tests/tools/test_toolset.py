@@ -9,10 +9,10 @@ from pydantic import BaseModel
 from sqlalchemy import create_engine
 from sqlmodel import Session, func, select
 
-from store.records import EscalationRecord
-from tools import EVIDENCE_TYPES, TOOL_NAMES, BundledPaths, Evidence, Toolset, load_bundled_toolset
-from tools.escalation import MemoryEscalationBackend
-from tools.seller_history import SellerRow
+from auditgraph.store.records import EscalationRecord
+from auditgraph.tools import EVIDENCE_TYPES, TOOL_NAMES, BundledPaths, Evidence, Toolset, load_bundled_toolset
+from auditgraph.tools.escalation import MemoryEscalationBackend
+from auditgraph.tools.seller_history import SellerRow
 
 ARGS: dict[str, dict[str, Any]] = {
     "seller_history": {"seller_id": "S00003", "as_of": "2026-11-25"},

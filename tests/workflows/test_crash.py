@@ -54,16 +54,16 @@ from typing import Any, Literal, NamedTuple
 import pytest
 from sqlalchemy import event
 
-import tools
-from service.settings import Settings
-from service.wiring import open_auditor
-from store.chain import verify_run
-from store.records import TraceStep
-from store.sql import SqlAuditStore
+from auditgraph import tools
+from auditgraph.service.settings import Settings
+from auditgraph.service.wiring import open_auditor
+from auditgraph.store.chain import verify_run
+from auditgraph.store.records import TraceStep
+from auditgraph.store.sql import SqlAuditStore
+from auditgraph.tools.seller_history import SellerRecord
+from auditgraph.workflows import Auditor, ReviewError, RunOutcome, nodes
+from auditgraph.workflows.tracing import StoreRecorder
 from tests.conftest import load_case
-from tools.seller_history import SellerRecord
-from workflows import Auditor, ReviewError, RunOutcome, nodes
-from workflows.tracing import StoreRecorder
 
 
 class Killed(BaseException):

@@ -12,12 +12,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
-from service.cli import app
-from service.settings import Settings
-from service.wiring import open_auditor
-from store.chain import Verification, verify_run
+from auditgraph.service.cli import app
+from auditgraph.service.settings import Settings
+from auditgraph.service.wiring import open_auditor
+from auditgraph.store.chain import Verification, verify_run
+from auditgraph.workflows import Auditor, erase_seller
 from tests.conftest import load_case
-from workflows import Auditor, erase_seller
 
 PHONE = "+1 555 014 2377"
 SELLER = "S00010"  # off_platform_whatsapp's seller

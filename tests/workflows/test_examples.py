@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from auditgraph.workflows import Auditor
 from tests.conftest import CASES, EXPECTED, load_case
-from workflows import Auditor
 
 
 def test_every_case_file_has_an_expectation() -> None:

@@ -6,14 +6,14 @@ from collections.abc import Callable
 
 import pytest
 
-from agents import Agent, EvidenceSet, Verdict
-from agents.planner import RulesPlanner
+from auditgraph.agents import Agent, EvidenceSet, Verdict
+from auditgraph.agents.planner import RulesPlanner
+from auditgraph.tools.case import CaseError
+from auditgraph.tools.image_check import ImageChecker, ImageProblem
+from auditgraph.tools.retry import BackendUnavailable
+from auditgraph.tools.seller_history import SellerRecord
+from auditgraph.workflows import AuditFailed, Auditor
 from tests.conftest import load_case
-from tools.case import CaseError
-from tools.image_check import ImageChecker, ImageProblem
-from tools.retry import BackendUnavailable
-from tools.seller_history import SellerRecord
-from workflows import AuditFailed, Auditor
 
 
 class DownSellers:

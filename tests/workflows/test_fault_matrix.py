@@ -45,10 +45,18 @@ from langgraph.checkpoint.memory import InMemorySaver
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 
-from agents import Agent, ModelSpec, llm_agent, rules_agent
-from store import RunNotFound, RunStatus, SqlAuditStore, StoreError, make_engine, new_id
-from store.chain import verify_run
-from store.records import RunRecord, TraceStep
+from auditgraph.agents import Agent, ModelSpec, llm_agent, rules_agent
+from auditgraph.store import RunNotFound, RunStatus, SqlAuditStore, StoreError, make_engine, new_id
+from auditgraph.store.chain import verify_run
+from auditgraph.store.records import RunRecord, TraceStep
+from auditgraph.tools import TOOL_NAMES, Toolset, load_bundled_toolset
+from auditgraph.tools.escalation import MemoryEscalationBackend
+from auditgraph.tools.image_check import ImageChecker, ImageSource
+from auditgraph.tools.retry import BackendUnavailable
+from auditgraph.tools.seller_history import SqlSellerBackend
+from auditgraph.workflows import AuditFailed, Auditor, RecordingError, RunOutcome
+from auditgraph.workflows.checkpoint import checkpoint_serde
+from auditgraph.workflows.nodes import TOOL_NODES
 from tests.conftest import DATA, EXPECTED, load_case
 from tests.fakes.openai_server import (
     Reply,
@@ -58,14 +66,6 @@ from tests.fakes.openai_server import (
     is_verdict_request,
     tool_calls,
 )
-from tools import TOOL_NAMES, Toolset, load_bundled_toolset
-from tools.escalation import MemoryEscalationBackend
-from tools.image_check import ImageChecker, ImageSource
-from tools.retry import BackendUnavailable
-from tools.seller_history import SqlSellerBackend
-from workflows import AuditFailed, Auditor, RecordingError, RunOutcome
-from workflows.checkpoint import checkpoint_serde
-from workflows.nodes import TOOL_NODES
 
 CaseRole = Literal["approve", "reject", "escalate"]
 CASES: dict[CaseRole, str] = {

@@ -7,10 +7,10 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from store import SqlAuditStore
-from store.records import RunStatus
+from auditgraph.store import SqlAuditStore
+from auditgraph.store.records import RunStatus
+from auditgraph.workflows import Auditor, RecordingError
 from tests.conftest import load_case
-from workflows import Auditor, RecordingError
 
 
 class LockedAtClose(SqlAuditStore):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from auditgraph.workflows import Auditor
 from tests.conftest import load_case
-from workflows import Auditor
 
 
 def _listing(title: str, description: str, category: str, **extra: Any) -> dict[str, Any]:

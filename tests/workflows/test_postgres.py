@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.settings import Settings
-from service.wiring import open_auditor
+from auditgraph.service.settings import Settings
+from auditgraph.service.wiring import open_auditor
 from tests.conftest import load_case
 
 

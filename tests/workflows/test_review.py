@@ -10,11 +10,11 @@ from collections.abc import Callable
 
 import pytest
 
-from service.settings import Settings
-from service.wiring import open_auditor
-from store import RunRecord
+from auditgraph.service.settings import Settings
+from auditgraph.service.wiring import open_auditor
+from auditgraph.store import RunRecord
+from auditgraph.workflows import Auditor, GuardPolicy, ReviewError
 from tests.conftest import CASES, load_case
-from workflows import Auditor, GuardPolicy, ReviewError
 
 
 def test_interrupt_round_trip(auditor: Auditor) -> None:
@@ -124,7 +124,7 @@ def test_reviewing_a_run_left_running_points_at_recover(auditor: Auditor) -> Non
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args],
+        [sys.executable, "-m", "auditgraph.service.cli", *args],
         capture_output=True,
         text=True,
         timeout=120,

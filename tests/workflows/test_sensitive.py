@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from service.settings import Settings
-from service.wiring import open_auditor
-from store.chain import verify_run
+from auditgraph.service.settings import Settings
+from auditgraph.service.wiring import open_auditor
+from auditgraph.store.chain import verify_run
 from tests.conftest import load_case
 
 

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from auditgraph.tools.case import case_json_schema
+from auditgraph.workflows import Auditor, build_graph
 from tests.conftest import load_case
-from tools.case import case_json_schema
-from workflows import Auditor, build_graph
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 _ID = re.compile(r"^(run|step|esc|rev)_[0-9a-f]{16}$")
