@@ -25,7 +25,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_cases.py
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports
 
 # A real small model on http://127.0.0.1:8765/v1 (compiles llama.cpp on first install).
 llm-server: $(STAMP)

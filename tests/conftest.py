@@ -30,6 +30,15 @@ EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load((CASES / "expected.yaml").r
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Leave the per-case eval suite out unless it is named (`pytest tests/eval_cases`)."""
+    suite = Path(__file__).parent / "eval_cases"
+    if collection_path != suite:
+        return None
+    named = (Path(arg.split("::")[0]).resolve() for arg in config.args)
+    return not any(path == suite or suite in path.parents for path in named)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-snapshots", action="store_true", help="Rewrite snapshot files.")
 

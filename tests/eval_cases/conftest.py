@@ -1,6 +1,8 @@
-"""Run an eval suite as pytest tests: `.venv/bin/pytest evals` (one test per case).
+"""Run an eval suite as pytest tests, one per case: `.venv/bin/pytest tests/eval_cases`.
 
-Choose the suite with AUDITGRAPH_EVAL_SUITE (default core) and the agent with
+Only collected when named on the command line: the suites measure the agent against
+ground truth it is known to miss in places (see docs/evals.md), so they are not part of
+the default run; `auditgraph eval run` gives the same cases as KPIs. Choose the suite with AUDITGRAPH_EVAL_SUITE (default core) and the agent with
 AUDITGRAPH_MODEL, as for the CLI; filter cases with -k as usual. Audits are recorded in
 a temporary database unless AUDITGRAPH_DATABASE_URL says otherwise.
 """
