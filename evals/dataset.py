@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,7 +14,7 @@ from auditgraph.tools.evidence import ToolName
 
 __all__ = ["DATASETS", "DatasetError", "EvalCase", "Expected", "load_dataset", "suite_path"]
 
-DATASETS = Path(str(files("auditgraph.evals") / "datasets"))
+DATASETS = Path(__file__).resolve().parent / "datasets"
 
 
 class Expected(BaseModel):

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 __all__ = ["BASELINES", "CRITICAL", "GateRow", "check", "make_baseline"]
 
-BASELINES = Path(str(files("auditgraph.evals") / "baselines"))
+BASELINES = Path(__file__).resolve().parent / "baselines"
 
 CRITICAL: dict[str, tuple[Literal["max", "min"], float]] = {
     "false_approve_rate": ("max", 0.0),

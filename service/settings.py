@@ -17,8 +17,8 @@ __all__ = ["DEFAULT_DATA_DIR", "MODEL_PATTERN", "Settings"]
 MODEL_PATTERN = re.compile(r"^(rules|openai:[\w.:/-]+)$")
 """What `--model` and AUDITGRAPH_MODEL accept."""
 
-DEFAULT_DATA_DIR = Path(str(files("auditgraph.data")))
-"""The bundled demo data, installed with the package."""
+DEFAULT_DATA_DIR = Path(str(files("auditgraph.data") / "__init__.py")).resolve().parent
+"""The bundled demo data, installed with the package (the real folder, through any links)."""
 
 
 class Settings(BaseSettings):

@@ -9,7 +9,6 @@ when its columns match it, and refused with a clear message when they do not.
 from __future__ import annotations
 
 from functools import cache
-from importlib.resources import files
 from pathlib import Path
 
 from alembic import command
@@ -24,7 +23,7 @@ from auditgraph.store.base import StoreError
 
 __all__ = ["current_revision", "head_revision", "upgrade"]
 
-_HERE = Path(str(files("auditgraph.store.migrations")))
+_HERE = Path(__file__).resolve().parent / "migrations"
 _FIRST = "0001"
 _FIRST_COLUMNS = {"trace_step": {"prev_hash", "hash"}, "run": {"head_hash", "case_json"}}
 """Columns the first revision has that older, unmigrated databases may lack."""
