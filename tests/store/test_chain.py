@@ -101,7 +101,7 @@ def test_a_deleted_review_is_caught(reviewed: tuple[Auditor, str]) -> None:
 def test_cli_verify_all_fails_on_tampering(settings: object) -> None:
     from typer.testing import CliRunner
 
-    from auditgraph.service.cli import app
+    from auditgraph.service.cli.app import app
     from tests.conftest import CASES
 
     runner = CliRunner()

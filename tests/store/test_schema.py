@@ -108,7 +108,7 @@ def test_the_command_refuses_an_unknown_revision_with_one_line(
 ) -> None:
     from typer.testing import CliRunner
 
-    from auditgraph.service.cli import app
+    from auditgraph.service.cli.app import app
 
     url = f"sqlite:///{tmp_path / 'a.db'}"
     engine = make_engine(url)

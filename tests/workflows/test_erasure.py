@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
-from auditgraph.service.cli import app
+from auditgraph.service.cli.app import app
 from auditgraph.service.settings import Settings
 from auditgraph.service.wiring import open_auditor
 from auditgraph.store.chain import Verification, verify_run

@@ -124,7 +124,7 @@ def test_reviewing_a_run_left_running_points_at_recover(auditor: Auditor) -> Non
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "auditgraph.service.cli", *args],
+        [sys.executable, "-m", "auditgraph.service", *args],
         capture_output=True,
         text=True,
         timeout=120,

@@ -1,4 +1,6 @@
-"""`auditgraph eval`: run suites, compare reports, gate regressions, import reviews as cases."""
+"""`auditgraph eval`: run suites, compare reports, gate regressions, import reviews as cases.
+
+A group of its own (`eval_app`), added to the command line by `service/cli/app.py`."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from auditgraph.evals.feedback import import_reviews
 from auditgraph.evals.gate import BASELINES, check, load_json, make_baseline
 from auditgraph.evals.report import KPIS, build_report, write_reports
 from auditgraph.evals.runner import run_suite
-from auditgraph.service import cli
+from auditgraph.service.cli import common
 from auditgraph.service.settings import Settings
 from auditgraph.workflows import Auditor
 
@@ -87,13 +89,13 @@ def run(
     try:
         cases = load_dataset(path)
     except DatasetError as exc:
-        cli._fail(str(exc))
-    settings = cli._with_model(cli._settings(), model)
+        common.fail(str(exc))
+    settings = common.with_model(common.load_settings(), model)
     if concurrency is None:
         concurrency = 1 if settings.model == "rules" else 8
     name = path.stem
     folder = out or Path(".auditgraph") / "evals" / f"{name}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
-    with cli._opened(settings) as auditor:
+    with common.opened_auditor(settings) as auditor:
         spec = _spec(name, path, settings, auditor, trials)
         started = time.perf_counter()
         with Progress(
@@ -101,7 +103,7 @@ def run(
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=cli.err,
+            console=common.err,
         ) as progress:
             task = progress.add_task("cases", total=len(cases) * trials)
             results = run_suite(
@@ -121,24 +123,26 @@ def run(
     paths = write_reports(report, folder)
     _print_kpis(report)
     for kind, written in paths.items():
-        cli.out.print(f"[bold]{kind:<9}[/] {written}")
+        common.out.print(f"[bold]{kind:<9}[/] {written}")
     if gate:
         _gate(report, BASELINES / f"{name}.json")
 
 
 def _print_kpis(report: dict[str, Any]) -> None:
-    table = cli._table("KPI", "value")
+    table = common.table("KPI", "value")
     for key, label, _ in KPIS:
         value = report["aggregates"].get(key)
         table.add_row(label, "n/a" if value is None else str(value))
-    cli.out.print(table)
+    common.out.print(table)
 
 
 def _gate(report: dict[str, Any], baseline_path: Path) -> None:
     if not baseline_path.exists():
-        cli._fail(f"no baseline at {baseline_path}; create one with `auditgraph eval check REPORT --update`")
+        common.fail(
+            f"no baseline at {baseline_path}; create one with `auditgraph eval check REPORT --update`"
+        )
     rows = check(report, load_json(baseline_path))
-    table = cli._table("critical metric", "baseline", "now", "tolerance", "result")
+    table = common.table("critical metric", "baseline", "now", "tolerance", "result")
     for row in rows:
         table.add_row(
             row.metric,
@@ -147,11 +151,11 @@ def _gate(report: dict[str, Any], baseline_path: Path) -> None:
             str(row.tolerance),
             "ok" if row.ok else "[red]WORSE[/]",
         )
-    cli.out.print(table)
+    common.out.print(table)
     failed = [r.metric for r in rows if not r.ok]
     if failed:
-        cli._fail(f"regression gate failed on {', '.join(failed)} (baseline {baseline_path})", code=1)
-    cli.out.print(f"gate passed against {baseline_path}")
+        common.fail(f"regression gate failed on {', '.join(failed)} (baseline {baseline_path})", code=1)
+    common.out.print(f"gate passed against {baseline_path}")
 
 
 @eval_app.command("check")
@@ -168,7 +172,7 @@ def check_command(
     if update:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(make_baseline(data), indent=1) + "\n", "utf-8")
-        cli.out.print(f"baseline written to {path}")
+        common.out.print(f"baseline written to {path}")
         return
     _gate(data, path)
 
@@ -178,32 +182,32 @@ def _load_report(path: Path) -> dict[str, Any]:
     try:
         return load_json(file)
     except (OSError, json.JSONDecodeError) as exc:
-        cli._fail(f"cannot read report {str(file)!r}: {exc}")
+        common.fail(f"cannot read report {str(file)!r}: {exc}")
 
 
 @eval_app.command("compare")
 def compare(
     report_a: Annotated[Path, typer.Argument(help="The report before (file or folder).")],
     report_b: Annotated[Path, typer.Argument(help="The report after.")],
-    as_json: cli.JsonFlag = False,
+    as_json: common.JsonFlag = False,
 ) -> None:
     """Every metric side by side with its change, and the cases whose outcome flipped."""
     a, b = _load_report(report_a), _load_report(report_b)
     if a["spec"]["suite"] != b["spec"]["suite"]:
-        cli._fail(f"different suites: {a['spec']['suite']!r} and {b['spec']['suite']!r}")
+        common.fail(f"different suites: {a['spec']['suite']!r} and {b['spec']['suite']!r}")
     result = compare_reports(a, b)
     if as_json:
-        cli._print_json(result._asdict())
+        common.print_json(result._asdict())
         return
-    table = cli._table("metric", "A", "B", "change")
+    table = common.table("metric", "A", "B", "change")
     for metric, va, vb, delta in result.metrics:
         table.add_row(metric, str(va), str(vb), "" if delta is None else f"{delta:+g}")
-    cli.out.print(table)
-    flips = cli._table("case", "expected", "A", "B", "change")
+    common.out.print(table)
+    flips = common.table("case", "expected", "A", "B", "change")
     for f in result.flipped:
         flips.add_row(f["id"], f["expected"], str(f["a"]), str(f["b"]), f["change"])
-    cli.out.print(flips if result.flipped else "[dim]no case changed its outcome[/]")
-    cli.out.print(result.note)
+    common.out.print(flips if result.flipped else "[dim]no case changed its outcome[/]")
+    common.out.print(result.note)
 
 
 @eval_app.command("import-reviews")
@@ -213,14 +217,14 @@ def import_reviews_command(
     ),
 ) -> None:
     """Turn reviewed runs into eval cases (the reviewer's decision is the ground truth)."""
-    settings = cli._settings()
-    with cli._opened(settings) as auditor:
+    settings = common.load_settings()
+    with common.opened_auditor(settings) as auditor:
         imported = import_reviews(auditor.store, auditor.toolset.policy.pack)
     if not imported.lines:
-        cli._fail("no reviewed runs in the audit store; review some with `auditgraph review`")
+        common.fail("no reviewed runs in the audit store; review some with `auditgraph review`")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in imported.lines), "utf-8")
-    cli.out.print(
+    common.out.print(
         f"wrote {len(imported.lines)} case(s) to {out}; human override rate {imported.override_rate} "
         f"({imported.overrides} of {imported.reviews} reviews)"
     )

@@ -1,0 +1,6 @@
+"""`python -m auditgraph.service.cli`: the `auditgraph` command."""
+
+from auditgraph.service.cli.app import main
+
+if __name__ == "__main__":
+    main()

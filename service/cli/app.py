@@ -1,0 +1,42 @@
+"""The `auditgraph` typer app with every command on it, and `main`, its entry point."""
+
+from __future__ import annotations
+
+import typer
+
+from auditgraph.service.cli import audit, reading
+from auditgraph.service.cli.common import configure_logging
+from auditgraph.service.cli.evals import eval_app
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="auditgraph",
+    help="Audit marketplace moderation cases: evidence tools, cited decisions, human escalation, full traces.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# Registered here, at import, in the order `--help` lists them: whoever imports `app`
+# (the entry points, tests, another program) gets every command.
+for command in (
+    audit.run,
+    audit.review,
+    audit.recover,
+    audit.erase,
+    reading.runs,
+    reading.trace,
+    reading.queue,
+):
+    app.command()(command)
+app.command("build-bank")(reading.build_bank)
+app.command()(reading.schema)
+app.add_typer(eval_app, name="eval")
+
+
+def main() -> None:
+    """Entry point for the `auditgraph` command, `python -m auditgraph.service` and
+    `python -m auditgraph.service.cli`."""
+    configure_logging()
+    app()

@@ -1,0 +1,201 @@
+"""What every command shares: settings and opening with one-line errors, reading a case,
+printing JSON and tables, and logs that never carry personal data."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Column, Table
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+from auditgraph.service.database import describe_url
+from auditgraph.service.settings import MODEL_PATTERN, Settings
+from auditgraph.service.wiring import open_auditor, open_store
+from auditgraph.store import AuditStore, StoreError
+from auditgraph.tools.brand_check import BrandRegistryError
+from auditgraph.tools.case import CaseError
+from auditgraph.tools.personal_data import MaskingFilter
+from auditgraph.tools.policy_retrieval import PolicyPackError
+from auditgraph.tools.text_screen import LexiconError
+from auditgraph.workflows import Auditor
+from auditgraph.workflows.tracing import to_json
+
+__all__ = [
+    "MAX_CASE_BYTES",
+    "JsonFlag",
+    "configure_logging",
+    "err",
+    "fail",
+    "id_column",
+    "load_settings",
+    "opened_auditor",
+    "opened_store",
+    "out",
+    "print_json",
+    "read_case",
+    "table",
+    "with_model",
+]
+
+MAX_CASE_BYTES = 16 * 1024 * 1024
+"""Largest case file read; larger input is refused before parsing."""
+
+out = Console(highlight=False)
+"""Standard output: results."""
+if not out.is_terminal:
+    # Piped into a file or another tool: do not squeeze tables into 80 columns.
+    out = Console(highlight=False, width=200)
+err = Console(stderr=True, highlight=False)
+"""Standard error: errors and progress."""
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+"""The `--json` option every reading command takes."""
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print `error: message` as one line on standard error and exit with `code`."""
+    err.print(f"[bold red]error:[/] {escape(message)}", markup=True, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, or exit 2 naming the first bad setting."""
+    try:
+        return Settings()
+    except (ValidationError, SettingsError) as exc:
+        fail(f"configuration error: {_first_line(exc)}; see docs/configuration.md")
+
+
+def with_model(settings: Settings, model: str | None) -> Settings:
+    """`settings` with `--model` applied, refusing a name or a missing key in one line."""
+    if model is not None:
+        if not MODEL_PATTERN.fullmatch(model):
+            fail(f"--model {model!r}: use rules or openai:MODEL, e.g. openai:gpt-4o-mini")
+        settings = settings.model_copy(update={"model": model})
+    if settings.model != "rules" and settings.llm_base_url is None and settings.llm_api_key is None:
+        fail(f"--model {settings.model} needs OPENAI_API_KEY, or AUDITGRAPH_LLM_BASE_URL for a local server")
+    return settings
+
+
+@contextmanager
+def opened_auditor(settings: Settings) -> Iterator[Auditor]:
+    """The auditor, or one line saying which setting or file stops it from opening."""
+    with _setup_errors(settings):
+        stack = ExitStack()
+        auditor = stack.enter_context(open_auditor(settings))
+    # Errors raised while the auditor works are the command's to report, not setup's.
+    with stack:
+        yield auditor
+
+
+def opened_store(settings: Settings) -> AuditStore:
+    """The audit store, or one line saying why the database cannot be used."""
+    with _setup_errors(settings):
+        return open_store(settings)
+
+
+@contextmanager
+def _setup_errors(settings: Settings) -> Iterator[None]:
+    where = describe_url(settings.database_url)
+    try:
+        yield
+    except (ArgumentError, NoSuchModuleError) as exc:
+        fail(f"AUDITGRAPH_DATABASE_URL {where} is not a usable database URL ({_first_line(exc)})")
+    except ImportError as exc:
+        fail(f"no driver for {where}: {exc.name or exc}; see docs/configuration.md")
+    except OSError as exc:
+        if exc.filename and Path(str(exc.filename)).is_relative_to(settings.data_dir):
+            fail(f"bundled data missing: {exc.filename} (AUDITGRAPH_DATA_DIR is {str(settings.data_dir)!r})")
+        fail(f"cannot open the database {where}: {_first_line(exc)}", code=1)
+    except OperationalError as exc:
+        fail(f"cannot open the database {where}: {_first_line(exc)}", code=1)
+    except StoreError as exc:
+        fail(f"cannot use the database {where}: {_first_line(exc)}", code=1)
+    except (PolicyPackError, LexiconError, BrandRegistryError) as exc:
+        fail(f"bundled data under {str(settings.data_dir)!r} is unusable: {_first_line(exc)}")
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+
+
+def table(*columns: str | Column) -> Table:
+    """A table whose long cells fold instead of being cut."""
+    # A truncated queue name or reason misleads.
+    return Table(*(c if isinstance(c, Column) else Column(c, overflow="fold") for c in columns))
+
+
+def id_column(header: str) -> Column:
+    """A column for ids, printed whole on one line."""
+    # Ids are what a reviewer copies into the next command: never cut or wrap them.
+    return Column(header, no_wrap=True, min_width=20, overflow="fold")
+
+
+def print_json(value: Any) -> None:
+    """Print records, models and plain values as indented JSON on standard output."""
+    sys.stdout.write(json.dumps(to_json(value), indent=2, ensure_ascii=False) + "\n")
+
+
+def read_case(source: str) -> dict[str, Any]:
+    """Read a case file (or `-` for stdin) as a JSON object.
+
+    Raises:
+        CaseError: unreadable, too large, not UTF-8 or not JSON, with a one-line reason.
+    """
+    name = "standard input" if source == "-" else repr(source)
+    try:
+        if source == "-":
+            raw = sys.stdin.buffer.read(MAX_CASE_BYTES + 1)
+        else:
+            path = Path(source)
+            if path.is_dir():
+                raise CaseError(f"{name} is a folder; give a case .json file")
+            with path.open("rb") as handle:
+                raw = handle.read(MAX_CASE_BYTES + 1)
+    except FileNotFoundError:
+        raise CaseError(f"no case file at {name}") from None
+    except OSError as exc:
+        raise CaseError(f"cannot read {name}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_CASE_BYTES:
+        raise CaseError(
+            f"{name} is larger than {MAX_CASE_BYTES // (1024 * 1024)} MB; a case is a small JSON file"
+        )
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CaseError(f"{name} is not UTF-8 text (bad byte at offset {exc.start})") from None
+    if not text.strip():
+        raise CaseError(f"{name} is empty; expected a case as a JSON object")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CaseError(
+            f"{name} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    except RecursionError:
+        raise CaseError(f"{name} nests too deeply to be a case") from None
+    if not isinstance(value, dict):
+        raise CaseError(f"{name} holds a JSON {type(value).__name__}; a case is a JSON object")
+    return value
+
+
+def configure_logging() -> None:
+    """Warnings and errors to standard error, with personal data masked."""
+    # Logs are never part of the audit record, so they never carry personal data, whatever
+    # AUDITGRAPH_MASK_PERSONAL_DATA says.
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.WARNING)  # some libraries set DEBUG on their own loggers
+    handler.addFilter(MaskingFilter())
+    logging.basicConfig(level=logging.WARNING, handlers=[handler], force=True)

@@ -1,0 +1,259 @@
+"""Commands that read: `runs`, `trace` (and `trace verify`), `queue`, `schema`, and
+`build-bank`, which rebuilds the bundled hash bank from its manifest."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from auditgraph.service.cli.common import (
+    JsonFlag,
+    fail,
+    id_column,
+    load_settings,
+    opened_store,
+    out,
+    print_json,
+    table,
+)
+from auditgraph.service.database import describe_url
+from auditgraph.store import AuditStore, RunNotFound, TraceStep
+from auditgraph.store.chain import verify_run
+from auditgraph.store.records import RunStatus
+from auditgraph.tools import BundledPaths
+from auditgraph.tools.case import case_json_schema
+from auditgraph.tools.escalation import QUEUES
+from auditgraph.tools.image_check import build_hash_bank
+
+__all__ = ["build_bank", "queue", "runs", "schema", "trace"]
+
+
+def runs(
+    status: Annotated[RunStatus | None, typer.Option(help="Only runs in this state.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many, newest first.")] = 30,
+    as_json: JsonFlag = False,
+) -> None:
+    """List recent runs, newest first."""
+    settings = load_settings()
+    found = opened_store(settings).list_runs(limit=limit, status=status)
+    if as_json:
+        print_json(found)
+        return
+    if not found:
+        out.print(
+            f"[dim]no runs{f' with status {status}' if status else ''} in {describe_url(settings.database_url)}[/]"
+        )
+        return
+    rows = table(id_column("run"), "case", "kind", "status", "decision", "agent", "started (UTC)")
+    for r in found:
+        rows.add_row(
+            r.run_id,
+            r.case_id,
+            r.case_kind,
+            r.status,
+            r.decision or "-",
+            r.agent,
+            f"{r.started:%Y-%m-%d %H:%M:%S}",
+        )
+    out.print(rows)
+
+
+def trace(
+    run_id: Annotated[str, typer.Argument(help="The run to show, or `verify` to check runs' hash chains.")],
+    target: Annotated[str | None, typer.Argument(help="With verify: the run to check.")] = None,
+    all_runs: Annotated[bool, typer.Option("--all", help="With verify: check every run.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show a run's step timeline (every node, tool call, decider call, guard check and review),
+    or `trace verify RUN_ID|--all` to recompute hash chains and name the first tampered record."""
+    store = opened_store(load_settings())
+    if run_id == "verify":
+        _verify(store, target, all_runs, as_json)
+        return
+    try:
+        run_record = store.get_run(run_id)
+    except RunNotFound as exc:
+        fail(str(exc))
+    steps = store.steps(run_id)
+    decisions, reviews, escalation = (
+        store.decisions(run_id),
+        store.reviews(run_id),
+        store.escalation(run_id),
+    )
+    if as_json:
+        print_json(
+            {
+                "run": run_record,
+                "steps": steps,
+                "escalation": escalation,
+                "reviews": reviews,
+                "decisions": decisions,
+            }
+        )
+        return
+    out.print(
+        f"[bold]{run_record.run_id}[/]  case {run_record.case_id} ({run_record.case_kind})  "
+        f"status {run_record.status}  agent {run_record.agent_version}  policy {run_record.policy_version}"
+    )
+    rows = table("#", "+ms", "step", "kind", "ms", "result")
+    origin = steps[0].started if steps else run_record.started
+    for s in steps:
+        indent = "  " if s.parent_id else ""
+        rows.add_row(
+            str(s.seq),
+            f"{(s.started - origin).total_seconds() * 1000:.1f}",
+            indent + s.node,
+            s.kind,
+            f"{s.duration_ms:.2f}",
+            _summary(s),
+        )
+    out.print(rows)
+    tokens_in = sum(s.tokens_in or 0 for s in steps)
+    tokens_out = sum(s.tokens_out or 0 for s in steps)
+    if tokens_in or tokens_out:
+        priced = [s.cost_usd for s in steps if s.cost_usd is not None]
+        cost = f", cost ${sum(priced):.6f}" if priced else ", cost unknown (no price for the model)"
+        attempts = sum(1 for s in steps if s.kind == "model" and s.input and "purpose" in s.input)
+        out.print(
+            f"[bold]model[/]      {attempts} call attempt(s), {tokens_in} tokens in, {tokens_out} out{cost}"
+        )
+    if escalation is not None:
+        out.print(
+            f"[bold]escalation[/] {escalation.escalation_id} queue {escalation.queue} P{escalation.priority} "
+            f"({escalation.status}): {', '.join(escalation.reasons)}"
+        )
+    for r in reviews:
+        flag = " [yellow](override)[/]" if r.overrode_agent else ""
+        out.print(
+            f"[bold]review[/]     {r.reviewer}: {r.decision}{flag} (agent: {r.agent_decision}) — {r.reason}"
+        )
+    for d in decisions:
+        out.print(
+            f"[bold]decision[/]   {d.decision} by {d.decided_by}; clauses {', '.join(d.clause_ids) or '-'}"
+        )
+        if d.statement_of_reasons:
+            out.print(f"[dim]{d.statement_of_reasons}[/]", soft_wrap=True)
+
+
+def _verify(store: AuditStore, run_id: str | None, all_runs: bool, as_json: bool) -> None:
+    if (run_id is None) == (not all_runs):
+        fail("say which: auditgraph trace verify RUN_ID, or auditgraph trace verify --all")
+    try:
+        chosen = store.list_runs(limit=10**9) if all_runs else [store.get_run(run_id)]  # type: ignore[arg-type]
+    except RunNotFound as exc:
+        fail(str(exc))
+    results = [
+        verify_run(run, store.steps(run.run_id), store.decisions(run.run_id), store.reviews(run.run_id))
+        for run in chosen
+    ]
+    bad = [r for r in results if not r.ok]
+    if as_json:
+        print_json([r._asdict() for r in results])
+    else:
+        for r in results:
+            if r.ok:
+                out.print(f"[green]ok[/]       {r.run_id}  {r.steps} steps  head {r.head}")
+            else:
+                out.print(f"[red]TAMPERED[/] {r.run_id}: {r.problems[0]}", soft_wrap=True)
+                for more in r.problems[1:]:
+                    out.print(f"         {more}", soft_wrap=True)
+        out.print(f"{len(results) - len(bad)} of {len(results)} run(s) verify")
+    if bad:
+        raise typer.Exit(1)
+
+
+def _summary(step: TraceStep) -> str:
+    if step.error:
+        return f"[red]error: {step.error}[/]"
+    output = step.output or {}
+    if step.kind == "tool" and step.node != "escalation":
+        return f"status {output.get('status', '?')}" + _tool_detail(step.node, output)
+    if step.kind == "model" and step.input and "purpose" in step.input:
+        usage = f"{step.tokens_in or 0}+{step.tokens_out or 0} tokens"
+        cost = f", ${step.cost_usd:.6f}" if step.cost_usd is not None else ""
+        return f"{step.input['purpose']} attempt {step.attempt} ({step.model}): {usage}{cost}"
+    if step.kind == "model" and "decision" in output:
+        return f"{output['decision']} ({output.get('confidence', 0):.2f}) cites {', '.join(output.get('clause_ids', [])) or '-'}"
+    if step.kind == "guard":
+        return f"{output.get('action')} {', '.join(output.get('reasons', []))}".strip()
+    if step.kind == "recovery":
+        return f"recovered from the {output.get('from')} after {output.get('steps_kept')} kept step(s)"
+    if step.kind == "erasure":
+        meta = step.input or {}
+        return (
+            f"personal data erased from {len(output.get('steps', {}))} step(s) and the case copy; "
+            f"asked by {meta.get('requested_by')}: {meta.get('reason')}"
+        )
+    if step.kind == "interrupt":
+        if "reviewer" in output:
+            return f"reviewer {output['reviewer']} decided {output.get('decision')}"
+        return "paused: awaiting review"
+    return ", ".join(f"{k}={v}" for k, v in output.items() if not isinstance(v, dict | list))[:120]
+
+
+def _tool_detail(tool: str, output: dict[str, Any]) -> str:
+    if tool == "text_screen":
+        terms = [f"{f.get('term')} ({f.get('field')})" for f in output.get("findings", [])]
+        return f"; findings {', '.join(terms)}" if terms else "; no findings"
+    if tool == "policy_retrieval":
+        return f"; {len(output.get('clauses', []))} clauses"
+    if tool == "image_check":
+        parts = [
+            f"{i.get('ref')}: {i.get('status')}{' match' if i.get('matches') else ''}"
+            for i in output.get("images", [])
+        ]
+        return f"; {'; '.join(parts)}" if parts else "; no images"
+    if tool == "seller_history":
+        return f"; strikes {output.get('strikes')}, age {output.get('account_age_days')} d"
+    if tool == "brand_check" and output.get("brands"):
+        return f"; brands {', '.join(output['brands'])}, price ratio {output.get('price_ratio')}"
+    return ""
+
+
+def queue(
+    name: Annotated[str | None, typer.Option("--queue", help="Only this queue.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List open escalations, most urgent first."""
+    if name is not None and name not in QUEUES:
+        fail(f"no queue {name!r}; queues are {', '.join(QUEUES)}")
+    settings = load_settings()
+    found = opened_store(settings).open_escalations(queue=name)
+    if as_json:
+        print_json(found)
+        return
+    if not found:
+        out.print(f"[dim]no open escalations in {describe_url(settings.database_url)}[/]")
+        return
+    rows = table(id_column("run"), "case", "queue", "prio", "agent", "reasons", "opened (UTC)")
+    for e in found:
+        rows.add_row(
+            e.run_id,
+            e.case_id,
+            e.queue,
+            f"P{e.priority}",
+            e.agent_decision,
+            ", ".join(e.reasons),
+            f"{e.opened_at:%m-%d %H:%M}",
+        )
+    out.print(rows)
+
+
+def build_bank() -> None:
+    """Recompute the PDQ hash bank from the images listed in data/images/manifest.json."""
+    paths = BundledPaths(load_settings().data_dir)
+    manifest = paths.images / "manifest.json"
+    try:
+        bank = build_hash_bank(manifest)
+    except (OSError, KeyError, ValueError) as exc:
+        fail(f"cannot build the hash bank from {str(manifest)!r}: {exc}")
+    paths.hash_bank.write_text(bank.model_dump_json(indent=1) + "\n", "utf-8")
+    out.print(
+        f"wrote {len(bank.entries)} bank entries and {len(bank.sightings)} sightings to {paths.hash_bank}"
+    )
+
+
+def schema() -> None:
+    """Print the JSON Schema every case file must satisfy."""
+    print_json(case_json_schema())

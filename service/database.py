@@ -1,0 +1,116 @@
+"""The database behind `AUDITGRAPH_DATABASE_URL`: one URL, opened here for every door.
+
+The audit record goes through a SQLAlchemy engine (`store.make_engine`, which owns how
+SQLite and PostgreSQL are tuned); LangGraph's checkpoints live in the same database and
+are reached from that engine, never by reading the URL a second time.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import cast
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.checkpoint.sqlite import SqliteSaver
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from auditgraph.store import StoreError, make_engine, sqlite_path
+from auditgraph.workflows.checkpoint import checkpoint_serde
+
+__all__ = ["Database", "describe_url", "open_database"]
+
+
+class Database:
+    """An open database: `engine` for the audit record, `checkpointer` for LangGraph."""
+
+    def __init__(self, url: str, engine: Engine, resources: ExitStack) -> None:
+        self.url = url
+        self.engine = engine
+        self._resources = resources
+        self._checkpointer: BaseCheckpointSaver | None = None
+
+    @property
+    def checkpointer(self) -> BaseCheckpointSaver:
+        """LangGraph's saver in this database, connected on first use.
+
+        Lazy so that a caller can open the audit store on `engine` first: a database the
+        store refuses (unknown schema revision, not a database) is reported as such, and
+        PostgreSQL checkpoint tables are not created in it.
+        """
+        if self._checkpointer is None:
+            self._checkpointer = self._resources.enter_context(_open_checkpointer(self.url, self.engine))
+        return self._checkpointer
+
+
+@contextmanager
+def open_database(url: str) -> Iterator[Database]:
+    """The engine and the checkpointer for `url`; both are closed on exit.
+
+    A SQLite file: the checkpointer gets a connection made by the engine, with the same
+    pragmas (WAL, synchronous=NORMAL, busy timeout). In-memory SQLite: checkpoints in
+    memory. PostgreSQL: `PostgresSaver` on the engine's URL (the postgres extra).
+
+    Reading `checkpointer` raises `StoreError` for a database that can keep the audit
+    record but not checkpoints (neither SQLite nor PostgreSQL).
+    """
+    engine = make_engine(url)
+    try:
+        with ExitStack() as resources:
+            yield Database(url, engine, resources)
+    finally:
+        engine.dispose()
+
+
+def describe_url(url: str) -> str:
+    """`url` for a message: quoted, password hidden, and a relative SQLite file resolved."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return repr(url)
+    shown = repr(parsed.render_as_string(hide_password=True))
+    path = sqlite_path(url)
+    return f"{shown} ({path.resolve()})" if path is not None and not path.is_absolute() else shown
+
+
+@contextmanager
+def _open_checkpointer(url: str, engine: Engine) -> Iterator[BaseCheckpointSaver]:
+    if sqlite_path(url) is not None:
+        yield from _sqlite_saver(engine)
+    elif engine.dialect.name == "sqlite":
+        yield InMemorySaver(serde=checkpoint_serde())
+    elif engine.dialect.name == "postgresql":
+        yield from _postgres_saver(engine)
+    else:
+        raise StoreError(f"checkpoints need SQLite or PostgreSQL, not {engine.dialect.name}")
+
+
+def _sqlite_saver(engine: Engine) -> Iterator[BaseCheckpointSaver]:
+    # Detached, the connection belongs to the saver for the database's lifetime and holds
+    # no slot of the engine's pool; closing it then closes the file handle.
+    connection = engine.raw_connection()
+    driver = cast(sqlite3.Connection, connection.driver_connection)
+    connection.detach()
+    try:
+        yield SqliteSaver(driver, serde=checkpoint_serde())
+    finally:
+        connection.close()
+
+
+def _postgres_saver(engine: Engine) -> Iterator[BaseCheckpointSaver]:
+    try:
+        from langgraph.checkpoint.postgres import PostgresSaver
+    except ImportError as exc:
+        raise RuntimeError(
+            "a PostgreSQL database_url needs the postgres extra: pip install -e '.[postgres]'"
+        ) from exc
+    # psycopg takes libpq's URL: the engine's own, without SQLAlchemy's "+driver".
+    conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with PostgresSaver.from_conn_string(conninfo) as saver:
+        saver.serde = checkpoint_serde()
+        saver.setup()
+        yield saver
