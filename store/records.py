@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "DecidedBy",
     "Decision",
     "DecisionRecord",
     "EscalationRecord",
@@ -29,6 +30,7 @@ __all__ = [
 
 Decision = Literal["approve", "reject", "restrict", "escalate"]
 FinalDecision = Literal["approve", "reject", "restrict"]
+DecidedBy = Literal["agent", "reviewer"]
 RunStatus = Literal["running", "awaiting_review", "completed", "failed"]
 StepKind = Literal["node", "tool", "model", "guard", "interrupt", "erasure", "recovery"]
 
@@ -148,7 +150,7 @@ class DecisionRecord(_Record):
     run_id: str
     case_id: str
     decision: FinalDecision
-    decided_by: Literal["agent", "reviewer"]
+    decided_by: DecidedBy
     clause_ids: list[str]
     confidence: float | None
     rationale: str

@@ -27,6 +27,7 @@ from auditgraph.store.base import AuditStore
 from auditgraph.store.chain import CONTENT_FIELDS, content_digests, digest, step_hash
 from auditgraph.store.records import RunRecord, TraceStep
 from auditgraph.tools.personal_data import mask, mask_text
+from auditgraph.workflows.trace_contract import REVIEWER, Kind, Node
 from auditgraph.workflows.tracing import redact
 
 __all__ = ["ErasureReport", "RunErasure", "erase_seller"]
@@ -122,8 +123,8 @@ def _kept(step: TraceStep) -> bool:
     # the decision and review tables, which erasure keeps.
     return (
         step.kind == "erasure"
-        or (step.kind == "node" and step.node == "finalize")
-        or (step.kind == "interrupt" and step.agent == "reviewer")
+        or (step.kind == Kind.NODE and step.node == Node.FINALIZE)
+        or (step.kind == Kind.INTERRUPT and step.agent == REVIEWER)
     )
 
 

@@ -14,6 +14,7 @@ from langgraph.types import Checkpointer
 from auditgraph.workflows import nodes
 from auditgraph.workflows.context import AuditContext
 from auditgraph.workflows.state import AuditState, InputState, OutputState
+from auditgraph.workflows.trace_contract import Node
 
 __all__ = ["build_graph"]
 
@@ -29,24 +30,24 @@ def build_graph(
     builder = StateGraph(
         AuditState, context_schema=context_schema, input_schema=InputState, output_schema=OutputState
     )
-    builder.add_node("intake", nodes.intake)
-    builder.add_node("plan", nodes.plan)
+    builder.add_node(Node.INTAKE, nodes.intake)
+    builder.add_node(Node.PLAN, nodes.plan)
     for node in nodes.TOOL_NODES.values():
         builder.add_node(node, nodes.gather)
-    builder.add_node("adjudicate", nodes.adjudicate)
-    builder.add_node("guard", nodes.guard)
-    builder.add_node("escalate", nodes.escalate)
-    builder.add_node("await_review", nodes.await_review)
-    builder.add_node("finalize", nodes.finalize)
+    builder.add_node(Node.ADJUDICATE, nodes.adjudicate)
+    builder.add_node(Node.GUARD, nodes.guard)
+    builder.add_node(Node.ESCALATE, nodes.escalate)
+    builder.add_node(Node.AWAIT_REVIEW, nodes.await_review)
+    builder.add_node(Node.FINALIZE, nodes.finalize)
 
-    builder.add_edge(START, "intake")
-    builder.add_edge("intake", "plan")
-    builder.add_conditional_edges("plan", nodes.route_after_plan, list(nodes.TOOL_NODES.values()))
+    builder.add_edge(START, Node.INTAKE)
+    builder.add_edge(Node.INTAKE, Node.PLAN)
+    builder.add_conditional_edges(Node.PLAN, nodes.route_after_plan, list(nodes.TOOL_NODES.values()))
     for node in nodes.TOOL_NODES.values():
-        builder.add_edge(node, "adjudicate")
-    builder.add_edge("adjudicate", "guard")
-    builder.add_conditional_edges("guard", nodes.route_after_guard, ["finalize", "escalate"])
-    builder.add_edge("escalate", "await_review")
-    builder.add_edge("await_review", "finalize")
-    builder.add_edge("finalize", END)
+        builder.add_edge(node, Node.ADJUDICATE)
+    builder.add_edge(Node.ADJUDICATE, Node.GUARD)
+    builder.add_conditional_edges(Node.GUARD, nodes.route_after_guard, [Node.FINALIZE, Node.ESCALATE])
+    builder.add_edge(Node.ESCALATE, Node.AWAIT_REVIEW)
+    builder.add_edge(Node.AWAIT_REVIEW, Node.FINALIZE)
+    builder.add_edge(Node.FINALIZE, END)
     return builder.compile(checkpointer=checkpointer, name="auditgraph")

@@ -27,6 +27,7 @@ from auditgraph.workflows.context import AuditContext, context_of
 from auditgraph.workflows.guard import apply_guard
 from auditgraph.workflows.reasons import statement_of_reasons
 from auditgraph.workflows.state import AuditState, ToolTask
+from auditgraph.workflows.trace_contract import REVIEWER, FinalizeOutput, Kind, Node, ReviewStepOutput
 from auditgraph.workflows.tracing import NodeTrace
 
 __all__ = [
@@ -71,7 +72,7 @@ def _trace(ctx: AuditContext, state: AuditState | ToolTask, node: str, input: An
 
 def intake(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
     """Validate the submitted case; a bad case stops the run here."""
-    with _trace(context_of(runtime), state, "intake", {"submission": state["submission"]}) as trace:
+    with _trace(context_of(runtime), state, Node.INTAKE, {"submission": state["submission"]}) as trace:
         case = parse_case(state["submission"])
         trace.output = {
             "case_id": case.case_id,
@@ -84,7 +85,7 @@ def intake(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
 def plan(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
     """Ask the planner which evidence tools this case needs."""
     ctx = context_of(runtime)
-    with _trace(ctx, state, "plan") as trace:
+    with _trace(ctx, state, Node.PLAN) as trace:
         started = utcnow()
         result = ctx.agent.planner.plan(state["case"])
         unknown = [c.tool for c in result.calls if c.tool not in ctx.tools]
@@ -204,7 +205,7 @@ def adjudicate(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, A
     """Ask the adjudicator for a verdict on the gathered evidence."""
     ctx = context_of(runtime)
     evidence = EvidenceSet.from_mapping(state.get("evidence", {}))
-    with _trace(ctx, state, "adjudicate", {"evidence": sorted(evidence.gathered())}) as trace:
+    with _trace(ctx, state, Node.ADJUDICATE, {"evidence": sorted(evidence.gathered())}) as trace:
         started = utcnow()
         verdict = ctx.agent.adjudicator.adjudicate(state["case"], evidence)
         _record_model_calls(trace, "adjudicator", verdict.model_calls)
@@ -228,7 +229,7 @@ def guard(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
     """Apply the rules no decider may overrule."""
     ctx = context_of(runtime)
     evidence = EvidenceSet.from_mapping(state.get("evidence", {}))
-    with _trace(ctx, state, "guard") as trace:
+    with _trace(ctx, state, Node.GUARD) as trace:
         started = utcnow()
         outcome = apply_guard(state["verdict"], evidence, ctx.guard)
         trace.add("guard", input={"decision": state["verdict"].decision}, output=outcome, started=started)
@@ -238,7 +239,7 @@ def guard(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
 
 def route_after_guard(state: AuditState) -> Literal["finalize", "escalate"]:
     """Finalise what the guard passed; everything else goes to a human."""
-    return "finalize" if state["guard"].action == "finalize" else "escalate"
+    return Node.FINALIZE if state["guard"].action == "finalize" else Node.ESCALATE
 
 
 def escalate(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
@@ -253,7 +254,7 @@ def escalate(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any
         severity=outcome.severity,  # type: ignore[arg-type]
         agent_decision=verdict.proposed_decision or verdict.decision,
     )
-    with _trace(ctx, state, "escalate") as trace:
+    with _trace(ctx, state, Node.ESCALATE) as trace:
         started = utcnow()
         record = ctx.escalation_tool.invoke(args.model_dump())
         trace.add("tool", node="escalation", input=args, output=record, started=started)
@@ -285,8 +286,8 @@ def await_review(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str,
         "reasons": escalation.reasons,
         "agent_decision": escalation.agent_decision,
     }
-    with _trace(ctx, state, "await_review", payload) as trace:
-        trace.add("interrupt", input=payload, output={"status": "awaiting_review"})
+    with _trace(ctx, state, Node.AWAIT_REVIEW, payload) as trace:
+        trace.add(Kind.INTERRUPT, input=payload, output={"status": "awaiting_review"})
         answer = interrupt(payload)
         trace.children.clear()
         review_input = ReviewInput.model_validate(answer)
@@ -311,8 +312,10 @@ def await_review(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str,
             )
             review = _masked(ctx, review)
             ctx.store.record_review(review)
-        trace.add("interrupt", input=payload, output=review, agent="reviewer")
-        trace.output = {"decision": review.decision, "reviewer": review.reviewer}
+        # The whole record rides in the chained step: `trace verify` compares the stored
+        # review with it, and recovery adopts it when the checkpoint after it was lost.
+        trace.add(Kind.INTERRUPT, input=payload, output=review, agent=REVIEWER)
+        trace.output = ReviewStepOutput(decision=review.decision, reviewer=review.reviewer)
     return {"review": review}
 
 
@@ -348,7 +351,7 @@ def finalize(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any
     verdict, review, case = state["verdict"], state.get("review"), state["case"]
     evidence = EvidenceSet.from_mapping(state.get("evidence", {}))
     retrieved = evidence.retrieved_clauses()
-    with _trace(ctx, state, "finalize") as trace:
+    with _trace(ctx, state, Node.FINALIZE) as trace:
         if review is not None:
             decision, decided_by, clause_ids = review.decision, "reviewer", review.clause_ids
             rationale, confidence = f"Reviewer {review.reviewer}: {review.reason}", None
@@ -373,12 +376,7 @@ def finalize(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any
             ),
         )
         record = _masked(ctx, record)
-        trace.output = {
-            "decision": record.decision,
-            "decided_by": record.decided_by,
-            "clause_ids": clause_ids,
-            # The full record rides in the chained step, so `trace verify` can tell if
-            # the decision table is edited later.
-            "record": record,
-        }
+        trace.output = FinalizeOutput(
+            decision=record.decision, decided_by=record.decided_by, clause_ids=clause_ids, record=record
+        )
     return {"decision": record}

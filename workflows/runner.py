@@ -7,7 +7,6 @@ marked failed with the error, never left "running" and never approved.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -17,21 +16,14 @@ from pydantic import ValidationError
 
 from auditgraph.agents import Agent, Verdict
 from auditgraph.store.base import AuditStore
-from auditgraph.store.records import (
-    DecisionRecord,
-    EscalationRecord,
-    ReviewRecord,
-    RunRecord,
-    RunStatus,
-    TraceStep,
-    new_id,
-)
+from auditgraph.store.records import DecisionRecord, EscalationRecord, RunRecord, RunStatus, new_id
 from auditgraph.tools import Toolset
 from auditgraph.tools.case import parse_case
 from auditgraph.tools.retry import first_line
 from auditgraph.workflows.context import AuditContext, GuardPolicy
 from auditgraph.workflows.graph import build_graph
 from auditgraph.workflows.nodes import ReviewInput
+from auditgraph.workflows.recovery import Recovery, RecoveryError, Resumption
 from auditgraph.workflows.state import GuardOutcome
 from auditgraph.workflows.tracing import RecordingError, StoreRecorder, redact
 
@@ -171,22 +163,13 @@ class Auditor:
                 raise ReviewError(f"invalid review: {where} is empty") from None
             raise ReviewError(f"invalid review: {where} {first['msg']}") from None
         self._check_clauses(run_id, answer)
-        steps = self._continue_trace(run_id)
-        config = self._config(run_id)
-        if self.recorder.write == "run":
-            # The stored trace ends at the pause: resume from that checkpoint, not from one
-            # a killed review left behind without its trace.
-            paused = next((s for s in self.graph.get_state_history(config) if s.interrupts), None)
-            if paused is not None:
-                config = {**config, "configurable": paused.config["configurable"]}
-        elif (decided := self._adopt_recorded(run_id, steps)) is not None:
-            # The review before this one got as far as the decision: close on it.
-            values = self.graph.get_state(config).values
-            return self._close(run_id, run.case_id, {**values, "decision": decided})
-        return self._drive(Command(resume=answer.model_dump()), run_id, run.case_id, config=config)
+        return self._finish(run_id, self._recovery().resume_review(run, Command(resume=answer.model_dump())))
 
     def recover(self, run_id: str) -> RunOutcome:
         """Finish a run its process did not finish (it was killed mid-run).
+
+        `workflows.recovery` reads what the run left and says where to resume; this
+        drives the graph from there.
 
         With per-step checkpoints (`sync`/`async`) the graph continues from the last
         completed step and the trace continues its chain; a `finalize` whose trace was
@@ -199,31 +182,11 @@ class Auditor:
             RunNotFound: no run has that id.
             ReviewError: the run is not `running`, or its stored case was redacted.
         """
-        run = self.store.get_run(run_id)
-        if run.status != "running":
-            raise ReviewError(f"run {run_id!r} is {run.status}; only a run left running can be recovered")
-        steps = self._continue_trace(run_id)
-        state = self.graph.get_state(self._config(run_id))
-        if state.values and steps:
-            decided = self._adopt_recorded(run_id, steps)
-            if decided is not None:
-                # Finalize ran and its trace was written: the run was decided, and only its
-                # close is missing, whatever checkpoint landed.
-                self._mark_recovery(run, "recorded decision", steps)
-                return self._close(run_id, run.case_id, {**state.values, "decision": decided})
-            self._mark_recovery(run, "checkpoint", steps, pending=list(state.next))
-            return self._drive(None, run_id, run.case_id)
-        case = self.store.get_case(run_id)
-        if case is None or "[redacted: " in json.dumps(case):
-            raise ReviewError(
-                f"run {run_id!r} kept no checkpoint and its case was stored redacted: audit it again"
-            )
-        if state.values:
-            # `exit` saves its checkpoint when the graph returns, before `close` writes the
-            # held trace: a run killed in between kept a checkpoint and none of its steps.
-            self.graph.checkpointer.delete_thread(run_id)  # type: ignore[union-attr]
-        self._mark_recovery(run, "stored case", steps)
-        return self._drive({"run_id": run_id, "submission": case}, run_id, run.case_id)
+        try:
+            resumption = self._recovery().recover(run_id)
+        except RecoveryError as exc:
+            raise ReviewError(str(exc)) from None
+        return self._finish(run_id, resumption)
 
     def _check_clauses(self, run_id: str, answer: ReviewInput) -> None:
         """A reviewer's grounds must exist and fit the decision, as an agent's must."""
@@ -255,64 +218,15 @@ class Auditor:
                 "decide reject, or name only clauses that restrict"
             )
 
-    def _continue_trace(self, run_id: str) -> list[TraceStep]:
-        """The run's stored trace; new steps are numbered and chained after it."""
-        steps = self.store.steps(run_id)
-        last = steps[-1] if steps else None
-        self.recorder.begin(run_id, after_seq=last.seq if last else 0, head=last.hash if last else "")
-        return steps
-
-    def _mark_recovery(
-        self, run: RunRecord, source: str, steps: list[TraceStep], *, pending: list[str] | None = None
-    ) -> None:
-        """A step saying the run was recovered, from what, and where it stood."""
-        self.recorder.record(
-            [
-                TraceStep(
-                    run_id=run.run_id,
-                    case_id=run.case_id,
-                    node="recover",
-                    kind="recovery",
-                    output={
-                        "from": source,
-                        "steps_kept": len(steps),
-                        "pending": pending or [],
-                        "agent": self.agent.kind,
-                    },
-                )
-            ]
+    def _recovery(self) -> Recovery:
+        # Built per call from the parts the auditor holds now, should any be swapped.
+        return Recovery(
+            store=self.store,
+            recorder=self.recorder,
+            graph=self.graph,
+            agent=self.agent.kind,
+            config_of=self._config,
         )
-
-    def _adopt_recorded(self, run_id: str, steps: list[TraceStep]) -> DecisionRecord | None:
-        """Apply the writes of a node whose trace committed but whose checkpoint write did not.
-
-        A node's steps are written as it ends, before LangGraph saves its writes; a process
-        killed in between would run it again. For `finalize` and a reviewed `await_review`
-        the trace holds the whole output (the decision, the review), so it is applied as
-        recorded instead: running them again would chain a second decision or review.
-        A recorded `finalize` decided the run wherever the checkpoint stands (with `async`
-        the checkpoints before it may not have landed either): its decision is returned,
-        and applied to the checkpoint when the graph still has steps pending.
-        """
-        node_steps = [s for s in steps if s.kind == "node"]
-        last = node_steps[-1] if node_steps else None
-        if last is None:
-            return None
-        config = self._config(run_id)
-        pending = self.graph.get_state(config).next
-        if last.node == "finalize" and (last.output or {}).get("record"):
-            decision = DecisionRecord.model_validate(last.output["record"])  # type: ignore[index]
-            if pending:
-                self.graph.update_state(config, {"decision": decision}, as_node="finalize")
-            return decision
-        if last.node != "await_review" or pending != (last.node,):
-            return None
-        reviewed = [s for s in steps if s.parent_id == last.id and s.agent == "reviewer" and s.output]
-        if reviewed:
-            self.graph.update_state(
-                config, {"review": ReviewRecord.model_validate(reviewed[-1].output)}, as_node=last.node
-            )
-        return None
 
     def _config(self, run_id: str) -> dict[str, Any]:
         config: dict[str, Any] = {"configurable": {"thread_id": run_id}}
@@ -335,6 +249,12 @@ class Auditor:
             self.recorder.close(run_id, "failed", error=message)
             raise AuditFailed(run_id, f"run {run_id} failed: {message}") from exc
         return self._close(run_id, case_id, result)
+
+    def _finish(self, run_id: str, resumption: Resumption) -> RunOutcome:
+        """Close on the values recovery found decided, or drive the graph on from where it said."""
+        if resumption.decided is not None:
+            return self._close(run_id, resumption.case_id, resumption.decided)
+        return self._drive(resumption.graph_input, run_id, resumption.case_id, config=resumption.config)
 
     def _close(self, run_id: str, case_id: str, result: dict[str, Any]) -> RunOutcome:
         decision: DecisionRecord | None = result.get("decision")

@@ -10,6 +10,7 @@ Whether steps are written per node or per run follows the checkpoint durability.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections import defaultdict
@@ -26,6 +27,7 @@ from auditgraph.store.base import AuditStore
 from auditgraph.store.chain import step_hash
 from auditgraph.store.records import DecisionRecord, RunStatus, StepKind, TraceStep, new_id, utcnow
 from auditgraph.tools.personal_data import mask, mask_text
+from auditgraph.workflows.trace_contract import Kind
 
 __all__ = [
     "SENSITIVE_KEYS",
@@ -33,6 +35,7 @@ __all__ = [
     "RecordingError",
     "StoreRecorder",
     "TraceRecorder",
+    "is_redacted",
     "redact",
     "to_json",
 ]
@@ -54,6 +57,7 @@ SENSITIVE_KEYS = frozenset(
 )
 """Keys whose values are raw seller or reporter text; dropped when sensitive data is off."""
 _PUBLIC_KEYS = frozenset({"clauses", "rationale"})
+_REDACTED = "[redacted: "
 
 
 class RecordingError(RuntimeError):
@@ -108,7 +112,7 @@ def redact(value: Any) -> Any:
             k: (
                 v
                 if k in _PUBLIC_KEYS
-                else f"[redacted: {len(str(v))} chars]"
+                else f"{_REDACTED}{len(str(v))} chars]"
                 if k in SENSITIVE_KEYS and v
                 else redact(v)
             )
@@ -117,6 +121,11 @@ def redact(value: Any) -> Any:
     if isinstance(value, list):
         return [redact(v) for v in value]
     return value
+
+
+def is_redacted(value: Any) -> bool:
+    """True when JSON-ready `value` holds text `redact` replaced: it cannot be audited again."""
+    return _REDACTED in json.dumps(value)
 
 
 class StoreRecorder:
@@ -312,7 +321,7 @@ class NodeTrace:
             run_id=self.run_id,
             case_id=self.case_id,
             node=self.node,
-            kind="node",
+            kind=Kind.NODE,
             started=self.started,
             input=_as_object(self.input),
             output=_as_object(self.output),
