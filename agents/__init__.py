@@ -16,7 +16,7 @@ from auditgraph.agents.adjudicator import RulesAdjudicator, Verdict
 from auditgraph.agents.calls import ModelSpec
 from auditgraph.agents.evidence import EvidenceSet
 from auditgraph.agents.planner import Plan, RulesPlanner, ToolCall
-from auditgraph.tools.case import IpReport, ListingReview, SellerAppeal
+from auditgraph.tools.case import AnyCase
 
 __all__ = [
     "Adjudicator",
@@ -31,15 +31,13 @@ __all__ = [
     "rules_agent",
 ]
 
-Case = ListingReview | SellerAppeal | IpReport
-
 
 class Planner(Protocol):
     """Chooses the evidence tools a case needs."""
 
     version: str
 
-    def plan(self, case: Case) -> Plan:
+    def plan(self, case: AnyCase) -> Plan:
         """The tool calls to make for `case`."""
         ...
 
@@ -49,7 +47,7 @@ class Adjudicator(Protocol):
 
     version: str
 
-    def adjudicate(self, case: Case, evidence: EvidenceSet) -> Verdict:
+    def adjudicate(self, case: AnyCase, evidence: EvidenceSet) -> Verdict:
         """The verdict for `case`."""
         ...
 

@@ -9,7 +9,7 @@ from typing_extensions import TypedDict
 
 from auditgraph.agents import Plan, ToolCall, Verdict
 from auditgraph.store.records import DecisionRecord, EscalationRecord, ReviewRecord
-from auditgraph.tools.case import IpReport, ListingReview, SellerAppeal
+from auditgraph.tools.case import AnyCase
 from auditgraph.tools.evidence import Evidence
 
 __all__ = [
@@ -63,7 +63,7 @@ class InputState(TypedDict):
 class AuditState(InputState, total=False):
     """Everything the nodes share during a run."""
 
-    case: ListingReview | SellerAppeal | IpReport
+    case: AnyCase
     plan: Plan
     evidence: Annotated[dict[str, Evidence], merge_evidence]
     verdict: Verdict
@@ -88,5 +88,5 @@ class ToolTask(TypedDict):
     """The input of one evidence tool node, sent by the plan router."""
 
     run_id: str
-    case: ListingReview | SellerAppeal | IpReport
+    case: AnyCase
     call: ToolCall
