@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from langchain_core.tools import BaseTool
 
@@ -21,6 +21,7 @@ from auditgraph.tools.case import AnyCase
 __all__ = [
     "Adjudicator",
     "Agent",
+    "AgentKind",
     "EvidenceSet",
     "ModelSpec",
     "Plan",
@@ -30,6 +31,10 @@ __all__ = [
     "llm_agent",
     "rules_agent",
 ]
+
+
+AgentKind = Literal["rules", "llm"]
+"""Which decider runs: the offline rules agent or a chat model; recorded on every run."""
 
 
 class Planner(Protocol):
@@ -56,8 +61,8 @@ class Adjudicator(Protocol):
 class Agent:
     """A planner and an adjudicator that run together, with what the trace records of them."""
 
-    kind: str
-    """"rules", or the model's name."""
+    kind: AgentKind
+    """"rules" or "llm"; a model agent's model is named in `model`."""
     planner: Planner
     adjudicator: Adjudicator
     model: str | None = None

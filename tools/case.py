@@ -29,6 +29,7 @@ __all__ = [
     "MAX_LONG_TEXT",
     "MAX_SHORT_TEXT",
     "POLICY_AREAS",
+    "SEVERITY_RANK",
     "AnyCase",
     "CaseError",
     "CaseKind",
@@ -57,6 +58,8 @@ MAX_IMAGES = 12
 
 CaseKind = Literal["listing_review", "seller_appeal", "ip_report"]
 Severity = Literal["low", "medium", "high", "critical"]
+SEVERITY_RANK: dict[Severity, int] = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+"""Severities in order, least to most severe: the higher rank wins."""
 PolicyArea = Literal[
     "counterfeit_ip",
     "weapons",

@@ -33,8 +33,6 @@ __all__ = [
     "make_policy_retrieval_tool",
 ]
 
-SEVERITY_RANK: dict[str, int] = {"low": 0, "medium": 1, "high": 2, "critical": 3}
-
 
 class Clause(BaseModel):
     """One clause of the policy pack."""
