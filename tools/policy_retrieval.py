@@ -48,21 +48,6 @@ class Clause(BaseModel):
     """What a violation of this clause leads to."""
     keywords: list[str] = Field(default_factory=list)
 
-    @classmethod
-    def of(cls, clause: Clause, *, version: str, score: float = 0.0) -> RetrievedClause:
-        """The clause as retrieved from pack `version` with `score`."""
-        return cls(
-            clause_id=clause.id,
-            area=clause.area,
-            title=clause.title,
-            text=clause.text,
-            severity=clause.severity,
-            action=clause.action,
-            version=version,
-            score=round(score, 4),
-            keywords=clause.keywords,
-        )
-
 
 class PolicyPack(BaseModel):
     """A versioned set of clauses."""

@@ -34,7 +34,6 @@ WEAK = 0.4
 """Area score under which signals are noise."""
 UNBRANDED_COUNTERFEIT_CAP = 0.5
 """Counterfeit wording in a listing that names no brand weighs at most this."""
-NEW_ACCOUNT_DAYS = 30
 REPEAT_OFFENDER_STRIKES = 3
 
 
