@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from langchain_core.tools import BaseTool
 
@@ -16,11 +16,12 @@ from auditgraph.agents.adjudicator import RulesAdjudicator, Verdict
 from auditgraph.agents.calls import ModelSpec
 from auditgraph.agents.evidence import EvidenceSet
 from auditgraph.agents.planner import Plan, RulesPlanner, ToolCall
-from auditgraph.tools.case import IpReport, ListingReview, SellerAppeal
+from auditgraph.tools.case import AnyCase
 
 __all__ = [
     "Adjudicator",
     "Agent",
+    "AgentKind",
     "EvidenceSet",
     "ModelSpec",
     "Plan",
@@ -31,7 +32,9 @@ __all__ = [
     "rules_agent",
 ]
 
-Case = ListingReview | SellerAppeal | IpReport
+
+AgentKind = Literal["rules", "llm"]
+"""Which decider runs: the offline rules agent or a chat model; recorded on every run."""
 
 
 class Planner(Protocol):
@@ -39,7 +42,7 @@ class Planner(Protocol):
 
     version: str
 
-    def plan(self, case: Case) -> Plan:
+    def plan(self, case: AnyCase) -> Plan:
         """The tool calls to make for `case`."""
         ...
 
@@ -49,7 +52,7 @@ class Adjudicator(Protocol):
 
     version: str
 
-    def adjudicate(self, case: Case, evidence: EvidenceSet) -> Verdict:
+    def adjudicate(self, case: AnyCase, evidence: EvidenceSet) -> Verdict:
         """The verdict for `case`."""
         ...
 
@@ -58,8 +61,8 @@ class Adjudicator(Protocol):
 class Agent:
     """A planner and an adjudicator that run together, with what the trace records of them."""
 
-    kind: str
-    """"rules", or the model's name."""
+    kind: AgentKind
+    """"rules" or "llm"; a model agent's model is named in `model`."""
     planner: Planner
     adjudicator: Adjudicator
     model: str | None = None

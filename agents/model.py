@@ -15,10 +15,10 @@ from typing import Any, Literal, TypeVar
 import openai
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from auditgraph.agents.calls import DEFAULT_PRICES, ModelCall, ModelSpec
 from auditgraph.store.records import utcnow
+from auditgraph.store.retry import retrying
 from auditgraph.tools.retry import first_line
 
 __all__ = [
@@ -86,14 +86,11 @@ def call_model(
     Raises:
         ModelUnavailable: every attempt failed, or the endpoint refused the request.
     """
-    retrying = Retrying(
-        retry=retry_if_exception_type(RETRYABLE),
-        stop=stop_after_attempt(spec.attempts),
-        wait=wait_random_exponential(multiplier=spec.backoff, max=spec.max_backoff),
-        reraise=True,
+    policy = retrying(
+        retry_on=RETRYABLE, attempts=spec.attempts, backoff=spec.backoff, max_wait=spec.max_backoff
     )
     try:
-        for attempt in retrying:
+        for attempt in policy:
             with attempt:
                 record = partial(
                     _record,

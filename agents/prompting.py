@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from auditgraph.agents.evidence import EvidenceSet
-from auditgraph.tools.case import IpReport, ListingReview, SellerAppeal
+from auditgraph.tools.case import AnyCase
 
 __all__ = ["DATA_CLOSE", "DATA_OPEN", "case_block", "evidence_block"]
 
@@ -20,7 +20,7 @@ DATA_OPEN = "<untrusted_case_data>"
 DATA_CLOSE = "</untrusted_case_data>"
 
 
-def case_block(case: ListingReview | SellerAppeal | IpReport) -> str:
+def case_block(case: AnyCase) -> str:
     """The case as a fenced JSON data block."""
     data = case.model_dump(mode="json", exclude={"received_at"})
     # An attacker may write the closing tag into a listing; escaping "<" keeps it inert.

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import Engine, insert, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, col, select
-from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from auditgraph.store.base import RunNotFound
 from auditgraph.store.records import (
@@ -21,6 +21,7 @@ from auditgraph.store.records import (
     TraceStep,
     utcnow,
 )
+from auditgraph.store.retry import retrying
 from auditgraph.store.schema import upgrade
 from auditgraph.store.tables import DecisionRow, EscalationRow, ReviewRow, RunRow, StepRow
 
@@ -33,15 +34,14 @@ ERASURE_SETTING = "auditgraph.erasure"
 """Set (transaction-local) while `erase` runs: the one time trace content may change."""
 
 R = TypeVar("R", bound=BaseModel)
+T = TypeVar("T")
+P = ParamSpec("P")
 
-_briefly_retried = retry(
-    # A lock held a moment too long by another writer, or a dropped connection: the
-    # short writes a run makes outside its trace (start, escalation, review) try again.
-    retry=retry_if_exception_type(OperationalError),
-    stop=stop_after_attempt(3),
-    wait=wait_random_exponential(multiplier=0.02, max=0.5),
-    reraise=True,
-)
+
+def _briefly_retried(method: Callable[P, T]) -> Callable[P, T]:
+    """Retry `method` on a lock held a moment too long by another writer, or a dropped
+    connection: the short writes a run makes outside its trace (start, escalation, review)."""
+    return retrying(retry_on=(OperationalError,)).wraps(method)
 
 
 def _aware(value: Any) -> Any:

@@ -1,4 +1,5 @@
-"""SQL tables of the audit record (sqlmodel); one row type per record type."""
+"""SQL tables (sqlmodel): one row type per audit record type, and the seller records the
+seller-history tool reads. The migrations (store/migrations) create and change them all."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-__all__ = ["ALL", "DecisionRow", "EscalationRow", "ReviewRow", "RunRow", "StepRow"]
+__all__ = ["ALL", "DecisionRow", "EscalationRow", "ReviewRow", "RunRow", "SellerRow", "StepRow"]
 
 _Json = JSON().with_variant(JSONB(), "postgresql")
 
@@ -124,4 +125,15 @@ class DecisionRow(SQLModel, table=True):
     created_at: datetime = _time()
 
 
-ALL: tuple[type[SQLModel], ...] = (RunRow, StepRow, EscalationRow, ReviewRow, DecisionRow)
+class SellerRow(SQLModel, table=True):
+    """A seller record for the seller-history tool's SQL backend: an indexed id and the
+    record as JSON (its shape is the tool's `SellerRecord`)."""
+
+    __tablename__ = "seller"
+
+    seller_id: str = Field(primary_key=True)
+    record: dict = Field(sa_column=Column(JSON, nullable=False))
+
+
+ALL: tuple[type[SQLModel], ...] = (RunRow, StepRow, EscalationRow, ReviewRow, DecisionRow, SellerRow)
+"""Every table the migrations own."""

@@ -29,7 +29,8 @@ __all__ = [
     "MAX_LONG_TEXT",
     "MAX_SHORT_TEXT",
     "POLICY_AREAS",
-    "Case",
+    "SEVERITY_RANK",
+    "AnyCase",
     "CaseError",
     "CaseKind",
     "Decision",
@@ -57,6 +58,8 @@ MAX_IMAGES = 12
 
 CaseKind = Literal["listing_review", "seller_appeal", "ip_report"]
 Severity = Literal["low", "medium", "high", "critical"]
+SEVERITY_RANK: dict[Severity, int] = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+"""Severities in order, least to most severe: the higher rank wins."""
 PolicyArea = Literal[
     "counterfeit_ip",
     "weapons",
@@ -175,15 +178,17 @@ class IpReport(_CaseBase):
     evidence: list[EvidenceDocument] = Field(default_factory=list, max_length=20)
 
 
-Case = Annotated[ListingReview | SellerAppeal | IpReport, Field(discriminator="kind")]
-_CASE_ADAPTER: TypeAdapter[ListingReview | SellerAppeal | IpReport] = TypeAdapter(Case)
+AnyCase = Annotated[ListingReview | SellerAppeal | IpReport, Field(discriminator="kind")]
+"""Any kind of case, told apart by `kind`: the one spelling of the union, for annotations
+and for validation alike (the discriminator is ignored by type checkers)."""
+_CASE_ADAPTER: TypeAdapter[AnyCase] = TypeAdapter(AnyCase)
 
 
 class CaseError(ValueError):
     """A case that cannot be audited; the message is one line a person can act on."""
 
 
-def parse_case(raw: object) -> ListingReview | SellerAppeal | IpReport:
+def parse_case(raw: object) -> AnyCase:
     """Validate a decoded JSON value as a case.
 
     Raises:
@@ -238,7 +243,7 @@ def case_json_schema() -> dict[str, object]:
     return schema
 
 
-def case_text(case: ListingReview | SellerAppeal | IpReport) -> dict[str, str]:
+def case_text(case: AnyCase) -> dict[str, str]:
     """The case's free-text fields by name, for screening and retrieval."""
     listing = case.listing
     texts = {"listing.title": listing.title, "listing.description": listing.description}

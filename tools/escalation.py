@@ -47,7 +47,7 @@ _QUEUE_BY_REASON: dict[str, str] = {
     "injection_attempt": "fraud",
     "unknown_seller": "fraud",
 }
-_PRIORITY_BY_SEVERITY: dict[str, int] = {"critical": 1, "high": 2, "medium": 3, "low": 4}
+_PRIORITY_BY_SEVERITY: dict[Severity, int] = {"critical": 1, "high": 2, "medium": 3, "low": 4}
 _URGENT_REASONS = frozenset({"injection_attempt", "repeat_offender"})
 
 

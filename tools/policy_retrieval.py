@@ -33,8 +33,6 @@ __all__ = [
     "make_policy_retrieval_tool",
 ]
 
-SEVERITY_RANK: dict[str, int] = {"low": 0, "medium": 1, "high": 2, "critical": 3}
-
 
 class Clause(BaseModel):
     """One clause of the policy pack."""
@@ -49,21 +47,6 @@ class Clause(BaseModel):
     action: Literal["reject", "restrict"]
     """What a violation of this clause leads to."""
     keywords: list[str] = Field(default_factory=list)
-
-    @classmethod
-    def of(cls, clause: Clause, *, version: str, score: float = 0.0) -> RetrievedClause:
-        """The clause as retrieved from pack `version` with `score`."""
-        return cls(
-            clause_id=clause.id,
-            area=clause.area,
-            title=clause.title,
-            text=clause.text,
-            severity=clause.severity,
-            action=clause.action,
-            version=version,
-            score=round(score, 4),
-            keywords=clause.keywords,
-        )
 
 
 class PolicyPack(BaseModel):

@@ -1,17 +1,14 @@
-"""One retry policy for every backend (tenacity), so attempts never multiply across layers."""
+"""Retried backend calls: the one retry policy (`store.retry`), so attempts never multiply
+across layers, with the attempts counted and the last error named."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Generic, NamedTuple, TypeVar
 
-from tenacity import (
-    RetryError,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    wait_random_exponential,
-)
+from tenacity import RetryError
+
+from auditgraph.store.retry import retrying
 
 __all__ = ["Attempted", "BackendUnavailable", "call_with_retry", "first_line"]
 
@@ -53,17 +50,12 @@ def call_with_retry(
     Raises:
         BackendUnavailable: when every attempt failed; the message names the last error.
     """
-    retrying = Retrying(
-        retry=retry_if_exception_type(retry_on),
-        stop=stop_after_attempt(attempts),
-        wait=wait_random_exponential(multiplier=0.02, max=max_wait),
-        reraise=False,
-    )
+    policy = retrying(retry_on=retry_on, attempts=attempts, max_wait=max_wait, reraise=False)
     try:
-        value = retrying(fn)
+        value = policy(fn)
     except RetryError as exc:
         last = exc.last_attempt.exception()
         raise BackendUnavailable(
             f"{type(last).__name__}: {first_line(last)} (after {attempts} attempts)"  # type: ignore[arg-type]
         ) from last
-    return Attempted(value, retrying.statistics.get("attempt_number", 1))
+    return Attempted(value, policy.statistics.get("attempt_number", 1))

@@ -2,7 +2,7 @@
 
 Evidence only: account age, region, prior violations by policy area with dates and
 outcomes, strikes, dispute and refund rates, listing volume and verified brand
-authorisations. The bundled backend keeps the demo sellers in a SQL table.
+authorisations. The bundled backend keeps the demo sellers in the store's `seller` table.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
-from sqlmodel import JSON, Column, Session, SQLModel, func, select
-from sqlmodel import Field as SQLField
+from sqlmodel import Session, func, select
 
+from auditgraph.store.schema import upgrade
+from auditgraph.store.tables import SellerRow
 from auditgraph.tools.case import PolicyArea
 from auditgraph.tools.evidence import Evidence
 from auditgraph.tools.retry import BackendUnavailable, call_with_retry
@@ -122,21 +123,16 @@ class MemorySellerBackend:
         return sorted(self._by_id.values(), key=lambda r: r.seller_id)
 
 
-class SellerRow(SQLModel, table=True):
-    """The SQL form of a seller record: an indexed id and the record as JSON."""
-
-    __tablename__ = "seller"
-
-    seller_id: str = SQLField(primary_key=True)
-    record: dict = SQLField(sa_column=Column(JSON, nullable=False))
-
-
 class SqlSellerBackend:
-    """Seller records in a SQL table (SQLite or PostgreSQL), retried when locked."""
+    """Seller records in the `seller` table (SQLite or PostgreSQL), retried when locked.
+
+    The table is the store's schema (migration 0002): opening the backend brings the
+    database to the newest revision, as opening a store does.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        SQLModel.metadata.create_all(engine, tables=[SellerRow.__table__])  # type: ignore[list-item]
+        upgrade(engine)
 
     def seed(self, records: list[SellerRecord]) -> int:
         """Load `records` if the table is empty; returns how many rows it now holds."""

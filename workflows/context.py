@@ -10,6 +10,7 @@ from langgraph.runtime import Runtime
 
 from auditgraph.agents import Agent
 from auditgraph.store.base import AuditStore
+from auditgraph.tools.case import Severity
 from auditgraph.tools.evidence import ToolName
 from auditgraph.tools.policy_retrieval import PolicyPack
 from auditgraph.workflows.tracing import TraceRecorder
@@ -23,7 +24,7 @@ class GuardPolicy:
 
     confidence_bar: float = 0.75
     """Below this confidence, a decision touching a high or critical area goes to a human."""
-    guarded_severities: frozenset[str] = frozenset({"high", "critical"})
+    guarded_severities: frozenset[Severity] = frozenset({"high", "critical"})
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,12 @@ Any failed rule escalates with its reason: a failure never becomes an approval.
 from __future__ import annotations
 
 from auditgraph.agents import EvidenceSet, Verdict
+from auditgraph.tools.case import SEVERITY_RANK, Severity
+from auditgraph.tools.policy_retrieval import RetrievedClause
 from auditgraph.workflows.context import GuardPolicy
 from auditgraph.workflows.state import GuardCheck, GuardOutcome
 
-__all__ = ["SEVERITY_RANK", "apply_guard"]
-
-SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+__all__ = ["apply_guard"]
 
 
 def apply_guard(verdict: Verdict, evidence: EvidenceSet, policy: GuardPolicy) -> GuardOutcome:
@@ -69,7 +69,7 @@ def _cites_when_enforcing(verdict: Verdict) -> GuardCheck:
     )
 
 
-def _cites_only_retrieved(verdict: Verdict, retrieved: dict) -> GuardCheck:
+def _cites_only_retrieved(verdict: Verdict, retrieved: dict[str, RetrievedClause]) -> GuardCheck:
     unknown = [c for c in verdict.clause_ids if c not in retrieved]
     return GuardCheck(
         rule="citation_not_retrieved",
@@ -142,7 +142,7 @@ def _no_instructions_obeyed(evidence: EvidenceSet) -> GuardCheck:
     )
 
 
-def _severity_at_stake(verdict: Verdict, retrieved: dict) -> str | None:
+def _severity_at_stake(verdict: Verdict, retrieved: dict[str, RetrievedClause]) -> Severity | None:
     """The highest severity among the cited clauses, else among the best-matching
     retrieved clause of each area at stake (not the area's worst clause: a pocket knife
     is not a firearm)."""
@@ -155,7 +155,7 @@ def _severity_at_stake(verdict: Verdict, retrieved: dict) -> str | None:
     return max((c.severity for c in clauses), key=SEVERITY_RANK.__getitem__, default=None)
 
 
-def _confident_enough(verdict: Verdict, severity: str | None, policy: GuardPolicy) -> GuardCheck:
+def _confident_enough(verdict: Verdict, severity: Severity | None, policy: GuardPolicy) -> GuardCheck:
     guarded = severity in policy.guarded_severities and verdict.decision != "escalate"
     ok = not guarded or verdict.confidence >= policy.confidence_bar
     return GuardCheck(

@@ -251,7 +251,7 @@ def escalate(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any
         case_id=state["case"].case_id,
         reasons=outcome.reasons or ["decider_escalated"],
         areas=verdict.areas,
-        severity=outcome.severity,  # type: ignore[arg-type]
+        severity=outcome.severity,
         agent_decision=verdict.proposed_decision or verdict.decision,
     )
     with _trace(ctx, state, Node.ESCALATE) as trace:

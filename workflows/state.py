@@ -9,13 +9,14 @@ from typing_extensions import TypedDict
 
 from auditgraph.agents import Plan, ToolCall, Verdict
 from auditgraph.store.records import DecisionRecord, EscalationRecord, ReviewRecord
-from auditgraph.tools.case import IpReport, ListingReview, SellerAppeal
+from auditgraph.tools.case import AnyCase, Severity
 from auditgraph.tools.evidence import Evidence
 
 __all__ = [
     "AuditState",
     "GuardCheck",
     "GuardOutcome",
+    "GuardRule",
     "InputState",
     "OutputState",
     "ToolTask",
@@ -30,12 +31,24 @@ def merge_evidence(
     return {**(left or {}), **(right or {})}
 
 
+GuardRule = Literal[
+    "uncited_decision",
+    "citation_not_retrieved",
+    "approve_on_incomplete_evidence",
+    "approve_contradicts_evidence",
+    "injection_attempt",
+    "low_confidence_high_severity",
+    "decider_escalated",
+]
+"""The guard's rules by name, as its checks and escalation reasons record them."""
+
+
 class GuardCheck(BaseModel):
     """One non-negotiable rule and whether the verdict passed it."""
 
     model_config = ConfigDict(frozen=True)
 
-    rule: str
+    rule: GuardRule
     passed: bool
     detail: str = ""
 
@@ -48,7 +61,7 @@ class GuardOutcome(BaseModel):
     action: Literal["finalize", "escalate"]
     reasons: list[str]
     """Why the case goes to a human; empty when it is finalised."""
-    severity: str | None
+    severity: Severity | None
     """The highest severity at stake."""
     checks: list[GuardCheck]
 
@@ -63,7 +76,7 @@ class InputState(TypedDict):
 class AuditState(InputState, total=False):
     """Everything the nodes share during a run."""
 
-    case: ListingReview | SellerAppeal | IpReport
+    case: AnyCase
     plan: Plan
     evidence: Annotated[dict[str, Evidence], merge_evidence]
     verdict: Verdict
@@ -88,5 +101,5 @@ class ToolTask(TypedDict):
     """The input of one evidence tool node, sent by the plan router."""
 
     run_id: str
-    case: ListingReview | SellerAppeal | IpReport
+    case: AnyCase
     call: ToolCall

@@ -21,11 +21,11 @@ from typing import Any, Literal, Protocol
 
 from langgraph.errors import GraphBubbleUp
 from pydantic import BaseModel
-from tenacity import Retrying, stop_after_attempt, wait_random_exponential
 
 from auditgraph.store.base import AuditStore
 from auditgraph.store.chain import step_hash
 from auditgraph.store.records import DecisionRecord, RunStatus, StepKind, TraceStep, new_id, utcnow
+from auditgraph.store.retry import retrying
 from auditgraph.tools.personal_data import mask, mask_text
 from auditgraph.workflows.trace_contract import Kind
 
@@ -239,11 +239,7 @@ class StoreRecorder:
         self._retry(lambda: self.store.record_steps(steps))
 
     def _retry(self, write: Callable[[], None]) -> None:
-        for attempt in Retrying(
-            stop=stop_after_attempt(self._attempts),
-            wait=wait_random_exponential(multiplier=0.02, max=0.5),
-            reraise=True,
-        ):
+        for attempt in retrying(attempts=self._attempts):
             with attempt:
                 write()
 

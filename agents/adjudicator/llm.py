@@ -22,11 +22,9 @@ from auditgraph.agents.adjudicator.schema import Verdict
 from auditgraph.agents.calls import ModelCall
 from auditgraph.agents.evidence import EvidenceSet
 from auditgraph.agents.model import ModelSpec, ModelUnavailable, call_model
-from auditgraph.tools.case import IpReport, ListingReview, SellerAppeal
+from auditgraph.tools.case import AnyCase
 
 __all__ = ["LlmAdjudicator", "ModelVerdict"]
-
-Case = ListingReview | SellerAppeal | IpReport
 
 
 class ModelVerdict(BaseModel):
@@ -58,7 +56,7 @@ class LlmAdjudicator:
         self._fallback_confidence = fallback_confidence
         self.version = f"llm-adjudicator/1:{spec.model}"
 
-    def adjudicate(self, case: Case, evidence: EvidenceSet) -> Verdict:
+    def adjudicate(self, case: AnyCase, evidence: EvidenceSet) -> Verdict:
         """The model's verdict on `case`, every attempt recorded in `model_calls`."""
         calls: list[ModelCall] = []
         prompt = prompts.messages(case, evidence)
@@ -118,7 +116,7 @@ class LlmAdjudicator:
             return None, f"{type(error).__name__}: {error}" if error else "no ModelVerdict call in the answer"
         return answer, None
 
-    def _fallback(self, case: Case, evidence: EvidenceSet, why: str, calls: list[ModelCall]) -> Verdict:
+    def _fallback(self, case: AnyCase, evidence: EvidenceSet, why: str, calls: list[ModelCall]) -> Verdict:
         rules = self._rules.adjudicate(case, evidence)
         if rules.decision in ("reject", "restrict") and rules.confidence >= self._fallback_confidence:
             return rules.model_copy(

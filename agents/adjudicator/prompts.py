@@ -7,7 +7,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from auditgraph.agents.evidence import EvidenceSet
 from auditgraph.agents.prompting import DATA_CLOSE, DATA_OPEN, case_block, evidence_block
-from auditgraph.tools.case import IpReport, ListingReview, SellerAppeal
+from auditgraph.tools.case import AnyCase
 
 __all__ = ["PROMPT_VERSION", "REPAIR", "SYSTEM", "messages"]
 
@@ -39,7 +39,7 @@ Call the ModelVerdict function again with valid arguments: decision one of appro
 restrict, escalate; clause_ids only from the POLICY CLAUSES list; confidence from 0 to 1."""
 
 
-def messages(case: ListingReview | SellerAppeal | IpReport, evidence: EvidenceSet) -> list[BaseMessage]:
+def messages(case: AnyCase, evidence: EvidenceSet) -> list[BaseMessage]:
     """The prompt: static instructions first, then the clauses, the evidence and the case."""
     clauses = sorted(evidence.retrieved_clauses().values(), key=lambda c: c.clause_id)
     listed = "\n".join(

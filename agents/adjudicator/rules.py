@@ -23,7 +23,7 @@ from typing import Literal
 
 from auditgraph.agents.adjudicator.schema import Verdict
 from auditgraph.agents.evidence import EvidenceSet
-from auditgraph.tools.case import IpReport, ListingReview, PolicyArea, SellerAppeal
+from auditgraph.tools.case import AnyCase, IpReport, PolicyArea, SellerAppeal
 from auditgraph.tools.policy_retrieval import RetrievedClause
 
 __all__ = ["STRONG", "WEAK", "RulesAdjudicator"]
@@ -34,10 +34,7 @@ WEAK = 0.4
 """Area score under which signals are noise."""
 UNBRANDED_COUNTERFEIT_CAP = 0.5
 """Counterfeit wording in a listing that names no brand weighs at most this."""
-NEW_ACCOUNT_DAYS = 30
 REPEAT_OFFENDER_STRIKES = 3
-
-Case = ListingReview | SellerAppeal | IpReport
 
 
 @dataclass(frozen=True)
@@ -77,7 +74,7 @@ class RulesAdjudicator:
     kind: Literal["rules"] = "rules"
     version = "rules-adjudicator/1"
 
-    def adjudicate(self, case: Case, evidence: EvidenceSet) -> Verdict:
+    def adjudicate(self, case: AnyCase, evidence: EvidenceSet) -> Verdict:
         """A verdict for `case` from `evidence`; cites only retrieved clauses."""
         found = _assess(case, evidence)
         if isinstance(case, SellerAppeal):
@@ -89,7 +86,7 @@ class RulesAdjudicator:
         return _fail_safe(verdict, found)
 
 
-def _assess(case: Case, evidence: EvidenceSet) -> _Assessment:
+def _assess(case: AnyCase, evidence: EvidenceSet) -> _Assessment:
     blockers = [f"tool_unavailable:{name}" for name in evidence.failed()]
     seller = evidence.seller_history
     if seller is not None and seller.status == "not_found":
@@ -118,7 +115,7 @@ def _assess(case: Case, evidence: EvidenceSet) -> _Assessment:
     )
 
 
-def _text_signals(case: Case, evidence: EvidenceSet) -> list[_Signal]:
+def _text_signals(case: AnyCase, evidence: EvidenceSet) -> list[_Signal]:
     screen = evidence.text_screen
     if screen is None or screen.status != "ok":
         return []
@@ -153,7 +150,7 @@ def _text_signals(case: Case, evidence: EvidenceSet) -> list[_Signal]:
     return signals
 
 
-def _names_a_brand(case: Case, evidence: EvidenceSet) -> bool:
+def _names_a_brand(case: AnyCase, evidence: EvidenceSet) -> bool:
     if case.listing.brand or isinstance(case, IpReport):
         return True
     brands = evidence.brand_check

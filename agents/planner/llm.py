@@ -21,7 +21,7 @@ from auditgraph.agents.model import ModelSpec, ModelUnavailable, call_model
 from auditgraph.agents.planner import prompts
 from auditgraph.agents.planner.rules import RulesPlanner
 from auditgraph.agents.planner.schema import Plan, ToolCall
-from auditgraph.tools.case import POLICY_AREAS, IpReport, ListingReview, SellerAppeal
+from auditgraph.tools.case import POLICY_AREAS, AnyCase
 
 __all__ = ["ALWAYS", "LlmPlanner"]
 
@@ -35,8 +35,6 @@ _PINNED: dict[str, tuple[str, ...]] = {
     "policy_retrieval": ("category", "clause_ids"),
 }
 
-Case = ListingReview | SellerAppeal | IpReport
-
 
 class LlmPlanner:
     """Plans with a chat model's tool calls; falls back to every tool."""
@@ -47,7 +45,7 @@ class LlmPlanner:
         self._rules = RulesPlanner()
         self.version = f"llm-planner/1:{spec.model}"
 
-    def plan(self, case: Case) -> Plan:
+    def plan(self, case: AnyCase) -> Plan:
         """The tool calls for `case`, with the model's attempts recorded."""
         defaults = {c.tool: c for c in self._rules.plan(case).calls}
         calls: list[ModelCall] = []

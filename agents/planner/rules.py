@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from auditgraph.agents.planner.schema import Plan, ToolCall
-from auditgraph.tools.case import IpReport, ListingReview, PolicyArea, SellerAppeal, case_text
+from auditgraph.tools.case import AnyCase, IpReport, ListingReview, PolicyArea, SellerAppeal, case_text
 
 __all__ = ["CATEGORY_AREAS", "RulesPlanner"]
 
@@ -55,7 +55,7 @@ class RulesPlanner:
     kind: Literal["rules"] = "rules"
     version = "rules-planner/1"
 
-    def plan(self, case: ListingReview | SellerAppeal | IpReport) -> Plan:
+    def plan(self, case: AnyCase) -> Plan:
         """The tools to call for `case` and their arguments."""
         listing = case.listing
         texts = case_text(case)
@@ -96,13 +96,13 @@ class RulesPlanner:
         return Plan(calls=calls, rationale="The rules agent gathers all evidence for every case.")
 
 
-def _claimed_brand(case: ListingReview | SellerAppeal | IpReport) -> str | None:
+def _claimed_brand(case: AnyCase) -> str | None:
     if isinstance(case, IpReport):
         return case.rights_holder.brand
     return case.listing.brand
 
 
-def _areas_hinted(case: ListingReview | SellerAppeal | IpReport) -> list[PolicyArea]:
+def _areas_hinted(case: AnyCase) -> list[PolicyArea]:
     areas: list[PolicyArea] = list(CATEGORY_AREAS.get(case.listing.category.lower(), []))
     if isinstance(case, IpReport):
         areas.insert(0, "counterfeit_ip")

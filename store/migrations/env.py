@@ -13,7 +13,7 @@ _OURS = {t.__tablename__ for t in tables.ALL}  # type: ignore[attr-defined]
 
 
 def _include(_object: object, name: str | None, type_: str, *_: object) -> bool:
-    # The same database and metadata hold the checkpointer's and the seller backend's tables.
+    # The same database holds the checkpointer's tables, which are not ours to migrate.
     return type_ != "table" or name in _OURS
 
 

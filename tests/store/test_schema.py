@@ -9,7 +9,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import event, inspect, text
+from sqlalchemy import Engine, event, inspect, text
 from sqlmodel import SQLModel
 
 from auditgraph.store import SqlAuditStore, StoreError, make_engine, tables
@@ -65,6 +65,53 @@ def test_downgrade_and_upgrade_again(tmp_path: Path) -> None:
     assert not _OURS & set(inspect(engine).get_table_names())
     upgrade(engine)
     assert current_revision(engine) == head_revision()
+
+
+def _migrate(engine: Engine, revision: str) -> None:
+    config = _config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+        config.attributes.pop("connection")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty database: a SQLite file, or a private schema of the local PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'a.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def test_a_new_database_has_the_seller_table_at_the_newest_revision(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    SqlAuditStore(engine)
+    assert current_revision(engine) == head_revision() == "0002"
+    assert "seller" in inspect(engine).get_table_names()
+
+
+def test_a_database_from_before_the_seller_revision_gets_the_table_on_open(url: str) -> None:
+    engine = make_engine(url)
+    _migrate(engine, "0001")
+    assert "seller" not in inspect(engine).get_table_names()
+    SqlAuditStore(engine)
+    assert current_revision(engine) == head_revision()
+    assert "seller" in inspect(engine).get_table_names()
+    assert _diffs(engine) == []
+    engine.dispose()
+
+
+def test_a_seller_table_an_earlier_backend_created_is_kept_with_its_rows(url: str) -> None:
+    engine = make_engine(url)
+    _migrate(engine, "0001")
+    with engine.begin() as conn:  # what the backend's create_all did before revision 0002
+        tables.SellerRow.__table__.create(conn)  # type: ignore[attr-defined]
+        conn.execute(text("INSERT INTO seller (seller_id, record) VALUES ('S1', '{\"strikes\": 2}')"))
+    SqlAuditStore(engine)
+    assert current_revision(engine) == head_revision()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT seller_id FROM seller")).scalars().all() == ["S1"]
+    engine.dispose()
 
 
 def test_a_database_from_before_migrations_is_adopted(tmp_path: Path) -> None:

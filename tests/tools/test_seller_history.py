@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import OperationalError
+from sqlmodel import SQLModel
 
+from auditgraph.store.schema import current_revision, head_revision
 from auditgraph.tools import BundledPaths
 from auditgraph.tools.retry import BackendUnavailable
 from auditgraph.tools.seller_history import (
@@ -211,6 +213,20 @@ def test_seed_is_idempotent(records: list[SellerRecord]) -> None:
     assert sql.seed(records) == 241
     assert sql.seed([MIXED]) == 241
     assert len(sql.examples()) == 241
+
+
+def test_the_sql_backend_reads_the_table_the_migrations_create(
+    records: list[SellerRecord], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def create_all(*args: object, **kwargs: object) -> None:
+        raise AssertionError("tables are created by the store's migrations, never by create_all")
+
+    monkeypatch.setattr(SQLModel.metadata, "create_all", create_all)
+    engine = create_engine("sqlite://")
+    sql = SqlSellerBackend(engine)
+    assert current_revision(engine) == head_revision()
+    assert "seller" in inspect(engine).get_table_names()
+    assert sql.seed(records) == 241
 
 
 def test_seed_survives_a_second_backend_on_the_same_file(tmp_path: Path, records: list[SellerRecord]) -> None:

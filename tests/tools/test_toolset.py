@@ -10,9 +10,9 @@ from sqlalchemy import create_engine
 from sqlmodel import Session, func, select
 
 from auditgraph.store.records import EscalationRecord
+from auditgraph.store.tables import SellerRow
 from auditgraph.tools import EVIDENCE_TYPES, TOOL_NAMES, BundledPaths, Evidence, Toolset, load_bundled_toolset
 from auditgraph.tools.escalation import MemoryEscalationBackend
-from auditgraph.tools.seller_history import SellerRow
 
 ARGS: dict[str, dict[str, Any]] = {
     "seller_history": {"seller_id": "S00003", "as_of": "2026-11-25"},
