@@ -168,15 +168,8 @@ class Auditor:
     def recover(self, run_id: str) -> RunOutcome:
         """Finish a run its process did not finish (it was killed mid-run).
 
-        `workflows.recovery` reads what the run left and says where to resume; this
-        drives the graph from there.
-
-        With per-step checkpoints (`sync`/`async`) the graph continues from the last
-        completed step and the trace continues its chain; a `finalize` whose trace was
-        written but whose checkpoint was not is taken as recorded, not run twice. With
-        `exit` checkpoints the trace is written last, so a run with no trace is audited
-        again from its stored case under the same run id (any checkpoint it left is
-        dropped).
+        `Recovery.recover` (workflows/recovery.py) reads what the run left and says
+        where to resume, by durability mode; this drives the graph from there.
 
         Raises:
             RunNotFound: no run has that id.
