@@ -102,7 +102,11 @@ def test_an_installed_wheel_audits_a_bundled_case_from_another_folder(
     )
     assert ran.returncode == 0, ran.stderr
     outcome = json.loads(ran.stdout)
-    assert (outcome["status"], outcome["decision"], outcome["clause_ids"]) == ("completed", "reject", ["WPN-4"])
+    assert (outcome["status"], outcome["decision"], outcome["clause_ids"]) == (
+        "completed",
+        "reject",
+        ["WPN-4"],
+    )
     where = subprocess.run(
         [
             installed / "bin" / "python",
