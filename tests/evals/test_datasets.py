@@ -1,11 +1,16 @@
-"""The committed eval datasets load, cover what they promise, and are what the generator writes."""
+"""The committed eval datasets load, cover what they promise, and are what the generator writes;
+a broken dataset line fails with one line naming the file, the line and the field."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
-from auditgraph.evals.dataset import DATASETS, load_dataset
+import pytest
+
+from auditgraph.evals.dataset import DATASETS, DatasetError, load_dataset
 from auditgraph.tools.case import POLICY_AREAS
 from tests.conftest import ROOT
 
@@ -35,3 +40,22 @@ def test_the_generator_reproduces_the_committed_files() -> None:
         timeout=120,
     )
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_a_bad_dataset_line_fails_with_one_line_naming_file_line_and_field(tmp_path: Path) -> None:
+    first, second = (DATASETS / "core.jsonl").read_text("utf-8").splitlines()[:2]
+    broken = json.loads(second)
+    broken["input"]["listing"]["images"] = ["listings/desk_lamp.png", 7]
+    path = tmp_path / "suite.jsonl"
+    path.write_text(first + "\n" + json.dumps(broken) + "\n", "utf-8")
+    with pytest.raises(DatasetError) as raised:
+        load_dataset(path)
+    assert str(raised.value) == f"{path}:2: input.listing.images[1]: Input should be a valid string"
+    broken = json.loads(second)
+    broken["expected"]["decision"] = "maybe"
+    path.write_text("\n" + first + "\n" + json.dumps(broken) + "\n", "utf-8")
+    with pytest.raises(DatasetError) as raised:
+        load_dataset(path)
+    assert str(raised.value) == (
+        f"{path}:3: expected.decision: Input should be 'approve', 'reject', 'restrict' or 'escalate'"
+    )
