@@ -1,13 +1,23 @@
-"""The committed eval datasets load, cover what they promise, and are what the generator writes."""
+"""The committed eval datasets load, cover what they promise, and are what the generator writes;
+broken sources and dataset lines fail with one line naming the file, the line and the field."""
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
-from auditgraph.evals.dataset import DATASETS, load_dataset
+import pytest
+
+from auditgraph.evals.dataset import DATASETS, DatasetError, load_dataset
+from auditgraph.evals.datasets.recipes import core_lines
+from auditgraph.evals.datasets.sources import SOURCES, SourceError, load_sources
 from auditgraph.tools.case import POLICY_AREAS
 from tests.conftest import ROOT
+
+GENERATED = ("core.jsonl", "hard.jsonl", "case.schema.json")
 
 
 def test_core_suite_covers_every_area_kind_and_outcome() -> None:
@@ -26,12 +36,98 @@ def test_hard_suite_is_hand_written() -> None:
     assert all(c.metadata["source"] == "hand" for c in cases)
 
 
-def test_the_generator_reproduces_the_committed_files() -> None:
-    check = subprocess.run(
-        [sys.executable, str(DATASETS / "generate.py"), "--check"],
+def _generate(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(DATASETS / "generate.py"), *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_the_generator_reproduces_the_committed_files(tmp_path: Path) -> None:
+    written = _generate("--out", str(tmp_path))
+    assert written.returncode == 0, written.stdout + written.stderr
+    for name in GENERATED:
+        assert (tmp_path / name).read_bytes() == (DATASETS / name).read_bytes(), f"{name} differs"
+    check = _generate("--check")
     assert check.returncode == 0, check.stdout + check.stderr
+    assert check.stdout.splitlines()[-1] == "check: ok"
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Path:
+    """A copy of the generator's sources to break."""
+    return Path(shutil.copytree(SOURCES, tmp_path / "sources"))
+
+
+def _break(path: Path, old: str, new: str) -> int:
+    """Replace the first `old` in the file with `new`; the 1-based line where it was."""
+    text = path.read_text("utf-8")
+    at = text.index(old)
+    path.write_text(text[:at] + new + text[at + len(old) :], "utf-8")
+    return text.count("\n", 0, at) + 1
+
+
+def test_a_bad_source_yaml_fails_with_one_line_naming_file_line_and_field(sources: Path) -> None:
+    path = sources / "lookalikes.yaml"
+    lines = path.read_text("utf-8").splitlines(keepends=True)
+    fourth = [n for n, text in enumerate(lines) if text.startswith("  - title:")][3]  # items[3]
+    price = next(n for n in range(fourth, len(lines)) if lines[n].startswith("    price:"))
+    lines[price] = '    price: ["cheap", 35]\n'
+    path.write_text("".join(lines), "utf-8")
+    with pytest.raises(SourceError) as raised:
+        load_sources(sources)
+    assert str(raised.value) == f"{path}:{price + 1}: items[3].price[0]: expected a number"
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new", "shift", "field", "problem"),
+    [
+        # A missing field is reported where its parent starts: the case, two lines up.
+        ("hard_cases.yaml", '    received_at: "2026-11-20T10:15:00+01:00"\n', "", -2, "cases[0].received_at", "is missing"),
+        ("benign_items.yaml", "    category: home\n", "    category: home\n    colour: red\n", 1, "items[0].colour",
+         "is not a field this place takes"),
+        ("families/02_weapons.yaml", "    count: 2\n", "    count: two\n", 0, "families[0].count", "expected a whole number"),
+    ],
+)  # fmt: skip
+def test_source_errors_name_the_field(
+    sources: Path, name: str, old: str, new: str, shift: int, field: str, problem: str
+) -> None:
+    path = sources / name
+    line = _break(path, old, new) + shift
+    with pytest.raises(SourceError) as raised:
+        load_sources(sources)
+    assert str(raised.value) == f"{path}:{line}: {field}: {problem}"
+
+
+def test_a_recipe_that_cannot_be_followed_names_its_family(sources: Path) -> None:
+    path = sources / "families" / "03_drugs.yaml"
+    line = _break(path, '      title: "{offer.title}"', '      title: "{ofer.title}"')
+    with pytest.raises(SourceError) as raised:
+        core_lines(load_sources(sources))
+    family = _break(path, "  - name: drg1_controlled", "  - name: drg1_controlled")
+    assert line < family
+    assert str(raised.value) == (
+        f"{path}:{family}: families[0]: drg1_controlled: case 0: unknown name 'ofer' (in 'ofer.title')"
+    )
+
+
+def test_a_bad_dataset_line_fails_with_one_line_naming_file_line_and_field(tmp_path: Path) -> None:
+    first, second = (DATASETS / "core.jsonl").read_text("utf-8").splitlines()[:2]
+    broken = json.loads(second)
+    broken["input"]["listing"]["images"] = ["listings/desk_lamp.png", 7]
+    path = tmp_path / "suite.jsonl"
+    path.write_text(first + "\n" + json.dumps(broken) + "\n", "utf-8")
+    with pytest.raises(DatasetError) as raised:
+        load_dataset(path)
+    assert str(raised.value) == f"{path}:2: input.listing.images[1]: Input should be a valid string"
+    broken = json.loads(second)
+    broken["expected"]["decision"] = "maybe"
+    path.write_text("\n" + first + "\n" + json.dumps(broken) + "\n", "utf-8")
+    with pytest.raises(DatasetError) as raised:
+        load_dataset(path)
+    assert str(raised.value) == (
+        f"{path}:3: expected.decision: Input should be 'approve', 'reject', 'restrict' or 'escalate'"
+    )

@@ -49,7 +49,7 @@ def test_eval_run_refuses_a_bad_dataset(settings: Settings, tmp_path: Path) -> N
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{not json}\n")
     result = runner.invoke(app, ["eval", "run", "--suite", str(bad)])
-    assert result.exit_code == 2 and "bad.jsonl line 1" in result.output
+    assert result.exit_code == 2 and "bad.jsonl:1: (column 2): not valid JSON" in result.output
 
 
 def test_import_reviews_needs_reviews(settings: Settings, tmp_path: Path) -> None:

@@ -200,7 +200,7 @@ def test_bad_dataset_lines_are_named(tmp_path: Path) -> None:
         "expected": {"decision": "approve"},
     }
     path.write_text(json.dumps(good) + "\n" + json.dumps({**good, "expected": {"decision": "maybe"}}) + "\n")
-    with pytest.raises(DatasetError, match=r"bad\.jsonl line 2"):
+    with pytest.raises(DatasetError, match=r"bad\.jsonl:2: expected\.decision: "):
         load_dataset(path)
     path.write_text(json.dumps(good) + "\n" + json.dumps(good) + "\n")
     with pytest.raises(DatasetError, match="duplicate case id 'a'"):
