@@ -1,0 +1,250 @@
+"""The risk screen's model: n-gram and embedding features, a calibrated linear classifier.
+
+One multinomial logistic regression over "benign" and every policy area, calibrated by
+cross-validated sigmoid scaling, so `score` gives, per area, the probability that a text
+violates it and, as one number, the probability that it violates any. Features are
+character n-grams (which survive misspellings, leet and other languages), word n-grams,
+and sentence embeddings from a pluggable `Embedder`.
+
+The trained screen is saved with skops, which loads only the types it is told to trust
+(never pickle), beside a JSON manifest with its version, embedder, labels and the sha256
+of the model file; `load` refuses a file whose hash does not match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+from scipy import sparse
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from auditgraph.agents.screen.embedder import Embedder
+
+__all__ = ["BENIGN", "Example", "Neighbour", "RiskScreen", "ScreenError", "ScreenScore"]
+
+BENIGN: Final = "benign"
+MODEL_FILE: Final = "screen.skops"
+MANIFEST_FILE: Final = "manifest.json"
+_EMBEDDING_WEIGHT: Final = 2.0
+"""Scales the unit-length embedding against the (also unit-length) n-gram blocks."""
+_TRUSTED_PREFIXES: Final = ("sklearn.", "numpy.", "scipy.sparse.")
+
+
+class ScreenError(RuntimeError):
+    """A screen that cannot be trained, saved or loaded; the message says why."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled text: `label` is a policy area, or BENIGN."""
+
+    id: str
+    text: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """A labelled training example close to the scored text (cosine similarity)."""
+
+    id: str
+    label: str
+    similarity: float
+    text: str
+
+
+@dataclass(frozen=True)
+class ScreenScore:
+    """What the screen says about one text."""
+
+    violation: float
+    """The probability that the text violates any area (1 - P(benign))."""
+    areas: dict[str, float]
+    """Per area, its probability, highest first."""
+    neighbours: list[Neighbour]
+
+    def top(self, n: int = 3) -> list[tuple[str, float]]:
+        """The `n` most likely areas and their probabilities."""
+        return list(self.areas.items())[:n]
+
+
+class RiskScreen:
+    """A trained screen; build one with `fit` or `load`."""
+
+    def __init__(
+        self,
+        *,
+        version: str,
+        embedder: Embedder,
+        char: TfidfVectorizer,
+        word: TfidfVectorizer,
+        classifier: CalibratedClassifierCV,
+        memory: np.ndarray,
+        memory_meta: list[tuple[str, str, str]],
+    ) -> None:
+        self.version = version
+        self.embedder = embedder
+        self._char = char
+        self._word = word
+        self._classifier = classifier
+        self.labels: list[str] = [str(c) for c in classifier.classes_]
+        self._memory = memory
+        self._memory_meta = memory_meta
+        self.digest = ""
+        """sha256 of the saved model file; set by `save` and `load`."""
+
+    @classmethod
+    def fit(
+        cls, examples: Sequence[Example], *, embedder: Embedder, version: str, folds: int = 5, seed: int = 7
+    ) -> RiskScreen:
+        """Train on `examples` (at least `folds` of each label).
+
+        Raises:
+            ScreenError: too few examples of a label to calibrate it, or no benign ones.
+        """
+        counts: dict[str, int] = {}
+        for example in examples:
+            counts[example.label] = counts.get(example.label, 0) + 1
+        if BENIGN not in counts:
+            raise ScreenError("the screen needs benign examples to learn what passes")
+        thin = sorted(label for label, n in counts.items() if n < folds)
+        if thin:
+            raise ScreenError(f"fewer than {folds} examples of {', '.join(thin)}: too few to calibrate")
+        texts = [e.text for e in examples]
+        char = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True, max_features=200_000
+        )
+        word = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True, max_features=100_000)
+        embeddings = embedder.embed(texts)
+        features = _stack(char.fit_transform(texts), word.fit_transform(texts), embeddings)
+        base = LogisticRegression(C=8.0, max_iter=2_000, class_weight="balanced", random_state=seed)
+        classifier = CalibratedClassifierCV(base, method="sigmoid", cv=folds)
+        classifier.fit(features, [e.label for e in examples])
+        # Neighbours by embedding, or by word TF-IDF (rows are unit length) without one.
+        memory = embeddings.astype(np.float16) if embeddings.shape[1] else word.transform(texts)
+        return cls(
+            version=version,
+            embedder=embedder,
+            char=char,
+            word=word,
+            classifier=classifier,
+            memory=memory,
+            memory_meta=[(e.id, e.label, e.text[:160]) for e in examples],
+        )
+
+    def score(self, text: str, *, neighbours: int = 3) -> ScreenScore:
+        """Score one text: per-area probabilities and the nearest labelled examples."""
+        return self.score_many([text], neighbours=neighbours)[0]
+
+    def score_many(self, texts: Sequence[str], *, neighbours: int = 3) -> list[ScreenScore]:
+        """`score` for several texts at once (one embedding batch)."""
+        embeddings = self.embedder.embed(texts)
+        features = _stack(self._char.transform(texts), self._word.transform(texts), embeddings)
+        probabilities = self._classifier.predict_proba(features)
+        query = embeddings if embeddings.shape[1] else self._word.transform(texts)
+        similarity = _similarity(query, self._memory)
+        benign = self.labels.index(BENIGN)
+        scores = []
+        for row, sims in zip(probabilities, similarity, strict=True):
+            areas = {self.labels[i]: float(p) for i, p in enumerate(row) if i != benign}
+            nearest = np.argsort(-sims)[:neighbours]
+            scores.append(
+                ScreenScore(
+                    violation=float(1.0 - row[benign]),
+                    areas=dict(sorted(areas.items(), key=lambda item: -item[1])),
+                    neighbours=[
+                        Neighbour(*self._memory_meta[i][:2], float(sims[i]), self._memory_meta[i][2])
+                        for i in nearest
+                    ],
+                )
+            )
+        return scores
+
+    def save(self, folder: Path) -> str:
+        """Write the model and its manifest into `folder`; returns the model file's sha256."""
+        import skops.io as sio
+
+        folder.mkdir(parents=True, exist_ok=True)
+        state = {
+            "char": self._char,
+            "word": self._word,
+            "classifier": self._classifier,
+            "memory": self._memory,
+        }
+        path = folder / MODEL_FILE
+        sio.dump(state, path)
+        self.digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        manifest = {
+            "version": self.version,
+            "embedder": self.embedder.name,
+            "labels": self.labels,
+            "sha256": self.digest,
+            "examples": [list(meta) for meta in self._memory_meta],
+        }
+        (folder / MANIFEST_FILE).write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", "utf-8"
+        )
+        return self.digest
+
+    @classmethod
+    def load(cls, folder: Path, *, embedder: Embedder) -> RiskScreen:
+        """Open a saved screen; the embedder must be the one it was trained with.
+
+        Raises:
+            ScreenError: a missing or altered file, an unexpected type inside it, or
+                another embedder.
+        """
+        import skops.io as sio
+
+        try:
+            manifest = json.loads((folder / MANIFEST_FILE).read_text("utf-8"))
+            data = (folder / MODEL_FILE).read_bytes()
+        except (OSError, ValueError) as exc:
+            raise ScreenError(f"no readable screen in {folder}: {exc}") from None
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != manifest.get("sha256"):
+            raise ScreenError(f"{folder / MODEL_FILE} does not match its manifest's sha256: refusing it")
+        if manifest.get("embedder") != embedder.name:
+            raise ScreenError(
+                f"screen {manifest.get('version')} was trained with embedder {manifest.get('embedder')!r}, "
+                f"not {embedder.name!r}"
+            )
+        untrusted = sio.get_untrusted_types(data=data)
+        foreign = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
+        if foreign:
+            raise ScreenError(
+                f"{folder / MODEL_FILE} holds types a screen never has: {', '.join(foreign[:3])}"
+            )
+        state: dict[str, Any] = sio.loads(data, trusted=untrusted)
+        screen = cls(
+            version=manifest["version"],
+            embedder=embedder,
+            char=state["char"],
+            word=state["word"],
+            classifier=state["classifier"],
+            memory=state["memory"],
+            memory_meta=[tuple(meta) for meta in manifest["examples"]],  # type: ignore[misc]
+        )
+        screen.digest = digest
+        return screen
+
+
+def _stack(char: sparse.spmatrix, word: sparse.spmatrix, embeddings: np.ndarray) -> sparse.csr_matrix:
+    blocks = [char, word]
+    if embeddings.shape[1]:
+        blocks.append(sparse.csr_matrix(embeddings * _EMBEDDING_WEIGHT))
+    return sparse.hstack(blocks, format="csr")
+
+
+def _similarity(query: Any, memory: Any) -> np.ndarray:
+    if isinstance(memory, np.ndarray):
+        return np.asarray(query, dtype=np.float32) @ memory.astype(np.float32).T
+    return np.asarray((query @ memory.T).todense())
