@@ -19,7 +19,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from auditgraph.agents.screen import BENIGN, Example, RiskScreen
 
-__all__ = ["ScreenReport", "calibration", "evaluate", "thresholds"]
+__all__ = ["ScreenReport", "calibration", "evaluate", "split", "thresholds"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,28 @@ class ScreenReport:
     def as_dict(self) -> dict[str, Any]:
         """The report as plain JSON-ready data."""
         return asdict(self)
+
+
+def split(
+    examples: Sequence[Example], *, validation: float = 0.25, seed: int = 7
+) -> tuple[list[Example], list[Example]]:
+    """(train, validation) with whole groups on one side, about `validation` of groups per label.
+
+    Groups are drawn per label so that every area is represented on both sides; a
+    label with a single group stays in training.
+    """
+    by_label: dict[str, list[str]] = {}
+    for example in examples:
+        groups = by_label.setdefault(example.label, [])
+        if (example.group or example.id) not in groups:
+            groups.append(example.group or example.id)
+    rng = np.random.default_rng(seed)
+    held: set[str] = set()
+    for groups in by_label.values():
+        n = round(len(groups) * validation) if len(groups) > 1 else 0
+        held.update(rng.choice(sorted(groups), size=n, replace=False).tolist() if n else [])
+    train = [e for e in examples if (e.group or e.id) not in held]
+    return train, [e for e in examples if (e.group or e.id) in held]
 
 
 def calibration(

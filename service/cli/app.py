@@ -7,6 +7,7 @@ import typer
 from auditgraph.service.cli import audit, reading
 from auditgraph.service.cli.common import configure_logging
 from auditgraph.service.cli.evals import eval_app
+from auditgraph.service.cli.screen import screen_app
 
 __all__ = ["app", "main"]
 
@@ -33,6 +34,7 @@ for command in (
 app.command("build-bank")(reading.build_bank)
 app.command()(reading.schema)
 app.add_typer(eval_app, name="eval")
+app.add_typer(screen_app, name="screen")
 
 
 def main() -> None:
