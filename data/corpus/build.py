@@ -35,6 +35,7 @@ SOURCES: Final = HERE / "sources"
 SCHEMA: Final = HERE / "schema" / "source.schema.json"
 CORPUS: Final = HERE / "corpus.jsonl"
 _SLOT: Final = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+_TITLE_MAX: Final = 140
 _TRIES_PER_LINE: Final = 60
 """How many draws a template may spend per distinct line before it is judged too narrow."""
 
@@ -126,6 +127,18 @@ def build(root: Path = SOURCES) -> list[Json]:
         data = load_source(path, SCHEMA)
         _check(path, data)
         for line in _expand(path, data):
+            if len(line["title"]) > _TITLE_MAX:
+                key = "examples" if line["provenance"]["template"] is None else "templates"
+                where = [
+                    i
+                    for i, item in enumerate(data[key])
+                    if line["id"].startswith(f"{path.stem}-{item['id']}")
+                ]
+                raise fail(
+                    path,
+                    [key, where[0] if where else 0, "title"],
+                    f"a title of {len(line['title'])} characters (at most {_TITLE_MAX}): {line['title'][:60]}…",
+                )
             key = (line["title"].casefold(), line["description"].casefold())
             if key not in texts:  # the same listing twice would count twice in training
                 texts.add(key)
