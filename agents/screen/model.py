@@ -1,8 +1,10 @@
 """The risk screen's model: n-gram and embedding features, a calibrated linear classifier.
 
-One multinomial logistic regression over "benign" and every policy area, calibrated by
-cross-validated sigmoid scaling, so `score` gives, per area, the probability that a text
-violates it and, as one number, the probability that it violates any. Features are
+One multinomial logistic regression over "benign" and every policy area. Its chance
+that a text violates anything (1 - P(benign)) is calibrated by a sigmoid fitted on
+out-of-fold predictions, folded by group (a template, a review), so the probability
+says how often texts unlike any seen in training turn out violating; the areas share
+that probability in proportion to the regression's own. Features are
 character n-grams (which survive misspellings, leet and other languages), word n-grams,
 and sentence embeddings from a pluggable `Embedder`.
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +25,9 @@ from typing import Any, Final
 
 import numpy as np
 from scipy import sparse
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
 
 from auditgraph.agents.screen.embedder import Embedder
 
@@ -35,6 +38,9 @@ MODEL_FILE: Final = "screen.skops"
 MANIFEST_FILE: Final = "manifest.json"
 _EMBEDDING_WEIGHT: Final = 2.0
 """Scales the unit-length embedding against the (also unit-length) n-gram blocks."""
+_CHAR_FEATURES: Final = 40_000
+_WORD_FEATURES: Final = 15_000
+"""Feature caps: the model holds one weight per feature and label, so they bound its size."""
 _TRUSTED_PREFIXES: Final = ("sklearn.", "numpy.", "scipy.sparse.")
 
 
@@ -88,7 +94,8 @@ class RiskScreen:
         embedder: Embedder,
         char: TfidfVectorizer,
         word: TfidfVectorizer,
-        classifier: CalibratedClassifierCV,
+        classifier: LogisticRegression,
+        calibrator: LogisticRegression,
         memory: np.ndarray,
         memory_meta: list[tuple[str, str, str]],
     ) -> None:
@@ -97,6 +104,7 @@ class RiskScreen:
         self._char = char
         self._word = word
         self._classifier = classifier
+        self._calibrator = calibrator
         self.labels: list[str] = [str(c) for c in classifier.classes_]
         self._memory = memory
         self._memory_meta = memory_meta
@@ -122,24 +130,43 @@ class RiskScreen:
         thin = sorted(label for label, n in counts.items() if n < folds)
         if thin:
             raise ScreenError(f"fewer than {folds} examples of {', '.join(thin)}: too few to calibrate")
+        if len({e.group or e.id for e in examples}) < folds:
+            raise ScreenError(f"fewer than {folds} groups of examples: too few to calibrate out of fold")
         texts = [e.text for e in examples]
         char = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True, max_features=200_000
+            analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True, max_features=_CHAR_FEATURES
         )
-        word = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True, max_features=100_000)
+        word = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=_WORD_FEATURES)
         embeddings = embedder.embed(texts)
         features = _stack(char.fit_transform(texts), word.fit_transform(texts), embeddings)
-        base = LogisticRegression(C=8.0, max_iter=2_000, class_weight="balanced", random_state=seed)
-        classifier = CalibratedClassifierCV(base, method="sigmoid", cv=folds)
-        classifier.fit(features, [e.label for e in examples])
-        # Neighbours by embedding, or by word TF-IDF (rows are unit length) without one.
-        memory = embeddings.astype(np.float16) if embeddings.shape[1] else word.transform(texts)
+        labels = np.array([e.label for e in examples])
+        groups = np.array([e.group or e.id for e in examples])
+        classifier = _classifier(seed).fit(features, labels)
+        # Half the size on disk, and no change a probability would show.
+        classifier.coef_ = classifier.coef_.astype(np.float32)
+        for vectorizer in (char, word):
+            # Every n-gram cut by the caps: large, and only kept for inspection.
+            vectorizer.stop_words_ = None
+            # Plain ints: skops would keep each numpy integer as a file of its own.
+            vectorizer.vocabulary_ = {term: int(i) for term, i in vectorizer.vocabulary_.items()}
+        # Out-of-fold chances, each fold's groups unseen by its model, to calibrate against.
+        raw = np.zeros(len(examples))
+        for train, held in GroupKFold(n_splits=min(folds, len(set(groups)))).split(features, labels, groups):
+            fold = _classifier(seed).fit(features[train], labels[train])
+            column = list(fold.classes_).index(BENIGN) if BENIGN in fold.classes_ else None
+            raw[held] = 1.0 - (fold.predict_proba(features[held])[:, column] if column is not None else 0.0)
+        calibrator = LogisticRegression(C=1e4).fit(_logit(raw), labels != BENIGN)
+        # Neighbours by embedding, or by character n-grams (rows are unit length) without one.
+        memory = (
+            embeddings.astype(np.float16) if embeddings.shape[1] else char.transform(texts).astype(np.float32)
+        )
         return cls(
             version=version,
             embedder=embedder,
             char=char,
             word=word,
             classifier=classifier,
+            calibrator=calibrator,
             memory=memory,
             memory_meta=[(e.id, e.label, e.text[:160]) for e in examples],
         )
@@ -153,16 +180,20 @@ class RiskScreen:
         embeddings = self.embedder.embed(texts)
         features = _stack(self._char.transform(texts), self._word.transform(texts), embeddings)
         probabilities = self._classifier.predict_proba(features)
-        query = embeddings if embeddings.shape[1] else self._word.transform(texts)
-        similarity = _similarity(query, self._memory)
         benign = self.labels.index(BENIGN)
+        violation = self._calibrator.predict_proba(_logit(1.0 - probabilities[:, benign]))[:, 1]
+        query = embeddings if embeddings.shape[1] else self._char.transform(texts)
+        similarity = _similarity(query, self._memory)
         scores = []
-        for row, sims in zip(probabilities, similarity, strict=True):
-            areas = {self.labels[i]: float(p) for i, p in enumerate(row) if i != benign}
+        for row, chance, sims in zip(probabilities, violation, similarity, strict=True):
+            share = max(1e-12, 1.0 - float(row[benign]))
+            areas = {
+                self.labels[i]: float(p) / share * float(chance) for i, p in enumerate(row) if i != benign
+            }
             nearest = np.argsort(-sims)[:neighbours]
             scores.append(
                 ScreenScore(
-                    violation=float(1.0 - row[benign]),
+                    violation=float(chance),
                     areas=dict(sorted(areas.items(), key=lambda item: -item[1])),
                     neighbours=[
                         Neighbour(*self._memory_meta[i][:2], float(sims[i]), self._memory_meta[i][2])
@@ -185,10 +216,11 @@ class RiskScreen:
             "char": self._char,
             "word": self._word,
             "classifier": self._classifier,
+            "calibrator": self._calibrator,
             "memory": self._memory,
         }
         path = folder / MODEL_FILE
-        sio.dump(state, path)
+        sio.dump(state, path, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
         self.digest = hashlib.sha256(path.read_bytes()).hexdigest()
         if metadata is not None:
             self.metadata = metadata
@@ -241,12 +273,22 @@ class RiskScreen:
             char=state["char"],
             word=state["word"],
             classifier=state["classifier"],
+            calibrator=state["calibrator"],
             memory=state["memory"],
             memory_meta=[tuple(meta) for meta in manifest["examples"]],  # type: ignore[misc]
         )
         screen.digest = digest
         screen.metadata = manifest.get("metadata") or {}
         return screen
+
+
+def _classifier(seed: int) -> LogisticRegression:
+    return LogisticRegression(C=8.0, max_iter=2_000, class_weight="balanced", random_state=seed)
+
+
+def _logit(chance: np.ndarray) -> np.ndarray:
+    clipped = np.clip(chance, 1e-6, 1 - 1e-6)
+    return np.log(clipped / (1 - clipped)).reshape(-1, 1)
 
 
 def _stack(char: sparse.spmatrix, word: sparse.spmatrix, embeddings: np.ndarray) -> sparse.csr_matrix:
