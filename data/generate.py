@@ -31,6 +31,9 @@ SIZE = 256
 TODAY = date(2026, 11, 20)
 HISTORY_START = date(2023, 1, 1)
 HISTORY_END = date(2026, 11, 15)
+HISTORY_PACK = "policy/pack-2026.11.1.yaml"
+"""The pack in force when the seller histories were recorded: they cite its clauses, and
+drawing them from it keeps sellers.json the same whatever later packs add."""
 NEAR_DUP_MAX = 31
 DISTINCT_MIN = 80
 
@@ -1480,6 +1483,16 @@ def validate(sellers: list[dict], manifest: dict) -> list[str]:
         problems.append("duplicate clause ids in pack.yaml")
     per_area = Counter(c["area"] for c in pack["clauses"])
     problems += [f"area {a} has {n} clauses" for a, n in per_area.items() if n < 4]
+    # Clause ids are stable: every clause of the history pack is in force with its area.
+    history_clauses = {c["id"]: c for c in load_yaml(HISTORY_PACK)["clauses"]}
+    problems += [
+        f"{cid} of {HISTORY_PACK} is missing from pack.yaml or changed area"
+        for cid, c in history_clauses.items()
+        if clauses.get(cid, {}).get("area") != c["area"]
+    ]
+    term_areas = Counter(t["area"] for t in lexicon["terms"])
+    problems += [f"area {a} has no lexicon terms" for a in per_area if not term_areas[a]]
+    problems += [f"lexicon area {a} has no clauses" for a in term_areas if a not in per_area]
     terms = {t["term"] for t in lexicon["terms"]}
     recall_terms = {t["term"] for t in lexicon["terms"] if t["area"] == "recalled_products"}
     problems += [
@@ -1496,7 +1509,7 @@ def validate(sellers: list[dict], manifest: dict) -> list[str]:
     ids = {s["seller_id"] for s in sellers}
     for s in sellers:
         for v in s["prior_violations"]:
-            c = clauses.get(v["clause_id"])
+            c = history_clauses.get(v["clause_id"])
             if c is None or c["area"] != v["area"]:
                 problems.append(f"{s['seller_id']}: bad clause {v['clause_id']}")
         problems += [f"{s['seller_id']}: unknown brand {b}" for b in s["verified_brands"] if b not in brands]
@@ -1571,7 +1584,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     rng = random.Random(SEED)
-    clauses = load_yaml("policy/pack.yaml")["clauses"]
+    clauses = load_yaml(HISTORY_PACK)["clauses"]
     brands = load_yaml("brands.yaml")["brands"]
     sellers = build_sellers(rng, clauses, brands)
     manifest = build_images(sellers, rng)

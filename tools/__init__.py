@@ -20,6 +20,7 @@ from auditgraph.tools.image_check import (
 )
 from auditgraph.tools.policy_retrieval import (
     PolicyIndex,
+    PolicyLibrary,
     PolicyRetrieval,
     load_policy_pack,
     make_policy_retrieval_tool,
@@ -61,9 +62,14 @@ class BundledPaths:
     root: Path
 
     @property
+    def policy_dir(self) -> Path:
+        """The policy packs: `pack.yaml` in force, earlier versions as `pack-<version>.yaml`."""
+        return self.root / "policy"
+
+    @property
     def policy_pack(self) -> Path:
-        """The policy pack YAML."""
-        return self.root / "policy" / "pack.yaml"
+        """The policy pack YAML in force."""
+        return self.policy_dir / "pack.yaml"
 
     @property
     def sellers(self) -> Path:
@@ -103,9 +109,12 @@ class Toolset:
     sellers: SellerBackend
     images: ImageChecker
     policy: PolicyIndex
+    """Retrieval over the pack in force."""
     screener: TextScreener
     brands: BrandChecker
     escalations: EscalationBackend
+    packs: PolicyLibrary
+    """Every bundled version of the pack, for runs recorded under an earlier one."""
 
     def evidence_tools(self) -> dict[ToolName, BaseTool]:
         """The evidence-gathering tools by name (what a planner may call)."""
@@ -137,11 +146,13 @@ def load_bundled_toolset(
     sellers = SqlSellerBackend(engine)
     sellers.seed(load_sellers(paths.sellers))
     source = LocalImageSource(paths.images, extra_roots=extra_image_roots)
+    packs = PolicyLibrary(paths.policy_dir, load=load_policy_pack)
     return Toolset(
         sellers=sellers,
         images=ImageChecker(source, load_hash_bank(paths.hash_bank)),
-        policy=PolicyIndex(load_policy_pack(paths.policy_pack)),
+        policy=PolicyIndex(packs.current),
         screener=TextScreener(load_lexicon(paths.lexicon)),
         brands=BrandChecker(load_brand_registry(paths.brands, paths.fx_rates)),
         escalations=escalations,
+        packs=packs,
     )

@@ -61,18 +61,41 @@ Severity = Literal["low", "medium", "high", "critical"]
 SEVERITY_RANK: dict[Severity, int] = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 """Severities in order, least to most severe: the higher rank wins."""
 PolicyArea = Literal[
-    "counterfeit_ip",
-    "weapons",
     "drugs",
-    "wildlife",
+    "prescription_drugs",
+    "drug_paraphernalia",
+    "tobacco_vaping",
+    "alcohol",
+    "firearms",
+    "weapons",
+    "explosives_fireworks",
     "hazardous_goods",
+    "recalled_products",
+    "counterfeit_ip",
+    "counterfeit_currency",
+    "forged_documents",
+    "stolen_goods",
+    "hacking_fraud_services",
+    "pirated_content",
+    "wildlife",
+    "human_remains",
+    "adult",
+    "hate",
+    "harassment",
+    "violence",
+    "self_harm",
     "regulated_health",
     "misleading_claims",
     "off_platform",
     "abusive_pricing",
-    "adult",
-    "recalled_products",
+    "gambling",
+    "gift_cards",
+    "surveillance_lockpicking",
 ]
+"""The marketplace's policy areas, as policy pack 2026.12.1 defines them. Pack 2026.11.1
+had eleven of them: counterfeit_ip, weapons, drugs, wildlife, hazardous_goods,
+regulated_health, misleading_claims, off_platform, abusive_pricing, adult and
+recalled_products."""
 POLICY_AREAS: tuple[PolicyArea, ...] = PolicyArea.__args__  # type: ignore[attr-defined]
 
 Id = Annotated[

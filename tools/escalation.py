@@ -2,8 +2,10 @@
 
 Routing follows the reasons first (an instruction aimed at the reviewer or an unknown
 seller is a fraud signal), then the policy area a case touches (IP disputes to IP
-specialists, regulated goods to the regulated-goods team, off-platform deals and
-pricing abuse to fraud).
+specialists, regulated goods to the regulated-goods team, goods that may not be sold at
+all to prohibited-goods, counterfeit money, forged papers, stolen goods, fraud services,
+piracy and gift cards to fraud-and-ip, hate, harassment, violence and self-harm to
+harmful-content, off-platform deals and pricing abuse to fraud).
 The backend persists the escalation; opening twice for one run returns the first.
 """
 
@@ -28,19 +30,45 @@ __all__ = [
     "route_escalation",
 ]
 
-QUEUE_BY_AREA: dict[str, str] = {
-    "counterfeit_ip": "ip-specialists",
-    "weapons": "regulated-goods",
-    "drugs": "regulated-goods",
-    "wildlife": "regulated-goods",
-    "hazardous_goods": "regulated-goods",
-    "recalled_products": "regulated-goods",
-    "regulated_health": "regulated-goods",
-    "misleading_claims": "claims-review",
-    "off_platform": "fraud",
-    "abusive_pricing": "fraud",
-    "adult": "adult-content",
+# Goods that may be sold on conditions (age, licence, region) go to regulated-goods, goods
+# that may not be sold at all to prohibited-goods, schemes that defraud buyers, banks or
+# rights holders to fraud-and-ip, and speech and depictions that harm people to
+# harmful-content.
+_AREAS_BY_QUEUE: dict[str, tuple[PolicyArea, ...]] = {
+    "ip-specialists": ("counterfeit_ip",),
+    "regulated-goods": (
+        "weapons",
+        "drugs",
+        "wildlife",
+        "hazardous_goods",
+        "recalled_products",
+        "regulated_health",
+        "prescription_drugs",
+        "tobacco_vaping",
+        "alcohol",
+        "gambling",
+    ),
+    "prohibited-goods": (
+        "firearms",
+        "explosives_fireworks",
+        "drug_paraphernalia",
+        "human_remains",
+        "surveillance_lockpicking",
+    ),
+    "fraud-and-ip": (
+        "counterfeit_currency",
+        "forged_documents",
+        "stolen_goods",
+        "hacking_fraud_services",
+        "pirated_content",
+        "gift_cards",
+    ),
+    "harmful-content": ("hate", "harassment", "violence", "self_harm"),
+    "claims-review": ("misleading_claims",),
+    "fraud": ("off_platform", "abusive_pricing"),
+    "adult-content": ("adult",),
 }
+QUEUE_BY_AREA: dict[str, str] = {area: queue for queue, areas in _AREAS_BY_QUEUE.items() for area in areas}
 QUEUES: tuple[str, ...] = tuple(dict.fromkeys([*QUEUE_BY_AREA.values(), "fraud", "general"]))
 """Every queue an escalation can land in."""
 _QUEUE_BY_REASON: dict[str, str] = {

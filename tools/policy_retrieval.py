@@ -3,88 +3,43 @@
 BM25 (bm25s) over each clause's title, text and keywords, queried with the case's
 de-obfuscated text and category. When the planner names policy areas, the top clauses of
 those areas are added, so the area a signal points at is always in front of the decider.
+The pack's schema and its versions live in `tools/policy_pack.py`; its names are importable
+from here too.
 """
 
 from __future__ import annotations
 
-from datetime import date
-from pathlib import Path
 from typing import Literal
 
 import bm25s
-import yaml
 from langchain_core.tools import BaseTool, StructuredTool
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from auditgraph.tools.case import PolicyArea, Severity
 from auditgraph.tools.evidence import Evidence
 from auditgraph.tools.normalize import deobfuscate
-from auditgraph.tools.yaml_data import load_yaml
+from auditgraph.tools.policy_pack import (
+    Clause,
+    PolicyLibrary,
+    PolicyPack,
+    PolicyPackError,
+    load_pack,
+    load_policy_pack,
+)
 
 __all__ = [
     "Clause",
     "PolicyIndex",
+    "PolicyLibrary",
     "PolicyPack",
     "PolicyPackError",
     "PolicyRetrieval",
     "PolicyRetrievalInput",
     "RetrievedClause",
+    "load_pack",
     "load_policy_pack",
     "make_policy_retrieval_tool",
 ]
-
-
-class Clause(BaseModel):
-    """One clause of the policy pack."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    id: str = Field(pattern=r"^[A-Z]{3}-\d+$")
-    area: PolicyArea
-    title: str
-    text: str
-    severity: Severity
-    action: Literal["reject", "restrict"]
-    """What a violation of this clause leads to."""
-    keywords: list[str] = Field(default_factory=list)
-
-
-class PolicyPack(BaseModel):
-    """A versioned set of clauses."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    version: str
-    name: str
-    effective: date
-    clauses: list[Clause] = Field(min_length=1)
-
-    def clause(self, clause_id: str) -> Clause | None:
-        """The clause with this id, or None."""
-        return next((c for c in self.clauses if c.id == clause_id), None)
-
-
-class PolicyPackError(ValueError):
-    """A policy pack file that cannot be used."""
-
-
-def load_policy_pack(path: Path) -> PolicyPack:
-    """Read and validate a policy pack YAML file.
-
-    Raises:
-        PolicyPackError: the file is missing, not YAML, or breaks the schema
-            (including duplicate clause ids).
-    """
-    try:
-        raw = load_yaml(path)
-        pack = PolicyPack.model_validate(raw)
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise PolicyPackError(f"cannot load policy pack {str(path)!r}: {exc}") from exc
-    ids = [c.id for c in pack.clauses]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
-    if duplicates:
-        raise PolicyPackError(f"policy pack {str(path)!r} repeats clause ids {duplicates}")
-    return pack
 
 
 class RetrievedClause(BaseModel):

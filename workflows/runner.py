@@ -7,6 +7,8 @@ marked failed with the error, never left "running" and never approved.
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -19,6 +21,12 @@ from auditgraph.store.base import AuditStore
 from auditgraph.store.records import DecisionRecord, EscalationRecord, RunRecord, RunStatus, new_id
 from auditgraph.tools import Toolset
 from auditgraph.tools.case import parse_case
+from auditgraph.tools.policy_retrieval import (
+    PolicyIndex,
+    PolicyPack,
+    PolicyPackError,
+    make_policy_retrieval_tool,
+)
 from auditgraph.tools.retry import first_line
 from auditgraph.workflows.context import AuditContext, GuardPolicy
 from auditgraph.workflows.graph import build_graph
@@ -95,11 +103,41 @@ class Auditor:
             guard=guard or GuardPolicy(),
             mask_personal_data=mask_personal_data,
         )
+        self._earlier: dict[str, AuditContext] = {}
+        self._earlier_lock = threading.Lock()
 
     @property
     def policy_version(self) -> str:
         """The version of the policy pack in use."""
         return self.context.policy_version
+
+    def context_for(self, policy_version: str) -> AuditContext:
+        """The context a run recorded under `policy_version` continues in.
+
+        A run keeps the pack it was audited under: a review or a recovery after a new
+        pack came into force checks, retrieves and quotes clauses from the run's own pack.
+
+        Raises:
+            ReviewError: no pack of that version is bundled.
+        """
+        if policy_version == self.context.policy_version:
+            return self.context
+        with self._earlier_lock:
+            context = self._earlier.get(policy_version)
+            if context is None:
+                try:
+                    pack = self.toolset.packs.pack(policy_version)
+                except PolicyPackError as exc:
+                    raise ReviewError(
+                        f"the run was audited under policy pack {policy_version}, which cannot be opened: {exc}"
+                    ) from None
+                tools = {
+                    **self.context.tools,
+                    "policy_retrieval": make_policy_retrieval_tool(PolicyIndex(pack)),
+                }
+                context = dataclasses.replace(self.context, policy=pack, tools=tools)
+                self._earlier[policy_version] = context
+        return context
 
     def audit(self, submission: dict[str, Any], *, run_id: str | None = None) -> RunOutcome:
         """Audit one case.
@@ -162,8 +200,10 @@ class Auditor:
             if first["type"] == "string_too_short":
                 raise ReviewError(f"invalid review: {where} is empty") from None
             raise ReviewError(f"invalid review: {where} {first['msg']}") from None
-        self._check_clauses(run_id, answer)
-        return self._finish(run_id, self._recovery().resume_review(run, Command(resume=answer.model_dump())))
+        context = self.context_for(run.policy_version)
+        self._check_clauses(run_id, answer, context.policy)
+        resumption = self._recovery().resume_review(run, Command(resume=answer.model_dump()))
+        return self._finish(run_id, resumption, context)
 
     def recover(self, run_id: str) -> RunOutcome:
         """Finish a run its process did not finish (it was killed mid-run).
@@ -179,11 +219,10 @@ class Auditor:
             resumption = self._recovery().recover(run_id)
         except RecoveryError as exc:
             raise ReviewError(str(exc)) from None
-        return self._finish(run_id, resumption)
+        return self._finish(run_id, resumption, self.context_for(self.store.get_run(run_id).policy_version))
 
-    def _check_clauses(self, run_id: str, answer: ReviewInput) -> None:
-        """A reviewer's grounds must exist and fit the decision, as an agent's must."""
-        pack = self.toolset.policy.pack
+    def _check_clauses(self, run_id: str, answer: ReviewInput, pack: PolicyPack) -> None:
+        """A reviewer's grounds must exist in the run's pack and fit the decision, as an agent's must."""
         unknown = [c for c in answer.clause_ids if pack.clause(c) is None]
         if unknown:
             raise ReviewError(f"unknown clause ids {unknown!r} in policy pack {pack.version}")
@@ -228,13 +267,19 @@ class Auditor:
         return config
 
     def _drive(
-        self, graph_input: Any, run_id: str, case_id: str, *, config: dict[str, Any] | None = None
+        self,
+        graph_input: Any,
+        run_id: str,
+        case_id: str,
+        *,
+        config: dict[str, Any] | None = None,
+        context: AuditContext | None = None,
     ) -> RunOutcome:
         try:
             result = self.graph.invoke(
                 graph_input,
                 config or self._config(run_id),
-                context=self.context,
+                context=context or self.context,
                 durability=self.durability,
             )
         except Exception as exc:
@@ -243,11 +288,13 @@ class Auditor:
             raise AuditFailed(run_id, f"run {run_id} failed: {message}") from exc
         return self._close(run_id, case_id, result)
 
-    def _finish(self, run_id: str, resumption: Resumption) -> RunOutcome:
+    def _finish(self, run_id: str, resumption: Resumption, context: AuditContext) -> RunOutcome:
         """Close on the values recovery found decided, or drive the graph on from where it said."""
         if resumption.decided is not None:
             return self._close(run_id, resumption.case_id, resumption.decided)
-        return self._drive(resumption.graph_input, run_id, resumption.case_id, config=resumption.config)
+        return self._drive(
+            resumption.graph_input, run_id, resumption.case_id, config=resumption.config, context=context
+        )
 
     def _close(self, run_id: str, case_id: str, result: dict[str, Any]) -> RunOutcome:
         decision: DecisionRecord | None = result.get("decision")

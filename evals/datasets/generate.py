@@ -27,7 +27,7 @@ from auditgraph.evals.datasets.checks import check_file, coverage_errors, line_s
 from auditgraph.evals.datasets.lines import hard_lines
 from auditgraph.evals.datasets.recipes import core_lines
 from auditgraph.evals.datasets.reference import REF, Json
-from auditgraph.evals.datasets.sources import HERE, ROOT, SourceError, load_sources
+from auditgraph.evals.datasets.sources import HERE, ROOT, SourceError, Sources, load_sources
 
 CORE_PATH: Final = HERE / "core.jsonl"
 HARD_PATH: Final = HERE / "hard.jsonl"
@@ -41,13 +41,13 @@ def dump_jsonl(lines: Iterable[Json]) -> str:
     return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
 
 
-def render() -> dict[Path, str]:
+def render(sources: Sources | None = None) -> dict[Path, str]:
     """What each output file must hold, built from the sources.
 
     Raises:
         SourceError: a source file that fails its schema or a recipe that cannot be followed.
     """
-    sources = load_sources()
+    sources = sources or load_sources()
     return {
         CORE_PATH: dump_jsonl(core_lines(sources)),
         HARD_PATH: dump_jsonl(hard_lines(sources)),
@@ -57,7 +57,8 @@ def render() -> dict[Path, str]:
 
 def check() -> int:
     """Validate the committed files, and that they are what the sources make; 0 when all is well."""
-    stale = [p.name for p, text in render().items() if p.read_text("utf-8") != text]
+    sources = load_sources()
+    stale = [p.name for p, text in render(sources).items() if p.read_text("utf-8") != text]
     from jsonschema import Draft202012Validator  # after render(), which says when it is missing
 
     schema = json.loads(SCHEMA_PATH.read_text("utf-8"))
@@ -66,7 +67,7 @@ def check() -> int:
     errors = [f"out of date (run generate.py): {', '.join(stale)}"] if stale else []
     core, core_errors = check_file(CORE_PATH, validator)
     hard, hard_errors = check_file(HARD_PATH, validator)
-    errors += core_errors + hard_errors + coverage_errors(core)
+    errors += core_errors + hard_errors + coverage_errors(core, sources.vocabulary["core_areas"])
     if len(hard) != HARD_COUNT:
         errors.append(f"hard.jsonl: {len(hard)} cases, {HARD_COUNT} expected")
     print_counts("core.jsonl", core, CORE_PATH)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -25,6 +26,7 @@ from auditgraph.tools import BundledPaths
 from auditgraph.tools.case import case_json_schema
 from auditgraph.tools.escalation import QUEUES
 from auditgraph.tools.image_check import build_hash_bank
+from auditgraph.tools.policy_pack import Clause, PolicyLibrary, PolicyPackError
 
 __all__ = ["build_bank", "queue", "runs", "schema", "trace"]
 
@@ -66,8 +68,10 @@ def trace(
     as_json: JsonFlag = False,
 ) -> None:
     """Show a run's step timeline (every node, tool call, decider call, guard check and review),
+    and the clauses its decisions rest on as the run's own policy pack words them;
     or `trace verify RUN_ID|--all` to recompute hash chains and name the first tampered record."""
-    store = opened_store(load_settings())
+    settings = load_settings()
+    store = opened_store(settings)
     if run_id == "verify":
         _verify(store, target, all_runs, as_json)
         return
@@ -81,6 +85,8 @@ def trace(
         store.reviews(run_id),
         store.escalation(run_id),
     )
+    cited = list(dict.fromkeys(c for record in [*reviews, *decisions] for c in record.clause_ids))
+    grounds, missing = _grounds(settings.data_dir, run_record.policy_version, cited)
     if as_json:
         print_json(
             {
@@ -89,6 +95,11 @@ def trace(
                 "escalation": escalation,
                 "reviews": reviews,
                 "decisions": decisions,
+                "clauses": {
+                    "policy_version": run_record.policy_version,
+                    "found": grounds,
+                    "problem": missing,
+                },
             }
         )
         return
@@ -134,6 +145,28 @@ def trace(
         )
         if d.statement_of_reasons:
             out.print(f"[dim]{d.statement_of_reasons}[/]", soft_wrap=True)
+    for clause in grounds.values():
+        dsa = f"; DSA {clause.dsa_category}" if clause.dsa_category else ""
+        out.print(
+            f"[bold]clause[/]     {clause.id} {clause.title} ({clause.area}, {clause.severity}, "
+            f"{clause.action}; policy {run_record.policy_version}{dsa})",
+            soft_wrap=True,
+        )
+    if missing:
+        out.print(f"[yellow]clauses[/]    {missing}", soft_wrap=True)
+
+
+def _grounds(data_dir: Path, version: str, clause_ids: list[str]) -> tuple[dict[str, Clause], str | None]:
+    """The clauses `clause_ids` as policy pack `version` words them, and what kept any back."""
+    if not clause_ids:
+        return {}, None
+    try:
+        pack = PolicyLibrary(BundledPaths(data_dir).policy_dir).pack(version)
+    except PolicyPackError as exc:
+        return {}, str(exc)
+    found = {c: clause for c in clause_ids if (clause := pack.clause(c)) is not None}
+    unknown = [c for c in clause_ids if c not in found]
+    return found, f"not in policy pack {version}: {', '.join(unknown)}" if unknown else None
 
 
 def _verify(store: AuditStore, run_id: str | None, all_runs: bool, as_json: bool) -> None:

@@ -20,14 +20,36 @@ from tests.conftest import ROOT
 GENERATED = ("core.jsonl", "hard.jsonl", "case.schema.json")
 
 
-def test_core_suite_covers_every_area_kind_and_outcome() -> None:
+CORE_AREAS = (
+    "counterfeit_ip",
+    "weapons",
+    "drugs",
+    "wildlife",
+    "hazardous_goods",
+    "regulated_health",
+    "misleading_claims",
+    "off_platform",
+    "abusive_pricing",
+    "adult",
+    "recalled_products",
+)
+"""The areas the core suite was written for: the eleven of policy pack 2026.11.1. The
+areas pack 2026.12.1 added are left to a suite written for them."""
+
+
+def test_core_suite_covers_every_area_it_was_written_for_every_kind_and_outcome() -> None:
     cases = load_dataset(DATASETS / "core.jsonl")
     assert len(cases) >= 300
-    assert {c.expected.area for c in cases if c.violating} == set(POLICY_AREAS)
+    assert {c.expected.area for c in cases if c.violating} == set(CORE_AREAS)
+    assert set(CORE_AREAS) < set(POLICY_AREAS)
     assert {c.input["kind"] for c in cases} == {"listing_review", "seller_appeal", "ip_report"}
     assert {c.expected.decision for c in cases} == {"approve", "reject", "restrict", "escalate"}
     tags = {t for c in cases for t in c.metadata.get("tags", [])}
     assert {"benign_lookalike", "obfuscated", "injection", "contact_in_image", "price_only"} <= tags
+
+
+def test_the_generator_checks_the_areas_this_test_names() -> None:
+    assert tuple(load_sources().vocabulary["core_areas"]) == CORE_AREAS
 
 
 def test_hard_suite_is_hand_written() -> None:
