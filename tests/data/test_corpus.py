@@ -85,3 +85,9 @@ def test_a_bad_source_fails_with_one_line_naming_file_line_and_field(
         build.build(tmp_path)
     assert str(raised.value).startswith(f"{source}:12: {message}")
     assert "\n" not in str(raised.value)
+
+
+def test_the_corpus_speaks_of_the_policy_packs_areas() -> None:
+    from auditgraph.tools.case import POLICY_AREAS
+
+    assert sorted(AREAS) == sorted(POLICY_AREAS)
