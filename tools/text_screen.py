@@ -8,9 +8,11 @@ instruct an AI reviewer (prompt injection). It reports findings; it never decide
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import yaml
 from langchain_core.tools import BaseTool, StructuredTool
@@ -18,7 +20,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from auditgraph.tools.case import PolicyArea
 from auditgraph.tools.evidence import Evidence
-from auditgraph.tools.normalize import deobfuscate, deobfuscate_folded, fold, spellings
+from auditgraph.tools.normalize import (
+    deobfuscate,
+    deobfuscate_folded,
+    fold,
+    raw_span,
+    respell,
+    spellings,
+    term_pattern,
+)
 from auditgraph.tools.personal_data import EMAIL, PHONE, SPELLED_EMAIL
 from auditgraph.tools.yaml_data import load_yaml
 
@@ -85,6 +95,8 @@ _INJECTION = re.compile(
     ),
     re.IGNORECASE,
 )
+_LETTER_RUN = re.compile(r"(?<=([a-z]))\1+")
+_LONG_RUN = re.compile(r"([a-z])\1\1")
 _TURN = re.compile(r"^\s*(?:system|assistant|developer)\s*[:\]>]", re.IGNORECASE | re.MULTILINE)
 
 
@@ -147,9 +159,12 @@ class TextFinding(BaseModel):
     area: PolicyArea | None = None
     weight: float = 1.0
     obfuscated: bool = False
-    """True when the term only shows after undoing leetspeak or spacing."""
+    """True when the term only shows after undoing an evasion: leetspeak, spacing,
+    repeated letters, invisible characters or look-alike letters from another script."""
     excerpt: str = ""
-    """The surrounding text, for the reviewer."""
+    """The surrounding text as normalised, the form the term or pattern matched in."""
+    raw_excerpt: str = ""
+    """The same place in the text as it was written, for the reviewer to compare."""
 
 
 class TextScreenInput(BaseModel):
@@ -174,21 +189,48 @@ class TextScreen(Evidence):
         return any(f.kind == "injection_attempt" for f in self.findings)
 
 
+class _Hit(NamedTuple):
+    key: str
+    """The lexicon term as normalised (a key of the screener's terms)."""
+    start: int
+    end: int
+    text: str
+    """What matched: the key itself, or the key bent (letters repeated, words run together)."""
+
+
 class TextScreener:
-    """Compiled lexicon: one alternation regex, so a field is scanned once."""
+    """Compiled lexicon: one alternation regex, so a reading of a field is scanned once
+    (twice when it may hold bent terms, see `_hits`)."""
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
         self._terms = {deobfuscate(t.term): t for t in lexicon.terms}
+        # The bent scan's forms of each term: letter runs squeezed ("mirror" as "miror"),
+        # with its words apart or run together ("bumpstock", or "o t f k n i f e" joined).
+        self._by_squeeze: dict[str, list[str]] = defaultdict(list)
+        for key in sorted(self._terms, key=len, reverse=True):
+            for form in dict.fromkeys([_squeeze(key), _squeeze(key).replace(" ", "")]):
+                self._by_squeeze[form].append(key)
+        self._bent_patterns: dict[str, re.Pattern[str]] = {}
         self._contexts = [
-            (deobfuscate(c.phrase), {deobfuscate(x) for x in c.cancels}) for c in lexicon.benign_context
+            (_bounded(term_pattern(deobfuscate(c.phrase))), {deobfuscate(x) for x in c.cancels})
+            for c in lexicon.benign_context
         ]
 
     @cached_property
     def _pattern(self) -> re.Pattern[str]:
-        alternatives = sorted(self._terms, key=len, reverse=True)
-        body = "|".join(re.escape(t) for t in alternatives)
-        return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])")
+        return _alternation(self._terms)
+
+    @cached_property
+    def _squeezed_pattern(self) -> re.Pattern[str]:
+        return _alternation(self._by_squeeze)
+
+    def _bent(self, key: str) -> re.Pattern[str]:
+        """`key` with its letters free to repeat, compiled the first time it is wanted."""
+        pattern = self._bent_patterns.get(key)
+        if pattern is None:
+            pattern = self._bent_patterns[key] = _bounded(term_pattern(key))
+        return pattern
 
     def screen(self, texts: dict[str, str]) -> TextScreen:
         """Screen every field of `texts`."""
@@ -197,54 +239,105 @@ class TextScreener:
         for field, text in texts.items():
             plain = fold(text)
             clear = deobfuscate_folded(plain)
-            findings += self._terms_in(field, plain, clear, cancelled)
-            findings += _contacts_in(field, plain)
-            findings += _injections_in(field, plain, clear, text)
+            findings += self._terms_in(field, text, plain, spellings(plain, clear), cancelled)
+            findings += _contacts_in(field, text, plain)
+            findings += _injections_in(field, text, plain, clear)
         return TextScreen(findings=findings, cancelled=sorted(set(cancelled)))
 
-    def _inside_benign_phrase(self, key: str, match: re.Match[str], text: str) -> bool:
+    def _hits(self, text: str, *, bent: bool) -> list[_Hit]:
+        """The terms in `text`, and with `bent` (or a letter written thrice) also the
+        terms with letters repeated ("reeeplica", "swwitchblade") or words run together."""
+        hits = [_Hit(m.group(0), m.start(), m.end(), m.group(0)) for m in self._pattern.finditer(text)]
+        if not bent and _LONG_RUN.search(text) is None:
+            return hits
+        # Matching the bent forms directly costs four times the plain scan. Instead the
+        # text with its letter runs squeezed ("reeeplica" -> "replica") is scanned for
+        # the squeezed terms, and only a term found there and not above is looked for
+        # in its bent form, which keeps "ammo" from matching "amo".
+        found = {h.key for h in hits}
+        wanted = {
+            key
+            for m in self._squeezed_pattern.finditer(_squeeze(text))
+            for key in self._by_squeeze[m.group(0)]
+            if key not in found
+        }
+        for key in sorted(wanted, key=len, reverse=True):
+            for m in self._bent(key).finditer(text):
+                if not any(h.start < m.end() and m.start() < h.end for h in hits):
+                    hits.append(_Hit(key, m.start(), m.end(), m.group(0)))
+        return sorted(hits, key=lambda h: h.start)
+
+    def _inside_benign_phrase(self, key: str, hit: _Hit, text: str) -> bool:
         # "chef knife" excuses the knife and blade it talks about, not a "replica" two
         # sentences on: a term is excused only within a short reach of the phrase.
         for phrase, cancels in self._contexts:
             if key not in cancels:
                 continue
-            for hit in re.finditer(re.escape(phrase), text):
-                if hit.start() - _BENIGN_REACH <= match.start() and match.end() <= hit.end() + _BENIGN_REACH:
+            for near in phrase.finditer(text):
+                if near.start() - _BENIGN_REACH <= hit.start and hit.end <= near.end() + _BENIGN_REACH:
                     return True
         return False
 
-    def _terms_in(self, field: str, plain: str, clear: str, cancelled: list[str]) -> list[TextFinding]:
+    def _terms_in(
+        self, field: str, raw: str, plain: str, readings: dict[str, str], cancelled: list[str]
+    ) -> list[TextFinding]:
         found: dict[str, TextFinding] = {}
-        readings = spellings(plain, clear)
-        matches = [(m, clear) for m in self._pattern.finditer(clear)]
+        clear = readings["clear"]
+        # Bent terms are looked for where a letter comes three times, and in the whole
+        # clear reading when it had to undo something already ("sw1tchbladee").
+        hits = [(h, "clear") for h in self._hits(clear, bent=clear != plain)]
         # Another reading counts only for words it alone reveals, so "1:1 mirror quality"
         # read as "l:l mirror quality" does not add "mirror quality" a second time.
-        matches += [
-            (m, text)
-            for text in readings[1:]
-            for m in self._pattern.finditer(text)
-            if m.group(0) not in clear
+        hits += [
+            (h, name)
+            for name, text in readings.items()
+            if name != "clear"
+            for h in self._hits(text, bent=False)
+            if h.text not in clear
         ]
-        for match, source in matches:
-            key = match.group(0)
-            term = self._terms[key]
-            if self._inside_benign_phrase(key, match, source):
+        honest: str | None = None
+        for hit, name in hits:
+            term = self._terms[hit.key]
+            source = readings[name]
+            if self._inside_benign_phrase(hit.key, hit, source):
                 cancelled.append(term.term)
                 continue
-            if key not in found:
-                found[key] = TextFinding(
-                    kind=term.kind,
-                    field=field,
-                    term=term.term,
-                    area=term.area,
-                    weight=term.weight,
-                    obfuscated=re.search(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", plain) is None,
-                    excerpt=_excerpt(source, match.start(), match.end()),
-                )
+            if hit.key in found:
+                continue
+            if honest is None:
+                honest = fold(raw, undo_evasions=False)
+            found[hit.key] = TextFinding(
+                kind=term.kind,
+                field=field,
+                term=term.term,
+                area=term.area,
+                weight=term.weight,
+                obfuscated=_bounded(re.escape(hit.key)).search(honest) is None,
+                excerpt=_excerpt(source, hit.start, hit.end),
+                raw_excerpt=_raw_excerpt(raw, _reader(name), hit.start, hit.end, source),
+            )
         return list(found.values())
 
 
-def _contacts_in(field: str, text: str) -> list[TextFinding]:
+def _alternation(keys: Iterable[str]) -> re.Pattern[str]:
+    # Longest first, so "1:1 mirror quality" wins over "1:1" where both start.
+    return _bounded("|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True)))
+
+
+def _squeeze(text: str) -> str:
+    return _LETTER_RUN.sub("", text)
+
+
+def _bounded(body: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])")
+
+
+def _reader(name: str) -> Callable[[str], str]:
+    """How raw text becomes the reading `name`, for finding a match's place in it."""
+    return lambda raw: respell(name, fold(raw))
+
+
+def _contacts_in(field: str, raw: str, plain: str) -> list[TextFinding]:
     found = []
     for name, pattern in (
         ("email", EMAIL),
@@ -252,7 +345,7 @@ def _contacts_in(field: str, text: str) -> list[TextFinding]:
         ("phone", PHONE),
         ("url", _URL),
     ):
-        match = pattern.search(text)
+        match = pattern.search(plain)
         if match and not any(f.term == name for f in found):
             found.append(
                 TextFinding(
@@ -261,25 +354,31 @@ def _contacts_in(field: str, text: str) -> list[TextFinding]:
                     term=name,
                     area="off_platform",
                     weight=0.8,
-                    excerpt=_excerpt(text, match.start(), match.end()),
+                    excerpt=_excerpt(plain, match.start(), match.end()),
+                    raw_excerpt=_raw_excerpt(raw, fold, match.start(), match.end(), plain),
                 )
             )
     return found
 
 
-def _injections_in(field: str, plain: str, clear: str, raw: str) -> list[TextFinding]:
+def _injections_in(field: str, raw: str, plain: str, clear: str) -> list[TextFinding]:
     # A fake "System:" turn shows only on the raw lines: folding joins lines into one.
     turn = _TURN.search(raw)
-    for text in (plain, clear, raw):
-        match = turn if text is raw else _INJECTION.search(text)
+    for text, read in ((plain, fold), (clear, deobfuscate), (raw, None)):
+        match = turn if read is None else _INJECTION.search(text)
         if match is not None:
+            excerpt = _excerpt(text, match.start(), match.end())
+            as_written = (
+                excerpt if read is None else _raw_excerpt(raw, read, match.start(), match.end(), text)
+            )
             return [
                 TextFinding(
                     kind="injection_attempt",
                     field=field,
                     term="instruction_to_reviewer",
                     weight=1.0,
-                    excerpt=_excerpt(text, match.start(), match.end()),
+                    excerpt=excerpt,
+                    raw_excerpt=as_written,
                 )
             ]
     return []
@@ -288,6 +387,11 @@ def _injections_in(field: str, plain: str, clear: str, raw: str) -> list[TextFin
 def _excerpt(text: str, start: int, end: int) -> str:
     lo, hi = max(start - _EXCERPT, 0), min(end + _EXCERPT, len(text))
     return ("…" if lo else "") + text[lo:hi] + ("…" if hi < len(text) else "")
+
+
+def _raw_excerpt(raw: str, read: Callable[[str], str], start: int, end: int, reading: str) -> str:
+    lo, hi = raw_span(raw, read, start, end, reading=reading)
+    return _excerpt(raw, lo, hi)
 
 
 def make_text_screen_tool(screener: TextScreener) -> BaseTool:

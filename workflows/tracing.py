@@ -51,6 +51,7 @@ SENSITIVE_KEYS = frozenset(
         "texts",
         "text",
         "excerpt",
+        "raw_excerpt",
         "query",
         "submission",
     }
