@@ -19,11 +19,10 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from auditgraph.tools.case import PolicyArea, Severity
-from auditgraph.tools.yaml_data import load_yaml
+from auditgraph.tools.yaml_data import load_model
 
 __all__ = [
     "AreaDefinition",
@@ -144,10 +143,7 @@ def load_dsa_taxonomy(path: Path) -> DsaTaxonomy:
     Raises:
         PolicyPackError: the file is missing, not YAML, or breaks the schema.
     """
-    try:
-        return DsaTaxonomy.model_validate(load_yaml(path))
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise PolicyPackError(f"cannot load DSA taxonomy {str(path)!r}: {exc}") from exc
+    return load_model(path, DsaTaxonomy, PolicyPackError, "DSA taxonomy")
 
 
 def load_policy_pack(path: Path) -> PolicyPack:
@@ -158,11 +154,7 @@ def load_policy_pack(path: Path) -> PolicyPack:
             (including duplicate clause ids, and clauses of an area the pack's
             definitions leave out).
     """
-    try:
-        raw = load_yaml(path)
-        pack = PolicyPack.model_validate(raw)
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise PolicyPackError(f"cannot load policy pack {str(path)!r}: {exc}") from exc
+    pack = load_model(path, PolicyPack, PolicyPackError, "policy pack")
     ids = [c.id for c in pack.clauses]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:

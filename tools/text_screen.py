@@ -14,9 +14,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal, NamedTuple
 
-import yaml
 from langchain_core.tools import BaseTool, StructuredTool
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from auditgraph.tools.case import PolicyArea
 from auditgraph.tools.evidence import Evidence
@@ -30,7 +29,7 @@ from auditgraph.tools.normalize import (
     term_pattern,
 )
 from auditgraph.tools.personal_data import EMAIL, PHONE, SPELLED_EMAIL
-from auditgraph.tools.yaml_data import load_yaml
+from auditgraph.tools.yaml_data import load_model
 
 __all__ = [
     "FindingKind",
@@ -140,10 +139,7 @@ def load_lexicon(path: Path) -> Lexicon:
     Raises:
         LexiconError: the file is missing, not YAML, or breaks the schema.
     """
-    try:
-        return Lexicon.model_validate(load_yaml(path))
-    except (OSError, yaml.YAMLError, ValidationError) as exc:
-        raise LexiconError(f"cannot load lexicon {str(path)!r}: {exc}") from exc
+    return load_model(path, Lexicon, LexiconError, "lexicon")
 
 
 class TextFinding(BaseModel):
