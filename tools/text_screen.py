@@ -120,6 +120,23 @@ class BenignContext(BaseModel):
     cancels: list[str]
 
 
+class ContactContext(BaseModel):
+    """Words around a phone number, e-mail or link that say what it is for.
+
+    A manufacturer's or shop's support line next to `support` words, with no
+    `transaction` word near it, is customer service, not a buyer being led off the
+    platform: its finding stays as evidence, at `support_weight`.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    support: list[str] = Field(default_factory=list)
+    transaction: list[str] = Field(default_factory=list)
+    window: int = Field(default=80, ge=10, le=400)
+    """Characters either side of the contact detail that are read for these words."""
+    support_weight: float = Field(default=0.15, ge=0, le=1)
+
+
 class Lexicon(BaseModel):
     """The text screen's vocabulary."""
 
@@ -127,6 +144,7 @@ class Lexicon(BaseModel):
 
     terms: list[LexiconTerm] = Field(min_length=1)
     benign_context: list[BenignContext] = Field(default_factory=list)
+    contact_context: ContactContext = Field(default_factory=ContactContext)
 
 
 class LexiconError(ValueError):
@@ -212,6 +230,11 @@ class TextScreener:
             (_bounded(term_pattern(deobfuscate(c.phrase))), {deobfuscate(x) for x in c.cancels})
             for c in lexicon.benign_context
         ]
+        contact = lexicon.contact_context
+        self._support = _alternation([fold(w) for w in contact.support]) if contact.support else None
+        self._transaction = (
+            _alternation([fold(w) for w in contact.transaction]) if contact.transaction else None
+        )
 
     @cached_property
     def _pattern(self) -> re.Pattern[str]:
@@ -236,9 +259,42 @@ class TextScreener:
             plain = fold(text)
             clear = deobfuscate_folded(plain)
             findings += self._terms_in(field, text, plain, spellings(plain, clear), cancelled)
-            findings += _contacts_in(field, text, plain)
+            findings += self._contacts_in(field, text, plain)
             findings += _injections_in(field, text, plain, clear)
         return TextScreen(findings=findings, cancelled=sorted(set(cancelled)))
+
+    def _contacts_in(self, field: str, raw: str, plain: str) -> list[TextFinding]:
+        found = []
+        for name, pattern in (
+            ("email", EMAIL),
+            ("email", SPELLED_EMAIL),
+            ("phone", PHONE),
+            ("url", _URL),
+        ):
+            match = pattern.search(plain)
+            if match and not any(f.term == name for f in found):
+                found.append(
+                    TextFinding(
+                        kind="contact_detail",
+                        field=field,
+                        term=name,
+                        area="off_platform",
+                        weight=self._contact_weight(plain, match.start(), match.end()),
+                        excerpt=_excerpt(plain, match.start(), match.end()),
+                        raw_excerpt=_raw_excerpt(raw, fold, match.start(), match.end(), plain),
+                    )
+                )
+        return found
+
+    def _contact_weight(self, plain: str, start: int, end: int) -> float:
+        """0.8 for a contact detail, lower for a support line with no sale or payment near it."""
+        context = self.lexicon.contact_context
+        near = plain[max(0, start - context.window) : end + context.window]
+        if self._support is None or not self._support.search(near):
+            return 0.8
+        if self._transaction is not None and self._transaction.search(near):
+            return 0.8
+        return context.support_weight
 
     def _hits(self, text: str, *, bent: bool) -> list[_Hit]:
         """The terms in `text`, and with `bent` (or a letter written thrice) also the
@@ -331,30 +387,6 @@ def _bounded(body: str) -> re.Pattern[str]:
 def _reader(name: str) -> Callable[[str], str]:
     """How raw text becomes the reading `name`, for finding a match's place in it."""
     return lambda raw: respell(name, fold(raw))
-
-
-def _contacts_in(field: str, raw: str, plain: str) -> list[TextFinding]:
-    found = []
-    for name, pattern in (
-        ("email", EMAIL),
-        ("email", SPELLED_EMAIL),
-        ("phone", PHONE),
-        ("url", _URL),
-    ):
-        match = pattern.search(plain)
-        if match and not any(f.term == name for f in found):
-            found.append(
-                TextFinding(
-                    kind="contact_detail",
-                    field=field,
-                    term=name,
-                    area="off_platform",
-                    weight=0.8,
-                    excerpt=_excerpt(plain, match.start(), match.end()),
-                    raw_excerpt=_raw_excerpt(raw, fold, match.start(), match.end(), plain),
-                )
-            )
-    return found
 
 
 def _injections_in(field: str, raw: str, plain: str, clear: str) -> list[TextFinding]:

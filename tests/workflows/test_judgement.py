@@ -77,3 +77,30 @@ def test_passed_guard_checks_carry_no_detail(auditor: Auditor) -> None:
     outcome = auditor.audit(load_case("switchblade_collector"))
     assert outcome.guard is not None
     assert all(c.passed and c.detail == "" for c in outcome.guard.checks)
+
+
+def test_a_manufacturers_support_line_is_not_an_off_platform_attempt(auditor: Auditor) -> None:
+    case = _listing(
+        "Stainless steel electric kettle 1.7 L",
+        "Auto shut-off, boil-dry protection. Warranty questions? Customer service +44 20 7946 0958 "
+        "or support@kettleco.example, Mon–Fri 9–17.",
+        "kitchen",
+    )
+    outcome = auditor.audit(case)
+    assert outcome.decision is not None and outcome.decision.decision == "approve"
+
+
+def test_a_support_line_that_asks_for_payment_off_the_app_is_still_off_platform(auditor: Auditor) -> None:
+    case = _listing(
+        "Stainless steel electric kettle 1.7 L",
+        "Customer service: WhatsApp +44 7700 900123, pay by bank transfer for a discount.",
+        "kitchen",
+    )
+    outcome = auditor.audit(case)
+    assert outcome.decision is None or outcome.decision.decision != "approve"
+    decided = (
+        outcome.decision.clause_ids
+        if outcome.decision
+        else (outcome.verdict.clause_ids if outcome.verdict else [])
+    )
+    assert any(c.startswith("OFF-") for c in decided) or outcome.escalation is not None
