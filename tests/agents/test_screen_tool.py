@@ -137,3 +137,5 @@ def test_the_trace_shows_the_screen_step_with_version_and_sha256(settings: Setti
     assert (output["version"], output["sha256"]) == (MANIFEST["version"], MANIFEST["sha256"])
     assert output["areas"][0]["area"] == "weapons"
     assert trace["decisions"][0]["decision"] == "reject"
+    text = runner.invoke(app, ["trace", run_id]).output
+    assert f"screen {MANIFEST['version']} sha256 {MANIFEST['sha256'][:12]}" in text
