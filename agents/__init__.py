@@ -74,9 +74,13 @@ class Agent:
         return f"{self.planner.version}+{self.adjudicator.version}"
 
 
-def rules_agent() -> Agent:
-    """The offline, deterministic agent: no key, no network."""
-    return Agent(kind="rules", planner=RulesPlanner(), adjudicator=RulesAdjudicator())
+def rules_agent(*, risk_screen: bool = False) -> Agent:
+    """The offline, deterministic agent: no key, no network.
+
+    `risk_screen` plans the learned risk screen too (its toolset must offer it); its
+    evidence is recorded and does not change a decision.
+    """
+    return Agent(kind="rules", planner=RulesPlanner(risk_screen=risk_screen), adjudicator=RulesAdjudicator())
 
 
 def llm_agent(spec: ModelSpec, tools: Mapping[str, BaseTool], *, fallback_confidence: float = 0.9) -> Agent:

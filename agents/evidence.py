@@ -10,6 +10,7 @@ from auditgraph.tools.brand_check import BrandCheck
 from auditgraph.tools.evidence import Evidence, ToolName
 from auditgraph.tools.image_check import ImageCheck
 from auditgraph.tools.policy_retrieval import PolicyRetrieval, RetrievedClause
+from auditgraph.tools.risk_screen import RiskScreenEvidence
 from auditgraph.tools.seller_history import SellerHistory
 from auditgraph.tools.text_screen import TextScreen
 
@@ -26,6 +27,7 @@ class EvidenceSet(BaseModel):
     policy_retrieval: PolicyRetrieval | None = None
     text_screen: TextScreen | None = None
     brand_check: BrandCheck | None = None
+    risk_screen: RiskScreenEvidence | None = None
 
     @classmethod
     def from_mapping(cls, evidence: Mapping[ToolName, Evidence]) -> EvidenceSet:

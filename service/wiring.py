@@ -7,14 +7,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from auditgraph.agents import Agent, llm_agent, rules_agent
-from auditgraph.agents.screen import E5Embedder, Embedder, NoEmbedder
+from auditgraph.agents.screen import E5Embedder, Embedder, NoEmbedder, ScreenScorer
 from auditgraph.service.database import open_database
 from auditgraph.service.settings import Settings
 from auditgraph.store import SqlAuditStore, make_engine
 from auditgraph.tools import Toolset, load_bundled_toolset
 from auditgraph.workflows import Auditor, GuardPolicy
 
-__all__ = ["open_auditor", "open_store", "screen_embedder", "screen_folder"]
+__all__ = ["open_auditor", "open_store", "risk_scorer", "screen_embedder", "screen_folder"]
 
 
 def open_store(settings: Settings) -> SqlAuditStore:
@@ -37,10 +37,18 @@ def screen_folder(settings: Settings, version: str | None = None) -> Path:
     return settings.data_dir / "screen" / (version or settings.screen_version)
 
 
+def risk_scorer(settings: Settings) -> ScreenScorer:
+    """The risk screen in use, behind the tools' interface; it loads on first use, once a process.
+
+    A missing or refused screen is not an error here: its tool answers `unavailable`.
+    """
+    return ScreenScorer(screen_folder(settings), screen_embedder(settings))
+
+
 def _agent(settings: Settings, toolset: Toolset) -> Agent:
     spec = settings.model_spec()
     if spec is None:
-        return rules_agent()
+        return rules_agent(risk_screen=toolset.screen is not None)
     return llm_agent(spec, toolset.evidence_tools(), fallback_confidence=settings.fallback_confidence)
 
 
@@ -54,6 +62,7 @@ def open_auditor(settings: Settings) -> Iterator[Auditor]:
             engine=store.engine,
             escalations=store,
             extra_image_roots=tuple(settings.image_roots),
+            screen=risk_scorer(settings),
         )
         # After the store and the bundled data: either refusing to open is the clearer error.
         checkpointer = database.checkpointer

@@ -25,6 +25,7 @@ from auditgraph.tools.policy_retrieval import (
     load_policy_pack,
     make_policy_retrieval_tool,
 )
+from auditgraph.tools.risk_screen import RiskScorer, RiskScreenEvidence, make_risk_screen_tool
 from auditgraph.tools.seller_history import (
     SellerBackend,
     SellerHistory,
@@ -40,6 +41,7 @@ __all__ = [
     "BundledPaths",
     "Evidence",
     "EvidenceStatus",
+    "RiskScorer",
     "ToolName",
     "Toolset",
     "load_bundled_toolset",
@@ -51,6 +53,7 @@ EVIDENCE_TYPES: dict[ToolName, type[Evidence]] = {
     "policy_retrieval": PolicyRetrieval,
     "text_screen": TextScreen,
     "brand_check": BrandCheck,
+    "risk_screen": RiskScreenEvidence,
 }
 """Each tool's evidence model; `EVIDENCE_TYPES[name](status="unavailable", error=...)` is valid."""
 
@@ -115,16 +118,21 @@ class Toolset:
     escalations: EscalationBackend
     packs: PolicyLibrary
     """Every bundled version of the pack, for runs recorded under an earlier one."""
+    screen: RiskScorer | None = None
+    """The learned risk screen; None leaves the `risk_screen` tool out."""
 
     def evidence_tools(self) -> dict[ToolName, BaseTool]:
         """The evidence-gathering tools by name (what a planner may call)."""
-        return {
+        tools: dict[ToolName, BaseTool] = {
             "seller_history": make_seller_history_tool(self.sellers),
             "image_check": make_image_check_tool(self.images),
             "policy_retrieval": make_policy_retrieval_tool(self.policy),
             "text_screen": make_text_screen_tool(self.screener),
             "brand_check": make_brand_check_tool(self.brands),
         }
+        if self.screen is not None:
+            tools["risk_screen"] = make_risk_screen_tool(self.screen)
+        return tools
 
     def escalation_tool(self) -> BaseTool:
         """The tool that opens an escalation."""
@@ -137,10 +145,13 @@ def load_bundled_toolset(
     engine: Engine,
     escalations: EscalationBackend,
     extra_image_roots: tuple[Path, ...] = (),
+    screen: RiskScorer | None = None,
 ) -> Toolset:
     """Build every backend from the bundled data under `data_dir`.
 
-    Seller records are loaded into the `seller` table of `engine` the first time.
+    Seller records are loaded into the `seller` table of `engine` the first time. The
+    risk screen is a trained model the caller loads (`screen`); without it the
+    `risk_screen` tool is not offered.
     """
     paths = BundledPaths(data_dir)
     sellers = SqlSellerBackend(engine)
@@ -155,4 +166,5 @@ def load_bundled_toolset(
         brands=BrandChecker(load_brand_registry(paths.brands, paths.fx_rates)),
         escalations=escalations,
         packs=packs,
+        screen=screen,
     )

@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict
 __all__ = ["TOOL_NAMES", "Evidence", "EvidenceStatus", "ToolName"]
 
 EvidenceStatus = Literal["ok", "not_found", "unavailable"]
-ToolName = Literal["seller_history", "image_check", "policy_retrieval", "text_screen", "brand_check"]
+ToolName = Literal[
+    "seller_history", "image_check", "policy_retrieval", "text_screen", "brand_check", "risk_screen"
+]
 TOOL_NAMES: tuple[ToolName, ...] = ToolName.__args__  # type: ignore[attr-defined]
 
 

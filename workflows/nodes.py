@@ -52,6 +52,7 @@ TOOL_NODES: dict[ToolName, str] = {
     "policy_retrieval": "retrieve_policy",
     "text_screen": "screen_text",
     "brand_check": "check_brand",
+    "risk_screen": "screen_risk",
 }
 """The graph node that runs each evidence tool."""
 

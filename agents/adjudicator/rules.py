@@ -24,6 +24,7 @@ from typing import Literal
 from auditgraph.agents.adjudicator.schema import Verdict
 from auditgraph.agents.evidence import EvidenceSet
 from auditgraph.tools.case import AnyCase, IpReport, PolicyArea, SellerAppeal
+from auditgraph.tools.evidence import ToolName
 from auditgraph.tools.policy_retrieval import RetrievedClause
 
 __all__ = ["STRONG", "WEAK", "RulesAdjudicator"]
@@ -35,6 +36,8 @@ WEAK = 0.4
 UNBRANDED_COUNTERFEIT_CAP = 0.5
 """Counterfeit wording in a listing that names no brand weighs at most this."""
 REPEAT_OFFENDER_STRIKES = 3
+IGNORED_EVIDENCE: frozenset[ToolName] = frozenset({"risk_screen"})
+"""Evidence recorded for review and not read by these rules (the learned risk screen)."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,9 @@ class RulesAdjudicator:
 
 
 def _assess(case: AnyCase, evidence: EvidenceSet) -> _Assessment:
-    blockers = [f"tool_unavailable:{name}" for name in evidence.failed()]
+    # The learned risk screen is recorded as evidence and not read here yet; an approval
+    # never rests on it unavailable, since the guard stops that for every tool.
+    blockers = [f"tool_unavailable:{name}" for name in evidence.failed() if name not in IGNORED_EVIDENCE]
     seller = evidence.seller_history
     if seller is not None and seller.status == "not_found":
         blockers.append("unknown_seller")

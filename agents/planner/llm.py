@@ -33,6 +33,7 @@ _PINNED: dict[str, tuple[str, ...]] = {
     "text_screen": ("texts",),
     "brand_check": ("text", "brand", "price", "currency"),
     "policy_retrieval": ("category", "clause_ids"),
+    "risk_screen": ("title", "description"),
 }
 
 
@@ -42,7 +43,7 @@ class LlmPlanner:
     def __init__(self, model: BaseChatModel, tools: Mapping[str, BaseTool], spec: ModelSpec) -> None:
         self._bound = model.bind_tools(list(tools.values()), tool_choice=spec.tool_choice)
         self._spec = spec
-        self._rules = RulesPlanner()
+        self._rules = RulesPlanner(risk_screen="risk_screen" in tools)
         self.version = f"llm-planner/1:{spec.model}"
 
     def plan(self, case: AnyCase) -> Plan:

@@ -1,4 +1,4 @@
-"""The offline rules planner: every evidence tool, with arguments taken from the case."""
+"""The offline rules planner: every evidence tool offered, with arguments taken from the case."""
 
 from __future__ import annotations
 
@@ -50,10 +50,17 @@ SIGNAL_AREAS: dict[str, PolicyArea] = {
 
 
 class RulesPlanner:
-    """Plans every evidence tool for every case, deterministically."""
+    """Plans every evidence tool for every case, deterministically.
+
+    With `risk_screen`, the learned risk screen is offered too and runs on every case
+    whose listing has text.
+    """
 
     kind: Literal["rules"] = "rules"
     version = "rules-planner/1"
+
+    def __init__(self, *, risk_screen: bool = False) -> None:
+        self.risk_screen = risk_screen
 
     def plan(self, case: AnyCase) -> Plan:
         """The tools to call for `case` and their arguments."""
@@ -93,6 +100,12 @@ class RulesPlanner:
                 args={"images": list(listing.images), "seller_id": listing.seller_id},
             ),
         ]
+        if self.risk_screen and (listing.title.strip() or listing.description.strip()):
+            calls.append(
+                ToolCall(
+                    tool="risk_screen", args={"title": listing.title, "description": listing.description}
+                )
+            )
         return Plan(calls=calls, rationale="The rules agent gathers all evidence for every case.")
 
 

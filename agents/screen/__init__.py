@@ -15,6 +15,7 @@ from auditgraph.agents.screen.model import (
     ScreenError,
     ScreenScore,
 )
+from auditgraph.agents.screen.scorer import ScreenScorer, clear_screen_cache, load_screen
 
 __all__ = [
     "BENIGN",
@@ -26,7 +27,10 @@ __all__ = [
     "RiskScreen",
     "ScreenError",
     "ScreenScore",
+    "ScreenScorer",
     "case_text",
+    "clear_screen_cache",
     "load_corpus",
+    "load_screen",
     "review_examples",
 ]

@@ -14,18 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from auditgraph.agents.screen.model import BENIGN, Example, ScreenError
+from auditgraph.tools.risk_screen import listing_text
 
 __all__ = ["case_text", "load_corpus", "review_examples"]
-
-_MAX_TEXT = 4_000
-"""Characters of a case's text the screen reads (n-grams); the embedder reads fewer."""
 
 
 def case_text(case: Mapping[str, Any]) -> str:
     """The listing text a screen reads: title, then description (what a buyer sees first)."""
     listing = case.get("listing") or {}
-    parts = [str(listing.get("title") or "").strip(), str(listing.get("description") or "").strip()]
-    return ". ".join(p for p in parts if p)[:_MAX_TEXT]
+    return listing_text(str(listing.get("title") or ""), str(listing.get("description") or ""))
 
 
 def load_corpus(path: Path) -> list[Example]:

@@ -239,6 +239,12 @@ def _tool_detail(tool: str, output: dict[str, Any]) -> str:
         return f"; {'; '.join(parts)}" if parts else "; no images"
     if tool == "seller_history":
         return f"; strikes {output.get('strikes')}, age {output.get('account_age_days')} d"
+    if tool == "risk_screen" and output.get("violation") is not None:
+        areas = ", ".join(f"{a.get('area')} {a.get('probability'):.3f}" for a in output.get("areas", [])[:3])
+        return (
+            f"; violation {output['violation']:.3f}, areas {areas}; "
+            f"screen {output.get('version')} sha256 {str(output.get('sha256'))[:12]}"
+        )
     if tool == "brand_check" and output.get("brands"):
         return f"; brands {', '.join(output['brands'])}, price ratio {output.get('price_ratio')}"
     return ""

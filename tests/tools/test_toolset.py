@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import create_engine
 from sqlmodel import Session, func, select
 
+from auditgraph.agents.screen import E5Embedder, ScreenScorer
 from auditgraph.store.records import EscalationRecord
 from auditgraph.store.tables import SellerRow
 from auditgraph.tools import EVIDENCE_TYPES, TOOL_NAMES, BundledPaths, Evidence, Toolset, load_bundled_toolset
@@ -25,14 +26,21 @@ ARGS: dict[str, dict[str, Any]] = {
         "price": "129.00",
         "currency": "USD",
     },
+    "risk_screen": {
+        "title": "Gravity knife – automatic switchblade",
+        "description": "Spring assisted opening.",
+    },
 }
 
 
 @pytest.fixture(scope="module")
 def toolset(paths: BundledPaths) -> Toolset:
-    """The bundled toolset on an in-memory SQLite engine."""
+    """The bundled toolset on an in-memory SQLite engine, with the shipped risk screen."""
     return load_bundled_toolset(
-        paths.root, engine=create_engine("sqlite://"), escalations=MemoryEscalationBackend()
+        paths.root,
+        engine=create_engine("sqlite://"),
+        escalations=MemoryEscalationBackend(),
+        screen=ScreenScorer(paths.root / "screen" / "2026.12.1", E5Embedder()),
     )
 
 
@@ -44,7 +52,16 @@ def test_bundled_paths_exist(paths: BundledPaths) -> None:
 def test_evidence_tools_cover_every_tool_name(toolset: Toolset) -> None:
     tools = toolset.evidence_tools()
     assert tuple(tools) == TOOL_NAMES
+    assert len(TOOL_NAMES) == 6
     assert set(EVIDENCE_TYPES) == set(TOOL_NAMES)
+
+
+def test_without_a_screen_the_risk_screen_is_not_offered(paths: BundledPaths) -> None:
+    toolset = load_bundled_toolset(
+        paths.root, engine=create_engine("sqlite://"), escalations=MemoryEscalationBackend()
+    )
+    assert toolset.screen is None
+    assert tuple(toolset.evidence_tools()) == tuple(n for n in TOOL_NAMES if n != "risk_screen")
 
 
 @pytest.mark.parametrize("name", TOOL_NAMES)
@@ -86,6 +103,8 @@ def test_tool_results_reflect_the_bundled_data(toolset: Toolset) -> None:
     screen = tools["text_screen"].invoke(ARGS["text_screen"])
     assert {f.term for f in screen.findings} >= {"replica", "1:1 mirror quality"}
     assert tools["brand_check"].invoke(ARGS["brand_check"]).price_anomaly is True
+    risk = tools["risk_screen"].invoke(ARGS["risk_screen"])
+    assert risk.areas[0].area == "weapons" and risk.version == "2026.12.1" and len(risk.sha256) == 64
 
 
 def test_invalid_arguments_are_refused_by_the_schema(toolset: Toolset) -> None:

@@ -3,7 +3,7 @@
 Each cell makes one part fail in one way on one bundled case and runs a real audit:
 
 - evidence backends (seller history, image check, policy retrieval, text screen, brand
-  check) x `raise`, `timeout`, `slow`, `flaky`, `malformed`, `wrong_type`, plus `locked`
+  check, risk screen) x `raise`, `timeout`, `slow`, `flaky`, `malformed`, `wrong_type`, plus `locked`
   and `gone` for the seller history, whose backend is a SQL database;
 - the real LLM agent against the scripted OpenAI server x a 500 storm, connection
   refused, answers past the time-out, slow answers, 429 then OK, broken JSON, the wrong
@@ -16,7 +16,9 @@ each on a case the healthy system approves, one it rejects and one it escalates.
 
 Faults are injected at the lowest seam the production code wraps, so its own handling
 runs: the SQL read under the seller backend's retry, the image source under the image
-checker, the in-process policy index, text screener and brand checker themselves.
+checker, the in-process policy index, text screener, brand checker and risk screen themselves.
+The risk screen is evidence only for now: the rules adjudicator does not read it, so its
+failure escalates only an approval (the guard's `approve_on_incomplete_evidence`).
 
 One checker, `check_invariants`, holds every cell to the same promises: (a) no approval
 unless the failing part recovered and the healthy run approves too; (b) the run is
@@ -46,6 +48,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 
 from auditgraph.agents import Agent, ModelSpec, llm_agent, rules_agent
+from auditgraph.agents.screen import E5Embedder, ScreenScorer
 from auditgraph.store import RunNotFound, RunStatus, SqlAuditStore, StoreError, make_engine, new_id
 from auditgraph.store.chain import verify_run
 from auditgraph.store.records import RunRecord, TraceStep
@@ -97,7 +100,7 @@ TOOL_CELLS = [(b, m, c) for b in BACKENDS for m in TOOL_MODES for c in CASES] + 
 MODEL_CELLS = [(m, c) for m in MODEL_MODES for c in CASES]
 STORE_CELLS = [(m, p, c) for m in STORE_MODES for p in STORE_PHASES for c in CASES]
 CELL_COUNT = len(TOOL_CELLS) + len(MODEL_CELLS) + len(STORE_CELLS)
-"""Every (part x mode x case) cell: 96 evidence, 21 model, 27 store."""
+"""Every (part x mode x case) cell: 114 evidence, 21 model, 27 store."""
 
 MARK = "injected-fault"
 """Every synthetic failure's message carries this, so the checker can find it."""
@@ -177,7 +180,7 @@ class FaultyImageSource:
 
 
 class FaultyBackend:
-    """An in-process backend (policy index, text screener, brand checker) whose query
+    """An in-process backend (policy index, text screener, brand checker, risk screen) whose query
     method misbehaves; every other attribute passes through (the runner reads
     `policy.pack`)."""
 
@@ -210,6 +213,7 @@ IN_PROCESS: dict[str, tuple[str, str, Callable[[Any], Any]]] = {
     "policy_retrieval": ("policy", "search", lambda a: a.model_construct(**{**dict(a), "clauses": None})),
     "text_screen": ("screener", "screen", lambda a: a.model_construct(**{**dict(a), "findings": None})),
     "brand_check": ("brands", "check", lambda a: a.model_construct(**{**dict(a), "brands": None})),
+    "risk_screen": ("screen", "assess", lambda a: a.model_construct(**{**dict(a), "areas": None})),
 }
 
 
@@ -253,7 +257,12 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     engine = create_engine(
         f"sqlite:///{seller_db}", connect_args={"timeout": 0.01, "check_same_thread": False}
     )
-    toolset = load_bundled_toolset(DATA, engine=engine, escalations=MemoryEscalationBackend())
+    toolset = load_bundled_toolset(
+        DATA,
+        engine=engine,
+        escalations=MemoryEscalationBackend(),
+        screen=ScreenScorer(DATA / "screen" / "2026.12.1", E5Embedder()),
+    )
     store = new_store(root / "audit.db")
     yield Rig(toolset, engine, seller_db, store, root)
     engine.dispose()
@@ -273,7 +282,7 @@ def build_auditor(
     return Auditor(
         store=store,
         toolset=toolset,
-        agent=agent or rules_agent(),
+        agent=agent or rules_agent(risk_screen=True),
         checkpointer=InMemorySaver(serde=checkpoint_serde()),
         durability=durability,
     )
@@ -449,7 +458,7 @@ def test_the_matrix_has_every_cell(request: pytest.FixtureRequest) -> None:
         "test_model_fault": len(MODEL_MODES) * len(CASES),
         "test_store_fault": len(STORE_MODES) * len(STORE_PHASES) * len(CASES),
     }
-    assert sum(per_part.values()) == CELL_COUNT == 144
+    assert sum(per_part.values()) == CELL_COUNT == 162
     # What pytest runs (whatever -k selects now) is the whole matrix, cell by cell.
     collected = Counter(item.originalname for item in request.node.parent.collect())  # type: ignore[attr-defined]
     assert {name: collected[name] for name in per_part} == per_part
@@ -530,6 +539,9 @@ def test_evidence_backend_fault(
     reasons = (f"tool_unavailable:{backend}",)
     if backend == "image_check":
         reasons += ("image_unreadable:",)
+    if backend == "risk_screen":
+        # Not read by the adjudicator yet: only an approval is stopped, by the guard.
+        reasons = ("approve_on_incomplete_evidence",) if role == "approve" else ()
     check_invariants(
         ran,
         Expect(

@@ -1,0 +1,89 @@
+"""The risk screen behind the tools' `RiskScorer` interface, loaded once per process.
+
+Loading a saved screen costs about a second, so a screen is loaded on first use and kept
+for the process, one per (folder, embedder name). A screen that cannot be loaded (no
+folder, a file that does not match its manifest, another embedder) answers
+`ScreenUnavailable` with the reason, each time it is asked, and is never kept.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from auditgraph.agents.screen.embedder import Embedder
+from auditgraph.agents.screen.model import RiskScreen, ScreenError
+from auditgraph.tools.risk_screen import (
+    TOP_AREAS,
+    TOP_NEIGHBOURS,
+    AreaProbability,
+    RiskScreenEvidence,
+    ScreenNeighbour,
+    ScreenUnavailable,
+)
+
+__all__ = ["ScreenScorer", "clear_screen_cache", "load_screen"]
+
+_LOADED: dict[tuple[Path, str], RiskScreen] = {}
+_LOADING = threading.Lock()
+
+
+def load_screen(folder: Path, embedder: Embedder) -> RiskScreen:
+    """The screen in `folder` for `embedder`, loaded once per process.
+
+    Raises:
+        ScreenError: the screen cannot be loaded; the message says why.
+    """
+    key = (folder.resolve(), embedder.name)
+    with _LOADING:
+        screen = _LOADED.get(key)
+        if screen is None:
+            screen = _LOADED[key] = RiskScreen.load(folder, embedder=embedder)
+    return screen
+
+
+def clear_screen_cache() -> None:
+    """Forget every loaded screen (for tests that change a folder's files)."""
+    with _LOADING:
+        _LOADED.clear()
+
+
+class ScreenScorer:
+    """A `RiskScorer` over the saved screen in `folder`, loaded on first use."""
+
+    def __init__(self, folder: Path, embedder: Embedder) -> None:
+        self.folder = folder
+        self.embedder = embedder
+        self._scoring = threading.Lock()
+        """One text at a time: the embedding engine is not known to be thread-safe."""
+
+    def assess(self, text: str) -> RiskScreenEvidence:
+        """Score `text`; `ScreenUnavailable` when the screen cannot be loaded."""
+        try:
+            screen = load_screen(self.folder, self.embedder)
+        except ScreenError as exc:
+            raise ScreenUnavailable(f"risk screen unavailable: {exc}") from None
+        with self._scoring:
+            score = screen.score(text, neighbours=TOP_NEIGHBOURS)
+        metadata = screen.metadata
+        return RiskScreenEvidence(
+            version=screen.version,
+            sha256=screen.digest,
+            violation=_unit(score.violation),
+            areas=[AreaProbability(area=a, probability=_unit(p)) for a, p in score.top(TOP_AREAS)],  # type: ignore[arg-type]
+            neighbours=[
+                ScreenNeighbour(id=n.id, label=n.label, similarity=n.similarity, text=n.text[:160])
+                for n in score.neighbours
+            ],
+            approve_below=_threshold(metadata.get("approve_below")),
+            decide_at=_threshold(metadata.get("decide_at")),
+        )
+
+
+def _unit(value: float) -> float:
+    # Float rounding can put a probability a hair outside [0, 1].
+    return min(1.0, max(0.0, float(value)))
+
+
+def _threshold(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
