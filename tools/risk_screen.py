@@ -20,6 +20,7 @@ from auditgraph.tools.retry import BackendUnavailable
 
 __all__ = [
     "MAX_SCREEN_TEXT",
+    "NEIGHBOUR_EXCERPT",
     "AreaProbability",
     "RiskScorer",
     "RiskScreenEvidence",
@@ -34,7 +35,8 @@ MAX_SCREEN_TEXT = 4_000
 """Characters of a listing's text the screen reads (n-grams); its embedder reads fewer."""
 TOP_AREAS = 5
 TOP_NEIGHBOURS = 3
-_NEIGHBOUR_EXCERPT = 160
+NEIGHBOUR_EXCERPT = 160
+"""Characters of a neighbouring example's text kept with the screen and shown as evidence."""
 
 
 class ScreenUnavailable(BackendUnavailable):
@@ -65,7 +67,7 @@ class ScreenNeighbour(BaseModel):
     label: str
     """Its policy area, or "benign"."""
     similarity: float
-    text: str = Field(max_length=_NEIGHBOUR_EXCERPT)
+    text: str = Field(max_length=NEIGHBOUR_EXCERPT)
     """The start of its text."""
 
 

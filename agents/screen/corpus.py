@@ -45,7 +45,7 @@ def load_corpus(path: Path) -> list[Example]:
             label = item["area"] or BENIGN
             source = item["provenance"]
             group = f"{source['source']}#{source['template'] or item['id']}"
-            text = ". ".join(p for p in (item["title"].strip(), item["description"].strip()) if p)
+            text = listing_text(item["title"], item["description"])
             examples.append(Example(item["id"], text, label, group))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ScreenError(f"{path}:{number}: not a corpus line ({type(exc).__name__}: {exc})") from None

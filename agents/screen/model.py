@@ -30,6 +30,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from auditgraph.agents.screen.embedder import Embedder
+from auditgraph.tools.risk_screen import NEIGHBOUR_EXCERPT
 
 __all__ = ["BENIGN", "Example", "Neighbour", "RiskScreen", "ScreenError", "ScreenScore"]
 
@@ -168,7 +169,7 @@ class RiskScreen:
             classifier=classifier,
             calibrator=calibrator,
             memory=memory,
-            memory_meta=[(e.id, e.label, e.text[:160]) for e in examples],
+            memory_meta=[(e.id, e.label, e.text[:NEIGHBOUR_EXCERPT]) for e in examples],
         )
 
     def score(self, text: str, *, neighbours: int = 3) -> ScreenScore:
@@ -178,12 +179,17 @@ class RiskScreen:
     def score_many(self, texts: Sequence[str], *, neighbours: int = 3) -> list[ScreenScore]:
         """`score` for several texts at once (one embedding batch)."""
         embeddings = self.embedder.embed(texts)
-        features = _stack(self._char.transform(texts), self._word.transform(texts), embeddings)
+        char = self._char.transform(texts)
+        features = _stack(char, self._word.transform(texts), embeddings)
         probabilities = self._classifier.predict_proba(features)
         benign = self.labels.index(BENIGN)
         violation = self._calibrator.predict_proba(_logit(1.0 - probabilities[:, benign]))[:, 1]
-        query = embeddings if embeddings.shape[1] else self._char.transform(texts)
-        similarity = _similarity(query, self._memory)
+        # Every text against every training example: only when neighbours are asked for.
+        similarity = (
+            _similarity(embeddings if embeddings.shape[1] else char, self._memory)
+            if neighbours
+            else np.zeros((len(texts), 0))
+        )
         scores = []
         for row, chance, sims in zip(probabilities, violation, similarity, strict=True):
             share = max(1e-12, 1.0 - float(row[benign]))

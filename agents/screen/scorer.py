@@ -14,6 +14,7 @@ from pathlib import Path
 from auditgraph.agents.screen.embedder import Embedder
 from auditgraph.agents.screen.model import RiskScreen, ScreenError
 from auditgraph.tools.risk_screen import (
+    NEIGHBOUR_EXCERPT,
     TOP_AREAS,
     TOP_NEIGHBOURS,
     AreaProbability,
@@ -72,7 +73,9 @@ class ScreenScorer:
             violation=_unit(score.violation),
             areas=[AreaProbability(area=a, probability=_unit(p)) for a, p in score.top(TOP_AREAS)],  # type: ignore[arg-type]
             neighbours=[
-                ScreenNeighbour(id=n.id, label=n.label, similarity=n.similarity, text=n.text[:160])
+                ScreenNeighbour(
+                    id=n.id, label=n.label, similarity=n.similarity, text=n.text[:NEIGHBOUR_EXCERPT]
+                )
                 for n in score.neighbours
             ],
             approve_below=_threshold(metadata.get("approve_below")),

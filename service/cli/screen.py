@@ -44,6 +44,20 @@ def _corpus(settings: Settings) -> Path:
     return settings.data_dir / "corpus" / "corpus.jsonl"
 
 
+def _folder(settings: Settings, version: str | None) -> Path:
+    """A version's folder, or one line refusing a name that is not a plain version."""
+    if version is not None and not _VERSION.fullmatch(version):
+        common.fail(f"--version {version!r}: use 1 to 40 letters, digits, dots, dashes or underscores")
+    return screen_folder(settings, version)
+
+
+def _load_corpus(path: Path) -> list[Example]:
+    try:
+        return load_corpus(path)
+    except ScreenError as exc:
+        common.fail(str(exc))
+
+
 def _reviews(settings: Settings) -> list[Example]:
     try:
         pack = load_policy_pack(BundledPaths(settings.data_dir).policy_pack)
@@ -92,15 +106,10 @@ def train(
 ) -> None:
     """Fit a new screen version; thresholds are chosen on a held-out validation split."""
     settings = common.load_settings()
-    folder = screen_folder(settings, version)
-    if not _VERSION.fullmatch(version):
-        common.fail(f"--version {version!r}: use 1 to 40 letters, digits, dots, dashes or underscores")
+    folder = _folder(settings, version)
     if folder.exists() and not overwrite:
         common.fail(f"screen {version} already exists at {folder}; choose a new version or --overwrite")
-    try:
-        examples = load_corpus(corpus or _corpus(settings))
-    except ScreenError as exc:
-        common.fail(str(exc))
+    examples = _load_corpus(corpus or _corpus(settings))
     reviewed = _reviews(settings) if reviews else []
     training, validation = split(examples)
     started = time.perf_counter()
@@ -165,14 +174,18 @@ def eval_command(
 ) -> None:
     """Print a screen version's figures, at the thresholds it was trained with."""
     settings = common.load_settings()
-    folder = screen_folder(settings, version)
+    folder = _folder(settings, version)
     try:
         screen = RiskScreen.load(folder, embedder=screen_embedder(settings))
     except ScreenError as exc:
         common.fail(str(exc))
-    chosen = (screen.metadata["approve_below"], screen.metadata["decide_at"])
+    chosen = (screen.metadata.get("approve_below"), screen.metadata.get("decide_at"))
+    if not all(isinstance(t, int | float) for t in chosen):
+        common.fail(
+            f"screen {screen.version} keeps no thresholds in its manifest: train it with `screen train`"
+        )
     if suite is None:
-        _, examples = split(load_corpus(_corpus(settings)))
+        _, examples = split(_load_corpus(_corpus(settings)))
         title = f"validation ({len(examples)} held out)"
     else:
         examples = _suite_examples(suite)

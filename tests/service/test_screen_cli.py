@@ -59,6 +59,7 @@ def test_train_writes_a_version_with_thresholds_and_eval_reads_it_back(env: Path
         (["screen", "train", "--version", "../up"], "use 1 to 40 letters"),
         (["screen", "train", "--version", "x", "--corpus", "/nonexistent.jsonl"], "cannot read the corpus"),
         (["screen", "eval", "--version", "missing"], "no readable screen"),
+        (["screen", "eval", "--version", "../up"], "use 1 to 40 letters"),
     ],
 )
 def test_bad_input_is_one_line(env: Path, args: list[str], message: str) -> None:
