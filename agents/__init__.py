@@ -77,10 +77,14 @@ class Agent:
 def rules_agent(*, risk_screen: bool = False) -> Agent:
     """The offline, deterministic agent: no key, no network.
 
-    `risk_screen` plans the learned risk screen too (its toolset must offer it); its
-    evidence is recorded and does not change a decision.
+    `risk_screen` plans the learned risk screen too (its toolset must offer it), and then
+    no approval stands without the screen's assurance.
     """
-    return Agent(kind="rules", planner=RulesPlanner(risk_screen=risk_screen), adjudicator=RulesAdjudicator())
+    return Agent(
+        kind="rules",
+        planner=RulesPlanner(risk_screen=risk_screen),
+        adjudicator=RulesAdjudicator(require_screen=risk_screen),
+    )
 
 
 def llm_agent(spec: ModelSpec, tools: Mapping[str, BaseTool], *, fallback_confidence: float = 0.9) -> Agent:

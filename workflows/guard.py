@@ -4,6 +4,8 @@
 - every cited clause must be one policy retrieval returned for this case;
 - an approval may not rest on failed tools, an unknown seller or unchecked images;
 - an approval may not stand against strong evidence of a violation;
+- an approval may not stand when the risk screen scored the listing at or above its
+  approval threshold;
 - an attempt to instruct the reviewer sends the case to a human;
 - a decision touching a high or critical area needs the confidence bar;
 - an escalation by the decider stands.
@@ -30,6 +32,7 @@ def apply_guard(verdict: Verdict, evidence: EvidenceSet, policy: GuardPolicy) ->
         _cites_only_retrieved(verdict, retrieved),
         _no_approval_on_gaps(verdict, evidence),
         _no_approval_against_evidence(verdict, evidence),
+        _no_approval_above_screen(verdict, evidence),
         _no_instructions_obeyed(evidence),
     ]
     severity = _severity_at_stake(verdict, retrieved)
@@ -128,6 +131,28 @@ def _no_approval_against_evidence(verdict: Verdict, evidence: EvidenceSet) -> Gu
         rule="approve_contradicts_evidence",
         passed=not against,
         detail="; ".join(against[:5]),
+    )
+
+
+def _no_approval_above_screen(verdict: Verdict, evidence: EvidenceSet) -> GuardCheck:
+    """Whoever decides, an approval must be earned: a listing the learned screen does not
+    clear (its violation probability at or above its own approval threshold) is not
+    approved without a person, however the decider reasoned."""
+    screen = evidence.risk_screen
+    if verdict.decision != "approve" or screen is None or screen.status != "ok":
+        return GuardCheck(rule="approve_above_screen_threshold", passed=True)
+    if screen.violation is None or screen.approve_below is None:
+        return GuardCheck(
+            rule="approve_above_screen_threshold", passed=False, detail="the screen gave no threshold"
+        )
+    ok = screen.violation < screen.approve_below
+    top = f", top area {screen.areas[0].area}" if screen.areas else ""
+    return GuardCheck(
+        rule="approve_above_screen_threshold",
+        passed=ok,
+        detail=""
+        if ok
+        else f"violation probability {screen.violation:.3f} >= approval threshold {screen.approve_below:.3f}{top}",
     )
 
 

@@ -36,6 +36,7 @@ GuardRule = Literal[
     "citation_not_retrieved",
     "approve_on_incomplete_evidence",
     "approve_contradicts_evidence",
+    "approve_above_screen_threshold",
     "injection_attempt",
     "low_confidence_high_severity",
     "decider_escalated",

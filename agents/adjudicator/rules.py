@@ -8,9 +8,15 @@ Signals in one area combine as a noisy-or: 1 - prod(1 - w). An area at or above
 listing's own text counts as a violation signal: an appeal or a rights holder's report
 naming "counterfeit" is not the listing saying it.
 
+An approval must be earned. With the learned risk screen in the toolset, the rules
+approve only when no signal fires AND the screen's calibrated violation probability is
+below its approval threshold; a screen at its decision threshold rejects or restricts on
+its own when a clause of its top area was retrieved; anything between goes to a human,
+ranked by that probability.
+
 It never approves on missing evidence: a failed tool, an unknown seller, an image that
-could not be checked or an instruction aimed at the reviewer turns an approval into an
-escalation with the reason.
+could not be checked, a screen that did not answer or an instruction aimed at the
+reviewer turns an approval into an escalation with the reason.
 """
 
 from __future__ import annotations
@@ -18,13 +24,13 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
+from auditgraph.agents.adjudicator.assurance import ScreenRead, read_screen
 from auditgraph.agents.adjudicator.schema import Verdict
 from auditgraph.agents.evidence import EvidenceSet
 from auditgraph.tools.case import AnyCase, IpReport, PolicyArea, SellerAppeal
-from auditgraph.tools.evidence import ToolName
 from auditgraph.tools.policy_retrieval import RetrievedClause
 
 __all__ = ["STRONG", "WEAK", "RulesAdjudicator"]
@@ -36,8 +42,6 @@ WEAK = 0.4
 UNBRANDED_COUNTERFEIT_CAP = 0.5
 """Counterfeit wording in a listing that names no brand weighs at most this."""
 REPEAT_OFFENDER_STRIKES = 3
-IGNORED_EVIDENCE: frozenset[ToolName] = frozenset({"risk_screen"})
-"""Evidence recorded for review and not read by these rules (the learned risk screen)."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ class _Signal:
     weight: float
     ref: str
     note: str
-    source: Literal["text", "image", "price", "reuse", "history"]
+    source: Literal["text", "image", "price", "reuse", "history", "screen"]
     clause_id: str | None = None
     brand: str | None = None
 
@@ -63,6 +67,8 @@ class _Assessment:
     authorized: bool
     repeat_offender: bool
     retrieved: dict[str, RetrievedClause]
+    screen: ScreenRead | None
+    """The risk screen's reading; None when it was not run or did not answer."""
 
     def violated(self) -> dict[PolicyArea, float]:
         return {a: s for a, s in self.scores.items() if s >= STRONG}
@@ -72,14 +78,22 @@ class _Assessment:
 
 
 class RulesAdjudicator:
-    """Decides from evidence alone, with no model: the embedded default."""
+    """Decides from evidence alone, with no model: the embedded default.
+
+    With `require_screen` (the default agent, whose toolset has the risk screen), no
+    approval stands without the screen's assurance; without it, approvals rest on the
+    rules alone.
+    """
 
     kind: Literal["rules"] = "rules"
-    version = "rules-adjudicator/1"
+    version = "rules-adjudicator/2"
+
+    def __init__(self, *, require_screen: bool = False) -> None:
+        self.require_screen = require_screen
 
     def adjudicate(self, case: AnyCase, evidence: EvidenceSet) -> Verdict:
         """A verdict for `case` from `evidence`; cites only retrieved clauses."""
-        found = _assess(case, evidence)
+        found = _assess(case, evidence, require_screen=self.require_screen)
         if isinstance(case, SellerAppeal):
             verdict = _judge_appeal(case, found)
         elif isinstance(case, IpReport):
@@ -89,10 +103,12 @@ class RulesAdjudicator:
         return _fail_safe(verdict, found)
 
 
-def _assess(case: AnyCase, evidence: EvidenceSet) -> _Assessment:
-    # The learned risk screen is recorded as evidence and not read here yet; an approval
-    # never rests on it unavailable, since the guard stops that for every tool.
-    blockers = [f"tool_unavailable:{name}" for name in evidence.failed() if name not in IGNORED_EVIDENCE]
+def _assess(case: AnyCase, evidence: EvidenceSet, *, require_screen: bool = False) -> _Assessment:
+    blockers = [f"tool_unavailable:{name}" for name in evidence.failed()]
+    screen_read = read_screen(evidence)
+    if screen_read is None and "risk_screen" not in evidence.failed():
+        if evidence.risk_screen is not None or require_screen:
+            blockers.append("no_screen_assurance")
     seller = evidence.seller_history
     if seller is not None and seller.status == "not_found":
         blockers.append("unknown_seller")
@@ -117,6 +133,7 @@ def _assess(case: AnyCase, evidence: EvidenceSet) -> _Assessment:
         authorized=authorized,
         repeat_offender=seller is not None and seller.strikes >= REPEAT_OFFENDER_STRIKES,
         retrieved=evidence.retrieved_clauses(),
+        screen=screen_read,
     )
 
 
@@ -315,25 +332,71 @@ def _inconclusive(found: _Assessment, lead: str, reason: str) -> Verdict:
     )
 
 
+def _screen_enforces(found: _Assessment, lead: str) -> Verdict | None:
+    """Reject or restrict on the screen's confidence alone. The clause is the retrieved
+    one whose relevance to the listing's words (BM25), weighted up by the screen's
+    probability for its area, is highest: the screen knows that a listing violates better
+    than which of two neighbouring clauses it violates, and retrieval read the words.
+    No clause retrieved on the listing's words escalates."""
+    screen = found.screen
+    if screen is None or screen.band != "confident" or screen.top_area is None:
+        return None
+    likely = dict(screen.areas)
+    matching = [c for c in found.retrieved.values() if c.score > 0]
+    best = max(matching, key=lambda c: c.score * (1 + likely.get(c.area, 0.0)), default=None)
+    area = best.area if best is not None else screen.top_area
+    signal = _Signal(
+        area=area,
+        weight=screen.violation,
+        ref="risk_screen:violation",
+        note=screen.note(),
+        source="screen",
+        clause_id=best.clause_id if best is not None else None,
+    )
+    score = max(found.scores.get(area, 0.0), screen.violation)
+    found = replace(found, signals=[*found.signals, signal], scores={**found.scores, area: score})
+    return _enforce(found, {area: score}, lead)
+
+
+def _unassured(found: _Assessment, lead: str) -> Verdict | None:
+    """An escalation when no rule decides but the screen does not clear the listing."""
+    screen = found.screen
+    if screen is None or screen.clears:
+        return None
+    area = screen.top_area
+    return Verdict(
+        decision="escalate",
+        confidence=round(1 - screen.violation, 4),
+        rationale=f"{lead} No rule decides it, and the {screen.note()}: not cleared for approval.",
+        evidence_refs=["risk_screen:violation"],
+        areas=[area] if area else [],
+        escalation_reasons=[f"screen_risk:{area}" if area else "screen_risk"],
+    )
+
+
 def _approve(found: _Assessment, lead: str, confidence: float = 0.9) -> Verdict:
     weak = [s for s in found.signals if found.scores[s.area] < WEAK]
     confidence -= 0.05 * len(weak)
     tail = f" Weak signals noted: {'; '.join(s.note for s in weak)}." if weak else ""
+    assured = f" Cleared by the {found.screen.note()}." if found.screen is not None else ""
     return Verdict(
         decision="approve",
         confidence=round(max(confidence, 0.5), 4),
-        rationale=f"{lead} No evidence of a policy violation in the listing.{tail}",
-        evidence_refs=[s.ref for s in weak],
+        rationale=f"{lead} No evidence of a policy violation in the listing.{tail}{assured}",
+        evidence_refs=[s.ref for s in weak] + (["risk_screen:violation"] if found.screen is not None else []),
         areas=sorted({s.area for s in weak}),
     )
 
 
 def _judge_listing(found: _Assessment) -> Verdict:
+    lead = "Listing review."
     if violated := found.violated():
-        return _enforce(found, violated, "Listing review.")
+        return _enforce(found, violated, lead)
+    if screened := _screen_enforces(found, lead):
+        return screened
     if found.inconclusive():
-        return _inconclusive(found, "Listing review.", "inconclusive")
-    return _approve(found, "Listing review.")
+        return _inconclusive(found, lead, "inconclusive")
+    return _unassured(found, lead) or _approve(found, lead)
 
 
 def _judge_appeal(case: SellerAppeal, found: _Assessment) -> Verdict:
@@ -355,6 +418,8 @@ def _judge_appeal(case: SellerAppeal, found: _Assessment) -> Verdict:
             )
             verdict = verdict.model_copy(update={"rationale": verdict.rationale + note})
         return verdict
+    if screened := _screen_enforces(found, f"{lead} Takedown upheld."):
+        return screened
     if found.inconclusive():
         return _inconclusive(found, lead, "appeal_inconclusive")
     if "counterfeit_ip" in contested_areas and not found.authorized:
@@ -370,7 +435,7 @@ def _judge_appeal(case: SellerAppeal, found: _Assessment) -> Verdict:
             escalation_reasons=["appeal_requires_document_review"],
         )
     why = " (the seller is a verified reseller of the brand)" if found.authorized else ""
-    return _approve(found, f"{lead} Takedown overturned{why}.", 0.85)
+    return _unassured(found, lead) or _approve(found, f"{lead} Takedown overturned{why}.", 0.85)
 
 
 def _judge_ip_report(case: IpReport, found: _Assessment) -> Verdict:
@@ -378,8 +443,12 @@ def _judge_ip_report(case: IpReport, found: _Assessment) -> Verdict:
     lead = f"IP report by {case.rights_holder.name} for {brand}."
     if violated := found.violated():
         return _enforce(found, violated, f"{lead} Report upheld.")
+    if screened := _screen_enforces(found, f"{lead} Report upheld."):
+        return screened
     if found.authorized:
-        return _approve(found, f"{lead} Report not upheld: the seller is verified for {brand}.", 0.85)
+        return _unassured(found, lead) or _approve(
+            found, f"{lead} Report not upheld: the seller is verified for {brand}.", 0.85
+        )
     return Verdict(
         decision="escalate",
         confidence=0.5,

@@ -17,8 +17,6 @@ each on a case the healthy system approves, one it rejects and one it escalates.
 Faults are injected at the lowest seam the production code wraps, so its own handling
 runs: the SQL read under the seller backend's retry, the image source under the image
 checker, the in-process policy index, text screener, brand checker and risk screen themselves.
-The risk screen is evidence only for now: the rules adjudicator does not read it, so its
-failure escalates only an approval (the guard's `approve_on_incomplete_evidence`).
 
 One checker, `check_invariants`, holds every cell to the same promises: (a) no approval
 unless the failing part recovered and the healthy run approves too; (b) the run is
@@ -539,9 +537,6 @@ def test_evidence_backend_fault(
     reasons = (f"tool_unavailable:{backend}",)
     if backend == "image_check":
         reasons += ("image_unreadable:",)
-    if backend == "risk_screen":
-        # Not read by the adjudicator yet: only an approval is stopped, by the guard.
-        reasons = ("approve_on_incomplete_evidence",) if role == "approve" else ()
     check_invariants(
         ran,
         Expect(
