@@ -112,7 +112,7 @@ class AuditStore(Protocol):
         ...
 
     def open_escalations(self, *, queue: str | None = None) -> list[EscalationRecord]:
-        """Open escalations, most urgent and oldest first."""
+        """Open escalations: most urgent first, then riskiest, then oldest."""
         ...
 
     def reviews(self, run_id: str) -> list[ReviewRecord]:

@@ -140,14 +140,16 @@ class MemoryAuditStore:
         return self._escalations.get(run_id)
 
     def open_escalations(self, *, queue: str | None = None) -> list[EscalationRecord]:
-        """Open escalations, most urgent and oldest first."""
+        """Open escalations: most urgent first, then riskiest, then oldest."""
         with self._lock:
             found = [
                 e
                 for e in self._escalations.values()
                 if e.status == "open" and (queue is None or e.queue == queue)
             ]
-        return sorted(found, key=lambda e: (e.priority, e.opened_at))
+        return sorted(
+            found, key=lambda e: (e.priority, -(e.risk if e.risk is not None else -1.0), e.opened_at)
+        )
 
     def reviews(self, run_id: str) -> list[ReviewRecord]:
         """The run's reviews, oldest first."""

@@ -124,6 +124,8 @@ class EscalationRecord(_Record):
     areas: list[str] = Field(default_factory=list)
     agent_decision: Decision
     """What the agent would have decided; "escalate" when it did not decide."""
+    risk: float | None = Field(default=None, ge=0, le=1)
+    """Probability that the case violates a policy, when known: ranks a queue within a priority."""
     status: Literal["open", "resolved"] = "open"
     opened_at: datetime = Field(default_factory=utcnow)
 

@@ -207,11 +207,15 @@ class SqlAuditStore:
             return None if row is None else _record(EscalationRecord, row)
 
     def open_escalations(self, *, queue: str | None = None) -> list[EscalationRecord]:
-        """Open escalations, most urgent and oldest first."""
+        """Open escalations: most urgent first, then riskiest, then oldest."""
         query = (
             select(EscalationRow)
             .where(EscalationRow.status == "open")
-            .order_by(col(EscalationRow.priority), col(EscalationRow.opened_at))
+            .order_by(
+                col(EscalationRow.priority),
+                col(EscalationRow.risk).desc().nulls_last(),
+                col(EscalationRow.opened_at),
+            )
         )
         if queue is not None:
             query = query.where(EscalationRow.queue == queue)

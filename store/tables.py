@@ -87,6 +87,7 @@ class EscalationRow(SQLModel, table=True):
     reasons: list = _json(nullable=False)
     areas: list = _json(nullable=False)
     agent_decision: str
+    risk: float | None = None
     status: str
     opened_at: datetime = _time()
 

@@ -6,7 +6,13 @@ specialists, regulated goods to the regulated-goods team, goods that may not be 
 all to prohibited-goods, counterfeit money, forged papers, stolen goods, fraud services,
 piracy and gift cards to fraud-and-ip, hate, harassment, violence and self-harm to
 harmful-content, off-platform deals and pricing abuse to fraud).
-The backend persists the escalation; opening twice for one run returns the first.
+
+Within a queue, cases are ranked by risk, so the top of every queue is where the
+violations are: the expected harm is the probability of a violation (the risk screen's
+calibrated probability, or the decider's confidence in a violation it proposed, raised
+by the seller's strikes) times the weight of the severity at stake. Without a risk
+figure, priority follows severity alone. The backend persists the escalation; opening
+twice for one run returns the first.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ __all__ = [
     "make_escalation_tool",
     "open_escalation",
     "route_escalation",
+    "seller_risk",
 ]
 
 # Goods that may be sold on conditions (age, licence, region) go to regulated-goods, goods
@@ -76,6 +83,13 @@ _QUEUE_BY_REASON: dict[str, str] = {
     "unknown_seller": "fraud",
 }
 _PRIORITY_BY_SEVERITY: dict[Severity, int] = {"critical": 1, "high": 2, "medium": 3, "low": 4}
+_SEVERITY_WEIGHT: dict[Severity, float] = {"critical": 1.0, "high": 0.75, "medium": 0.5, "low": 0.25}
+_UNKNOWN_SEVERITY_WEIGHT = 0.5
+"""No clause at stake was retrieved: weigh the harm as a medium-severity one."""
+_HARM_BY_PRIORITY: tuple[tuple[int, float], ...] = ((1, 0.6), (2, 0.3), (3, 0.1))
+"""The expected harm at which a case reaches each priority; below the last, priority 4."""
+STRIKE_RISK = 0.15
+"""Each upheld strike of the seller adds this much probability of a violation (noisy-or), up to three."""
 _URGENT_REASONS = frozenset({"injection_attempt", "repeat_offender"})
 
 
@@ -90,6 +104,10 @@ class EscalationInput(BaseModel):
     agent_decision: Decision = Field(
         default="escalate", description="What the agent would have decided, if it decided."
     )
+    risk: float | None = Field(
+        default=None, ge=0, le=1, description="Probability that the case violates a policy, if known."
+    )
+    seller_strikes: int = Field(default=0, ge=0, description="The seller's upheld strikes.")
 
 
 class EscalationBackend(Protocol):
@@ -124,7 +142,13 @@ def route_escalation(args: EscalationInput) -> EscalationRecord:
         queue = next((QUEUE_BY_AREA[a] for a in args.areas if a in QUEUE_BY_AREA), None)
     if queue is None:
         queue = "fraud" if "repeat_offender" in args.reasons else "general"
-    priority = _PRIORITY_BY_SEVERITY.get(args.severity or "low", 4)
+    risk = seller_risk(args.risk, args.seller_strikes)
+    if risk is None:
+        priority = _PRIORITY_BY_SEVERITY.get(args.severity or "low", 4)
+    else:
+        weight = _SEVERITY_WEIGHT[args.severity] if args.severity else _UNKNOWN_SEVERITY_WEIGHT
+        harm = risk * weight
+        priority = next((p for p, floor in _HARM_BY_PRIORITY if harm >= floor), 4)
     if _URGENT_REASONS.intersection(args.reasons):
         priority = max(priority - 1, 1)
     return EscalationRecord(
@@ -135,7 +159,15 @@ def route_escalation(args: EscalationInput) -> EscalationRecord:
         reasons=args.reasons,
         areas=list(args.areas),
         agent_decision=args.agent_decision,
+        risk=None if risk is None else round(risk, 4),
     )
+
+
+def seller_risk(risk: float | None, strikes: int) -> float | None:
+    """`risk` raised by the seller's upheld strikes (noisy-or, at most three counted)."""
+    if risk is None:
+        return None
+    return round(1 - (1 - risk) * (1 - STRIKE_RISK) ** min(strikes, 3), 6)
 
 
 def open_escalation(backend: EscalationBackend, args: EscalationInput) -> EscalationRecord:

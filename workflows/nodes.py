@@ -13,7 +13,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send, interrupt
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from auditgraph.agents import EvidenceSet
+from auditgraph.agents import EvidenceSet, Verdict
 from auditgraph.agents.calls import ModelCall
 from auditgraph.store.records import DecisionRecord, FinalDecision, ReviewRecord, utcnow
 from auditgraph.tools import EVIDENCE_TYPES
@@ -243,10 +243,24 @@ def route_after_guard(state: AuditState) -> Literal["finalize", "escalate"]:
     return Node.FINALIZE if state["guard"].action == "finalize" else Node.ESCALATE
 
 
+def _violation_risk(verdict: Verdict, evidence: EvidenceSet) -> float | None:
+    """The probability that the case violates a policy, for ranking the queue: the risk
+    screen's calibrated probability, raised to the decider's confidence when it proposed
+    a reject or restrict; None when neither is known."""
+    screen = evidence.risk_screen
+    risk = screen.violation if screen is not None and screen.status == "ok" else None
+    proposed = verdict.proposed_decision or verdict.decision
+    if proposed in ("reject", "restrict"):
+        risk = max(risk or 0.0, verdict.confidence)
+    return risk
+
+
 def escalate(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
     """Open an escalation in the right queue (idempotent per run)."""
     ctx = context_of(runtime)
     verdict, outcome = state["verdict"], state["guard"]
+    evidence = EvidenceSet.from_mapping(state.get("evidence", {}))
+    seller = evidence.seller_history
     args = EscalationInput(
         run_id=state["run_id"],
         case_id=state["case"].case_id,
@@ -254,12 +268,14 @@ def escalate(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any
         areas=verdict.areas,
         severity=outcome.severity,
         agent_decision=verdict.proposed_decision or verdict.decision,
+        risk=_violation_risk(verdict, evidence),
+        seller_strikes=seller.strikes if seller is not None and seller.status == "ok" else 0,
     )
     with _trace(ctx, state, Node.ESCALATE) as trace:
         started = utcnow()
         record = ctx.escalation_tool.invoke(args.model_dump())
         trace.add("tool", node="escalation", input=args, output=record, started=started)
-        trace.output = {"queue": record.queue, "priority": record.priority}
+        trace.output = {"queue": record.queue, "priority": record.priority, "risk": record.risk}
     return {"escalation": record}
 
 

@@ -106,9 +106,9 @@ class RulesAdjudicator:
 def _assess(case: AnyCase, evidence: EvidenceSet, *, require_screen: bool = False) -> _Assessment:
     blockers = [f"tool_unavailable:{name}" for name in evidence.failed()]
     screen_read = read_screen(evidence)
-    if screen_read is None and "risk_screen" not in evidence.failed():
-        if evidence.risk_screen is not None or require_screen:
-            blockers.append("no_screen_assurance")
+    expected = evidence.risk_screen is not None or require_screen
+    if screen_read is None and expected and "risk_screen" not in evidence.failed():
+        blockers.append("no_screen_assurance")
     seller = evidence.seller_history
     if seller is not None and seller.status == "not_found":
         blockers.append("unknown_seller")

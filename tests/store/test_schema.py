@@ -13,6 +13,7 @@ from sqlalchemy import Engine, event, inspect, text
 from sqlmodel import SQLModel
 
 from auditgraph.store import SqlAuditStore, StoreError, make_engine, tables
+from auditgraph.store.records import EscalationRecord
 from auditgraph.store.schema import _config, current_revision, head_revision, upgrade
 
 _OURS = {t.__tablename__ for t in tables.ALL}  # type: ignore[attr-defined]
@@ -86,7 +87,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def test_a_new_database_has_the_seller_table_at_the_newest_revision(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
     SqlAuditStore(engine)
-    assert current_revision(engine) == head_revision() == "0002"
+    assert current_revision(engine) == head_revision() == "0003"
     assert "seller" in inspect(engine).get_table_names()
 
 
@@ -166,3 +167,30 @@ def test_the_command_refuses_an_unknown_revision_with_one_line(
     result = CliRunner().invoke(app, ["runs"])
     assert result.exit_code == 1
     assert result.output.count("\n") == 1 and "does not know" in result.output, result.output
+
+
+def test_a_database_from_before_the_risk_revision_keeps_its_escalations_and_ranks_new_ones(url: str) -> None:
+    engine = make_engine(url)
+    _migrate(engine, "0002")
+    assert "risk" not in {c["name"] for c in inspect(engine).get_columns("escalation")}
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO escalation (escalation_id, run_id, case_id, queue, priority, reasons, areas,"
+                " agent_decision, status, opened_at) VALUES ('esc_old', 'run_old', 'c-old', 'general', 3,"
+                " '[\"unknown_seller\"]', '[]', 'approve', 'open', '2026-11-30 10:00:00')"
+            )
+        )
+    store = SqlAuditStore(engine)
+    assert current_revision(engine) == head_revision()
+    assert _diffs(engine) == []
+    for run_id, risk in (("run_low", 0.2), ("run_high", 0.9)):
+        store.open_escalation(
+            EscalationRecord(
+                run_id=run_id, case_id=run_id, queue="general", priority=3, reasons=["screen_risk"],
+                agent_decision="escalate", risk=risk,
+            )
+        )  # fmt: skip
+    ranked = [e.run_id for e in store.open_escalations(queue="general")]
+    # Same priority: the riskiest first, an escalation from before risk was recorded last.
+    assert ranked == ["run_high", "run_low", "run_old"]

@@ -95,7 +95,47 @@ def test_no_area_and_no_routing_reason_goes_to_general() -> None:
     [("critical", 1), ("high", 2), ("medium", 3), ("low", 4), (None, 4)],
 )
 def test_priority_follows_severity(severity: str | None, priority: int) -> None:
+    """Without a risk figure (no screen, no proposed violation) severity alone ranks."""
     assert _route(reasons=["low_confidence"], severity=severity).priority == priority
+
+
+@pytest.mark.parametrize(
+    ("risk", "severity", "priority"),
+    [
+        (0.95, "critical", 1),
+        (0.95, "high", 1),  # 0.71 expected harm
+        (0.95, "medium", 2),
+        (0.95, None, 2),
+        (0.95, "low", 3),
+        (0.5, "high", 2),
+        (0.3, "medium", 3),
+        (0.1, "critical", 3),
+        (0.03, "critical", 4),
+        (0.03, None, 4),
+    ],
+)
+def test_priority_follows_expected_harm(risk: float, severity: str | None, priority: int) -> None:
+    assert _route(reasons=["screen_risk"], risk=risk, severity=severity).priority == priority
+
+
+def test_a_likely_medium_violation_outranks_an_unlikely_critical_one() -> None:
+    likely = _route(reasons=["screen_risk:drugs"], risk=0.9, severity="medium")
+    unlikely = _route(reasons=["unknown_seller"], risk=0.04, severity="critical")
+    assert likely.priority < unlikely.priority
+
+
+def test_strikes_raise_the_risk_and_the_priority() -> None:
+    clean = _route(reasons=["screen_risk"], risk=0.4, severity="medium")
+    struck = _route(reasons=["screen_risk"], risk=0.4, severity="medium", seller_strikes=3)
+    assert clean.risk == 0.4 and struck.risk == round(1 - 0.6 * 0.85**3, 4)
+    assert (clean.priority, struck.priority) == (3, 2)
+    # At most three strikes count: a long record does not make any case certain.
+    assert _route(reasons=["screen_risk"], risk=0.4, seller_strikes=9).risk == struck.risk
+
+
+def test_risk_is_a_probability() -> None:
+    with pytest.raises(ValidationError):
+        _route(reasons=["screen_risk"], risk=1.5)
 
 
 @pytest.mark.parametrize(
