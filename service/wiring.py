@@ -49,7 +49,12 @@ def _agent(settings: Settings, toolset: Toolset) -> Agent:
     spec = settings.model_spec()
     if spec is None:
         return rules_agent(risk_screen=toolset.screen is not None)
-    return llm_agent(spec, toolset.evidence_tools(), fallback_confidence=settings.fallback_confidence)
+    return llm_agent(
+        spec,
+        toolset.evidence_tools(),
+        fallback_confidence=settings.fallback_confidence,
+        screen_settles=settings.screen_settles,
+    )
 
 
 @contextmanager

@@ -103,9 +103,9 @@ class RiskScreenEvidence(Evidence):
     """The most likely areas, highest first."""
     neighbours: list[ScreenNeighbour] = Field(default_factory=list, max_length=TOP_NEIGHBOURS)
     approve_below: float | None = None
-    """The screen's own threshold under which a text would pass (not acted on yet)."""
+    """The screen's own threshold: only a text scored under it may be approved."""
     decide_at: float | None = None
-    """The screen's own threshold at which a text would be decided (not acted on yet)."""
+    """The screen's own threshold: a text scored at or above it may be decided on the screen alone."""
 
 
 def make_risk_screen_tool(scorer: RiskScorer) -> BaseTool:

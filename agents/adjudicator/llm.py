@@ -6,6 +6,12 @@ retrieval did not return, gets one repair attempt with the error; after that a
 malformed answer escalates with the reason, and a bad citation is left for the guard to
 refuse and record. When the model stays unavailable, the rules agent's verdict stands
 only for a confident reject or restrict; anything else escalates as `model_unavailable`.
+
+With `screen_settles` (on by default), a case the learned risk screen settles is decided
+without a model call: the rules approve it (no rule signal, the screen below its approval
+threshold) or reject or restrict it (the screen at its decision threshold, or a rule
+violation the screen confirms at that threshold, citing a retrieved clause). The model
+is asked about everything between, with the screen's reading in its prompt.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel, Field
 
 from auditgraph.agents.adjudicator import prompts
+from auditgraph.agents.adjudicator.assurance import read_screen
 from auditgraph.agents.adjudicator.rules import RulesAdjudicator
 from auditgraph.agents.adjudicator.schema import Verdict
 from auditgraph.agents.calls import ModelCall
@@ -47,17 +54,27 @@ class ModelVerdict(BaseModel):
 class LlmAdjudicator:
     """Decides with a chat model; repairs once; falls back to the rules agent safely."""
 
-    def __init__(self, model: BaseChatModel, spec: ModelSpec, *, fallback_confidence: float = 0.9) -> None:
+    def __init__(
+        self,
+        model: BaseChatModel,
+        spec: ModelSpec,
+        *,
+        fallback_confidence: float = 0.9,
+        screen_settles: bool = True,
+    ) -> None:
         self._structured = model.with_structured_output(
             ModelVerdict, method="function_calling", include_raw=True
         )
         self._spec = spec
         self._rules = RulesAdjudicator()
         self._fallback_confidence = fallback_confidence
+        self.screen_settles = screen_settles
         self.version = f"llm-adjudicator/1:{spec.model}"
 
     def adjudicate(self, case: AnyCase, evidence: EvidenceSet) -> Verdict:
         """The model's verdict on `case`, every attempt recorded in `model_calls`."""
+        if self.screen_settles and (settled := self._settled(case, evidence)) is not None:
+            return settled
         calls: list[ModelCall] = []
         prompt = prompts.messages(case, evidence)
         retrieved = evidence.retrieved_clauses()
@@ -115,6 +132,21 @@ class LlmAdjudicator:
             error = result.get("parsing_error")
             return None, f"{type(error).__name__}: {error}" if error else "no ModelVerdict call in the answer"
         return answer, None
+
+    def _settled(self, case: AnyCase, evidence: EvidenceSet) -> Verdict | None:
+        """The rules' verdict when the screen settles the case, else None (ask the model)."""
+        screen = read_screen(evidence)
+        if screen is None or screen.band == "uncertain":
+            return None
+        rules = self._rules.adjudicate(case, evidence)
+        settles = (screen.band == "clear" and rules.decision == "approve") or (
+            screen.band == "confident" and rules.decision in ("reject", "restrict")
+        )
+        if not settles:
+            return None
+        return rules.model_copy(
+            update={"rationale": f"Settled by the risk screen without a model call. {rules.rationale}"}
+        )
 
     def _fallback(self, case: AnyCase, evidence: EvidenceSet, why: str, calls: list[ModelCall]) -> Verdict:
         rules = self._rules.adjudicate(case, evidence)

@@ -25,8 +25,9 @@ from auditgraph.tools.case import POLICY_AREAS, AnyCase
 
 __all__ = ["ALWAYS", "LlmPlanner"]
 
-ALWAYS = ("policy_retrieval", "text_screen")
-"""Tools that run whatever the model chose."""
+ALWAYS = ("policy_retrieval", "text_screen", "risk_screen")
+"""Tools that run whatever the model chose (the risk screen when the toolset has one):
+the guard and the screen's assurance need them, and they cost no model call."""
 _PINNED: dict[str, tuple[str, ...]] = {
     "seller_history": ("seller_id", "as_of"),
     "image_check": ("images", "seller_id"),
@@ -81,7 +82,7 @@ class LlmPlanner:
             )
         picked = ", ".join(chosen)
         for name in ALWAYS:
-            if name not in chosen:
+            if name not in chosen and name in defaults:
                 chosen[name] = defaults[name]
                 notes.append(f"added {name}")
         return Plan(

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from auditgraph.agents import ModelSpec, llm_agent
+from auditgraph.agents.screen import E5Embedder, ScreenScorer
 from auditgraph.workflows import Auditor
-from tests.conftest import load_case
+from tests.conftest import DATA, load_case
 from tests.fakes.openai_server import (
     Reply,
     ScriptedOpenAI,
@@ -55,7 +56,13 @@ def _script(
 def served(make_auditor: Callable[..., Auditor]) -> Iterator[Callable[..., tuple[Auditor, ScriptedOpenAI]]]:
     servers: list[Any] = []
 
-    def start(script: Callable[[dict[str, Any]], Reply], **spec: Any) -> tuple[Auditor, ScriptedOpenAI]:
+    def start(
+        script: Callable[[dict[str, Any]], Reply],
+        *,
+        screen: Any = None,
+        screen_settles: bool = True,
+        **spec: Any,
+    ) -> tuple[Auditor, ScriptedOpenAI]:
         server = ScriptedOpenAI(script)
         context = server.running()
         servers.append(context)
@@ -67,9 +74,12 @@ def served(make_auditor: Callable[..., Auditor]) -> Iterator[Callable[..., tuple
             "backoff": 0.0,
             "timeout": 5.0,
         }
-        base = make_auditor()
-        agent = llm_agent(ModelSpec(**{**settings, **spec}), base.toolset.evidence_tools())
-        return make_auditor(agent=agent), server
+        parts = {"screen": screen} if screen is not None else {}
+        base = make_auditor(**parts)
+        agent = llm_agent(
+            ModelSpec(**{**settings, **spec}), base.toolset.evidence_tools(), screen_settles=screen_settles
+        )
+        return make_auditor(agent=agent, **parts), server
 
     yield start
     for context in servers:
@@ -237,3 +247,59 @@ def test_compatible_servers_get_the_answer_cap_as_max_tokens(served: Callable[..
     auditor, server = served(_script([function_call("ModelVerdict", REJECT_WPN4)]), max_tokens=321)
     auditor.audit(load_case("switchblade_collector"))
     assert all(r["max_tokens"] == 321 and "max_completion_tokens" not in r for r in server.requests)
+
+
+@pytest.fixture(scope="module")
+def screen() -> ScreenScorer:
+    """The shipped risk screen."""
+    return ScreenScorer(DATA / "screen" / "2026.12.1", E5Embedder())
+
+
+@pytest.mark.parametrize(
+    ("name", "decision"), [("kitchen_knife_set", "approve"), ("counterfeit_watch_replica", "reject")]
+)
+def test_a_case_the_screen_settles_is_decided_without_asking_the_model(
+    served: Callable[..., Any], screen: ScreenScorer, name: str, decision: str
+) -> None:
+    auditor, server = served(_script([function_call("ModelVerdict", REJECT_WPN4)]), screen=screen)
+    outcome = auditor.audit(load_case(name))
+    assert outcome.decision is not None and outcome.decision.decision == decision
+    assert not [r for r in server.requests if is_verdict_request(r)]
+    assert _model_steps(auditor, outcome.run_id, "adjudicator") == []
+    assert outcome.verdict is not None
+    assert outcome.verdict.rationale.startswith("Settled by the risk screen without a model call.")
+    tools = {s.node for s in auditor.store.steps(outcome.run_id) if s.kind == "tool"}
+    assert "risk_screen" in tools  # planned whatever the model chose
+
+
+def test_a_case_the_screen_is_unsure_of_goes_to_the_model_with_the_screen_in_its_prompt(
+    served: Callable[..., Any], screen: ScreenScorer
+) -> None:
+    restrict = {
+        "decision": "restrict", "clause_ids": ["RHL-1"], "confidence": 0.9,
+        "rationale": "Health claims remain.", "evidence_refs": [],
+    }  # fmt: skip
+    auditor, server = served(_script([function_call("ModelVerdict", restrict)]), screen=screen)
+    outcome = auditor.audit(load_case("appeal_claims_removed"))  # the screen scores it between its thresholds
+    [request] = [r for r in server.requests if is_verdict_request(r)]
+    user = request["messages"][1]["content"]
+    assert '"risk_screen"' in user and '"approve_below"' in user
+    assert len(_model_steps(auditor, outcome.run_id, "adjudicator")) == 1
+
+
+def test_with_settling_off_the_model_decides_every_case(
+    served: Callable[..., Any], screen: ScreenScorer
+) -> None:
+    approve = {
+        "decision": "approve",
+        "clause_ids": [],
+        "confidence": 0.9,
+        "rationale": "Fine.",
+        "evidence_refs": [],
+    }
+    auditor, _ = served(
+        _script([function_call("ModelVerdict", approve)]), screen=screen, screen_settles=False
+    )
+    outcome = auditor.audit(load_case("kitchen_knife_set"))
+    assert outcome.decision is not None and outcome.decision.decision == "approve"
+    assert len(_model_steps(auditor, outcome.run_id, "adjudicator")) == 1

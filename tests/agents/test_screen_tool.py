@@ -1,4 +1,4 @@
-"""The learned risk screen as an evidence tool: what it reports, when it cannot, and what it changes (nothing yet)."""
+"""The learned risk screen as an evidence tool: what it reports, and when it cannot answer."""
 
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ def test_an_unavailable_screen_never_lets_a_run_approve(
 @pytest.mark.parametrize(
     ("name", "decision"), [("kitchen_knife_set", "approve"), ("switchblade_collector", "reject")]
 )
-def test_the_screen_changes_no_decision(
+def test_with_the_screen_the_bundled_knives_are_approved_and_the_switchblade_rejected(
     make_auditor: Callable[..., Auditor], scorer: ScreenScorer, name: str, decision: str
 ) -> None:
     auditor = make_auditor(agent=rules_agent(risk_screen=True), screen=scorer)
