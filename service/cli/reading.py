@@ -254,7 +254,7 @@ def queue(
     name: Annotated[str | None, typer.Option("--queue", help="Only this queue.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """List open escalations, most urgent first."""
+    """List open escalations: most urgent first, then the riskiest, then the oldest."""
     if name is not None and name not in QUEUES:
         fail(f"no queue {name!r}; queues are {', '.join(QUEUES)}")
     settings = load_settings()
@@ -265,13 +265,14 @@ def queue(
     if not found:
         out.print(f"[dim]no open escalations in {describe_url(settings.database_url)}[/]")
         return
-    rows = table(id_column("run"), "case", "queue", "prio", "agent", "reasons", "opened (UTC)")
+    rows = table(id_column("run"), "case", "queue", "prio", "risk", "agent", "reasons", "opened (UTC)")
     for e in found:
         rows.add_row(
             e.run_id,
             e.case_id,
             e.queue,
             f"P{e.priority}",
+            "-" if e.risk is None else f"{e.risk:.2f}",
             e.agent_decision,
             ", ".join(e.reasons),
             f"{e.opened_at:%m-%d %H:%M}",

@@ -67,6 +67,10 @@ def test_queue_and_review(settings: Settings) -> None:
     assert body["status"] == "awaiting_review"
     queue = json.loads(_invoke("queue", "--json").stdout)
     assert [(e["run_id"], e["queue"]) for e in queue] == [(body["run_id"], "fraud")]
+    # Ranked by the risk screen's probability, shown beside the priority.
+    assert 0 <= queue[0]["risk"] <= 1
+    listed = _invoke("queue").output
+    assert "risk" in listed and f"{queue[0]['risk']:.2f}" in listed
     assert json.loads(_invoke("queue", "--queue", "ip-specialists", "--json").stdout) == []
     done = _invoke(
         "review",

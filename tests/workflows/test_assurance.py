@@ -125,3 +125,12 @@ def test_a_screen_answer_without_thresholds_assures_nothing(make_auditor: Callab
     outcome = auditor.audit(_listing("Cotton bath towels, set of 4", "Soft cotton towels."))
     assert outcome.escalation is not None
     assert "no_screen_assurance" in outcome.escalation.reasons
+
+
+def test_the_bundled_screened_case_is_rejected_on_the_screens_evidence_alone(screened: Auditor) -> None:
+    outcome = screened.audit(load_case("cleanse_drink_screened"))
+    steps = {s.node: s.output for s in screened.store.steps(outcome.run_id) if s.kind == "tool"}
+    assert steps["text_screen"]["findings"] == []  # no rule signal to decide on
+    assert steps["risk_screen"]["violation"] >= steps["risk_screen"]["decide_at"]
+    assert outcome.decision is not None and outcome.decision.decision == "reject"
+    assert outcome.verdict is not None and outcome.verdict.evidence_refs == ["risk_screen:violation"]
