@@ -146,6 +146,9 @@ def print_counts(name: str, lines: Sequence[Json], path: Path) -> None:
     show("kind", Counter(line["metadata"]["kind"] for line in lines))
     show("tag", Counter(t for line in lines for t in line["metadata"]["tags"]))
     show("severity", Counter(line["metadata"]["severity"] for line in lines))
+    languages = Counter(line["metadata"]["language"] for line in lines if "language" in line["metadata"])
+    if languages:
+        show("language", languages)
     clauses = Counter(c for line in lines for c in line["expected"]["clause_ids"])
     print(f"  clauses cited: {len(clauses)} distinct of {len(REF.clauses)}")
 
@@ -168,4 +171,29 @@ def coverage_errors(core: Sequence[Json], core_areas: Sequence[str]) -> list[str
         errors.append("core.jsonl: not every case kind is covered")
     if len(core) < 300:
         errors.append(f"core.jsonl: {len(core)} cases, at least 300 required")
+    return errors
+
+
+GENERAL_MIN_PER_AREA = 4
+"""The general suite enforces (rejects or restricts) at least this many cases of every area."""
+
+
+def general_coverage_errors(general: Sequence[Json]) -> list[str]:
+    """What the general suite promises and lacks: at least GENERAL_MIN_PER_AREA violating cases
+    in every policy area of the pack, every kind and every outcome."""
+    errors = []
+    areas = Counter(
+        line["expected"]["area"] for line in general if line["expected"]["decision"] in ("reject", "restrict")
+    )
+    short = [f"{a} ({areas[a]})" for a in POLICY_AREAS if areas[a] < GENERAL_MIN_PER_AREA]
+    if short:
+        errors.append(
+            f"general.jsonl: fewer than {GENERAL_MIN_PER_AREA} violating cases for {', '.join(short)}"
+        )
+    if {line["input"]["kind"] for line in general} != set(vocabulary().kinds):
+        errors.append("general.jsonl: not every case kind is covered")
+    if {line["expected"]["decision"] for line in general} != set(vocabulary().decisions):
+        errors.append("general.jsonl: not every decision is covered")
+    if any("language" not in line["metadata"] for line in general):
+        errors.append("general.jsonl: every case must record its language")
     return errors

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from auditgraph.evals.datasets.reference import NEW_ACCOUNT_SINCE, REF, Json
 from auditgraph.evals.datasets.sources import Sources, fail, vocabulary
@@ -97,8 +98,8 @@ def required_tools(
     return tools
 
 
-def make_line(row: Row, line_id: str, received_at: str, source: str) -> Json:
-    """The dataset line for `row`, with derived tags, tools and severity."""
+def make_line(row: Row, line_id: str, received_at: str, source: str, language: str | None = None) -> Json:
+    """The dataset line for `row`, with derived tags, tools and severity (and its language, if given)."""
     case: Json = {"kind": row.kind, "case_id": line_id, "received_at": received_at, "listing": row.listing}
     case.update(row.extra)
     tags = list(dict.fromkeys([*row.tags, *seller_tags(row.listing)]))
@@ -110,6 +111,16 @@ def make_line(row: Row, line_id: str, received_at: str, source: str) -> Json:
         severity = row.severity
     else:
         severity = "none" if row.decision == "approve" else "low"
+    metadata: Json = {
+        "kind": row.kind,
+        "category": row.listing["category"],
+        "area": row.area or "benign",
+        "severity": severity,
+        "tags": tags,
+    }
+    if language is not None:
+        metadata["language"] = language
+    metadata["source"] = source
     return {
         "id": line_id,
         "input": case,
@@ -120,31 +131,24 @@ def make_line(row: Row, line_id: str, received_at: str, source: str) -> Json:
             "human_required": row.decision == "escalate",
             "tools": [t for t in vocabulary().tools if t in tools],
         },
-        "metadata": {
-            "kind": row.kind,
-            "category": row.listing["category"],
-            "area": row.area or "benign",
-            "severity": severity,
-            "tags": tags,
-            "source": source,
-        },
+        "metadata": metadata,
     }
 
 
-def hard_lines(sources: Sources) -> list[Json]:
-    """The hand-written cases of sources/hard_cases.yaml as dataset lines.
+def hand_lines(cases: list[Json], path: Path, source: str) -> list[Json]:
+    """Hand-written cases (the blocks of sources/hard_cases.yaml or general_cases.yaml) as lines.
 
     The listing's fields come out in the order of a generated listing (currency USD and no
-    images unless given), then the fields of the case's kind (KIND_FIELDS).
+    images unless given), then the fields of the case's kind (KIND_FIELDS). A case that
+    gives its `language` has it in the line's metadata.
 
     Raises:
-        SourceError: a tag that is not in the vocabulary, pointing at its line.
+        SourceError: a tag that is not in the vocabulary, pointing at its line in `path`.
     """
     lines = []
-    for n, case in enumerate(sources.hard_cases):
+    for n, case in enumerate(cases):
         for k, tag in enumerate(case.get("tags", [])):
             if tag not in vocabulary().tags:
-                path = sources.root / "hard_cases.yaml"
                 raise fail(path, ["cases", n, "tags", k], "not a tag of line_schema.yaml")
         given = {"currency": "USD", "images": [], **case["listing"]}
         listing = {key: given[key] for key in LISTING_HEAD}
@@ -153,5 +157,15 @@ def hard_lines(sources: Sources) -> list[Json]:
         extra = {name: case[name] for name in KIND_FIELDS[case["kind"]]}
         labels = (case["decision"], case.get("area"), case.get("clause_ids", []), case.get("tags", []))
         row = Row(case["kind"], listing, extra, *labels, case.get("severity"))
-        lines.append(make_line(row, case["id"], case["received_at"], "hand"))
+        lines.append(make_line(row, case["id"], case["received_at"], source, case.get("language")))
     return lines
+
+
+def hard_lines(sources: Sources) -> list[Json]:
+    """The hand-written hard cases of sources/hard_cases.yaml as dataset lines."""
+    return hand_lines(sources.hard_cases, sources.root / "hard_cases.yaml", "hand")
+
+
+def general_lines(sources: Sources) -> list[Json]:
+    """The general suite's cases of sources/general_cases.yaml as dataset lines."""
+    return hand_lines(sources.general_cases, sources.root / "general_cases.yaml", "general")

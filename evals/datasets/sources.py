@@ -156,6 +156,7 @@ class Sources:
     lookalikes: list[dict[str, Any]]
     families: list[Family]
     hard_cases: list[dict[str, Any]]
+    general_cases: list[dict[str, Any]]
 
 
 def _load(name: str, schema: str | None = None, root: Path = SOURCES) -> Any:
@@ -184,6 +185,7 @@ def load_sources(root: Path = SOURCES) -> Sources:
         lookalikes=_load("lookalikes", root=root)["items"],
         families=families,
         hard_cases=_load("hard_cases", root=root)["cases"],
+        general_cases=_load("general_cases", root=root)["cases"],
     )
 
 

@@ -168,7 +168,9 @@ def eval_command(
     ] = None,
     suite: Annotated[
         str | None,
-        typer.Option(help="An eval suite (core, hard, or a .jsonl) instead of the validation split."),
+        typer.Option(
+            help="An eval suite (core, hard, general, or a .jsonl) instead of the validation split."
+        ),
     ] = None,
     as_json: common.JsonFlag = False,
 ) -> None:

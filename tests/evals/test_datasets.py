@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from auditgraph.evals.datasets.sources import SOURCES, SourceError, load_sources
 from auditgraph.tools.case import POLICY_AREAS
 from tests.conftest import ROOT
 
-GENERATED = ("core.jsonl", "hard.jsonl", "case.schema.json")
+GENERATED = ("core.jsonl", "hard.jsonl", "general.jsonl", "case.schema.json")
 
 
 CORE_AREAS = (
@@ -56,6 +57,28 @@ def test_hard_suite_is_hand_written() -> None:
     cases = load_dataset(DATASETS / "hard.jsonl")
     assert len(cases) == 30
     assert all(c.metadata["source"] == "hand" for c in cases)
+
+
+def test_general_suite_is_written_apart_and_covers_every_area_of_the_pack() -> None:
+    cases = load_dataset(DATASETS / "general.jsonl")
+    assert len(cases) == 240
+    assert all(c.metadata["source"] == "general" for c in cases)
+    enforced = Counter(c.expected.area for c in cases if c.violating)
+    assert set(enforced) == set(POLICY_AREAS) and min(enforced.values()) >= 4
+    assert {c.input["kind"] for c in cases} == {"listing_review", "seller_appeal", "ip_report"}
+    assert {c.expected.decision for c in cases} == {"approve", "reject", "restrict", "escalate"}
+    languages = Counter(c.metadata["language"] for c in cases)
+    assert len(languages) >= 10 and languages["en"] < len(cases) * 0.6
+    tags = Counter(t for c in cases for t in c.metadata.get("tags", []))
+    for tag in ("evasion", "multilingual", "benign_lookalike", "obfuscated", "homoglyph", "zero_width"):
+        assert tags[tag] > 0, tag
+
+
+def test_general_suite_keeps_invisible_characters_visible_as_escapes() -> None:
+    text = (DATASETS / "general.jsonl").read_text("utf-8")
+    assert "\u200b" not in text and "\\u200b" in text
+    cases = load_dataset(DATASETS / "general.jsonl")
+    assert any("\u200b" in c.input["listing"]["description"] for c in cases)
 
 
 def _generate(*args: str) -> subprocess.CompletedProcess[str]:
