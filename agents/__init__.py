@@ -17,6 +17,7 @@ from auditgraph.agents.calls import ModelSpec
 from auditgraph.agents.evidence import EvidenceSet
 from auditgraph.agents.planner import Plan, RulesPlanner, ToolCall
 from auditgraph.tools.case import AnyCase
+from auditgraph.tools.risk_screen import RiskScorer
 
 __all__ = [
     "Adjudicator",
@@ -74,16 +75,18 @@ class Agent:
         return f"{self.planner.version}+{self.adjudicator.version}"
 
 
-def rules_agent(*, risk_screen: bool = False) -> Agent:
+def rules_agent(*, risk_screen: bool = False, screen: RiskScorer | None = None) -> Agent:
     """The offline, deterministic agent: no key, no network.
 
     `risk_screen` plans the learned risk screen too (its toolset must offer it), and then
-    no approval stands without the screen's assurance.
+    no approval stands without the screen's assurance. Given the `screen` itself, the
+    planner also has policy retrieval cover the areas the screen finds likely.
     """
+    planned = risk_screen or screen is not None
     return Agent(
         kind="rules",
-        planner=RulesPlanner(risk_screen=risk_screen),
-        adjudicator=RulesAdjudicator(require_screen=risk_screen),
+        planner=RulesPlanner(risk_screen=planned, screen=screen),
+        adjudicator=RulesAdjudicator(require_screen=planned),
     )
 
 
@@ -93,6 +96,7 @@ def llm_agent(
     *,
     fallback_confidence: float = 0.9,
     screen_settles: bool = True,
+    screen: RiskScorer | None = None,
 ) -> Agent:
     """A chat-model agent over `tools` (any OpenAI-compatible endpoint, see `ModelSpec`).
 
@@ -107,7 +111,7 @@ def llm_agent(
     model = make_chat_model(spec)
     return Agent(
         kind="llm",
-        planner=LlmPlanner(model, tools, spec),
+        planner=LlmPlanner(model, tools, spec, screen=screen),
         adjudicator=LlmAdjudicator(
             model, spec, fallback_confidence=fallback_confidence, screen_settles=screen_settles
         ),

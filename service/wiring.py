@@ -48,12 +48,13 @@ def risk_scorer(settings: Settings) -> ScreenScorer:
 def _agent(settings: Settings, toolset: Toolset) -> Agent:
     spec = settings.model_spec()
     if spec is None:
-        return rules_agent(risk_screen=toolset.screen is not None)
+        return rules_agent(risk_screen=toolset.screen is not None, screen=toolset.screen)
     return llm_agent(
         spec,
         toolset.evidence_tools(),
         fallback_confidence=settings.fallback_confidence,
         screen_settles=settings.screen_settles,
+        screen=toolset.screen,
     )
 
 

@@ -333,17 +333,18 @@ def _inconclusive(found: _Assessment, lead: str, reason: str) -> Verdict:
 
 
 def _screen_enforces(found: _Assessment, lead: str) -> Verdict | None:
-    """Reject or restrict on the screen's confidence alone. The clause is the retrieved
-    one whose relevance to the listing's words (BM25), weighted up by the screen's
-    probability for its area, is highest: the screen knows that a listing violates better
-    than which of two neighbouring clauses it violates, and retrieval read the words.
-    No clause retrieved on the listing's words escalates."""
+    """Reject or restrict on the screen's confidence alone. The clause cited is the
+    retrieved one with the most support from both readings of the listing: the screen's
+    probability for the clause's area plus its words' match (BM25, scaled so that
+    `BM25_SCALE` counts as much as the screen's certainty). The planner has retrieval
+    cover the screen's likely areas, so a listing in slang or another language still has
+    a clause of its area to cite; a strong lexical match wins when the screen is right
+    that a listing violates and unsure which of two neighbouring areas. No clause
+    retrieved escalates."""
     screen = found.screen
     if screen is None or screen.band != "confident" or screen.top_area is None:
         return None
-    likely = dict(screen.areas)
-    matching = [c for c in found.retrieved.values() if c.score > 0]
-    best = max(matching, key=lambda c: c.score * (1 + likely.get(c.area, 0.0)), default=None)
+    best = _screen_clause(screen, found.retrieved)
     area = best.area if best is not None else screen.top_area
     signal = _Signal(
         area=area,
@@ -356,6 +357,18 @@ def _screen_enforces(found: _Assessment, lead: str) -> Verdict | None:
     score = max(found.scores.get(area, 0.0), screen.violation)
     found = replace(found, signals=[*found.signals, signal], scores={**found.scores, area: score})
     return _enforce(found, {area: score}, lead)
+
+
+BM25_SCALE = 10.0
+"""The BM25 score that weighs as much as the screen's certainty about an area."""
+
+
+def _screen_clause(screen: ScreenRead, retrieved: dict[str, RetrievedClause]) -> RetrievedClause | None:
+    likely = dict(screen.areas)
+    # max() keeps the first of equals: the pack's order, an area's general clause first.
+    return max(
+        retrieved.values(), key=lambda c: c.score / BM25_SCALE + likely.get(c.area, 0.0), default=None
+    )
 
 
 def _unassured(found: _Assessment, lead: str) -> Verdict | None:

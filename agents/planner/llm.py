@@ -22,6 +22,7 @@ from auditgraph.agents.planner import prompts
 from auditgraph.agents.planner.rules import RulesPlanner
 from auditgraph.agents.planner.schema import Plan, ToolCall
 from auditgraph.tools.case import POLICY_AREAS, AnyCase
+from auditgraph.tools.risk_screen import RiskScorer
 
 __all__ = ["ALWAYS", "LlmPlanner"]
 
@@ -41,10 +42,18 @@ _PINNED: dict[str, tuple[str, ...]] = {
 class LlmPlanner:
     """Plans with a chat model's tool calls; falls back to every tool."""
 
-    def __init__(self, model: BaseChatModel, tools: Mapping[str, BaseTool], spec: ModelSpec) -> None:
+    def __init__(
+        self,
+        model: BaseChatModel,
+        tools: Mapping[str, BaseTool],
+        spec: ModelSpec,
+        *,
+        screen: RiskScorer | None = None,
+    ) -> None:
         self._bound = model.bind_tools(list(tools.values()), tool_choice=spec.tool_choice)
         self._spec = spec
-        self._rules = RulesPlanner(risk_screen="risk_screen" in tools)
+        # The case's own arguments, the areas the risk screen finds likely among them.
+        self._rules = RulesPlanner(risk_screen="risk_screen" in tools, screen=screen)
         self.version = f"llm-planner/1:{spec.model}"
 
     def plan(self, case: AnyCase) -> Plan:

@@ -6,8 +6,13 @@ from typing import Literal
 
 from auditgraph.agents.planner.schema import Plan, ToolCall
 from auditgraph.tools.case import AnyCase, IpReport, ListingReview, PolicyArea, SellerAppeal, case_text
+from auditgraph.tools.risk_screen import RiskScorer, ScreenUnavailable, listing_text
 
-__all__ = ["CATEGORY_AREAS", "RulesPlanner"]
+__all__ = ["CATEGORY_AREAS", "SCREEN_AREA_FLOOR", "RulesPlanner"]
+
+SCREEN_AREA_FLOOR = 0.1
+"""A policy area the risk screen gives at least this probability is retrieved too."""
+SCREEN_AREAS = 3
 
 CATEGORY_AREAS: dict[str, list[PolicyArea]] = {
     "watches": ["counterfeit_ip", "abusive_pricing"],
@@ -53,14 +58,19 @@ class RulesPlanner:
     """Plans every evidence tool for every case, deterministically.
 
     With `risk_screen`, the learned risk screen is offered too and runs on every case
-    whose listing has text.
+    whose listing has text. Given the `screen` itself, the planner reads it first so that
+    policy retrieval also covers the areas the screen finds likely: a listing in slang or
+    another language may share no word with the clause it violates, and nothing may be
+    cited that was not retrieved. (The screen keeps its answer, so the tool's call costs
+    nothing more.)
     """
 
     kind: Literal["rules"] = "rules"
-    version = "rules-planner/1"
+    version = "rules-planner/2"
 
-    def __init__(self, *, risk_screen: bool = False) -> None:
-        self.risk_screen = risk_screen
+    def __init__(self, *, risk_screen: bool = False, screen: RiskScorer | None = None) -> None:
+        self.risk_screen = risk_screen or screen is not None
+        self.screen = screen
 
     def plan(self, case: AnyCase) -> Plan:
         """The tools to call for `case` and their arguments."""
@@ -70,7 +80,8 @@ class RulesPlanner:
         clause_ids: list[str] = []
         if isinstance(case, SellerAppeal):
             clause_ids = list(case.original_decision.clause_ids)
-        listing_text = f"{listing.title}\n{listing.description}"
+        text = f"{listing.title}\n{listing.description}"
+        screened = self._screen_areas(case)
         calls = [
             ToolCall(
                 tool="seller_history",
@@ -81,7 +92,7 @@ class RulesPlanner:
                 args={
                     "query": query,
                     "category": listing.category,
-                    "areas": _areas_hinted(case),
+                    "areas": list(dict.fromkeys([*_areas_hinted(case), *screened])),
                     "clause_ids": clause_ids,
                 },
             ),
@@ -89,7 +100,7 @@ class RulesPlanner:
             ToolCall(
                 tool="brand_check",
                 args={
-                    "text": listing_text,
+                    "text": text,
                     "brand": _claimed_brand(case),
                     "price": str(listing.price),
                     "currency": listing.currency,
@@ -106,7 +117,22 @@ class RulesPlanner:
                     tool="risk_screen", args={"title": listing.title, "description": listing.description}
                 )
             )
-        return Plan(calls=calls, rationale="The rules agent gathers all evidence for every case.")
+        why = "The rules agent gathers all evidence for every case."
+        if screened:
+            why += f" Policy retrieval also covers the areas the risk screen finds likely: {', '.join(screened)}."
+        return Plan(calls=calls, rationale=why)
+
+    def _screen_areas(self, case: AnyCase) -> list[PolicyArea]:
+        """The areas the risk screen finds likely for the listing (none when it cannot answer)."""
+        listing = case.listing
+        if self.screen is None or not (listing.title.strip() or listing.description.strip()):
+            return []
+        try:
+            read = self.screen.assess(listing_text(listing.title, listing.description))
+        except ScreenUnavailable:
+            return []  # the risk_screen tool reports it, and nothing approves without it
+        likely = [a.area for a in read.areas if a.probability >= SCREEN_AREA_FLOOR][:SCREEN_AREAS]
+        return likely or [a.area for a in read.areas[:1]]
 
 
 def _claimed_brand(case: AnyCase) -> str | None:

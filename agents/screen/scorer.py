@@ -9,6 +9,7 @@ folder, a file that does not match its manifest, another embedder) answers
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from auditgraph.agents.screen.embedder import Embedder
@@ -27,6 +28,8 @@ __all__ = ["ScreenScorer", "clear_screen_cache", "load_screen"]
 
 _LOADED: dict[tuple[Path, str], RiskScreen] = {}
 _LOADING = threading.Lock()
+REMEMBERED = 256
+"""Answers kept per scorer, newest last: the planner and the tool read the same text."""
 
 
 def load_screen(folder: Path, embedder: Embedder) -> RiskScreen:
@@ -57,15 +60,31 @@ class ScreenScorer:
         self.embedder = embedder
         self._scoring = threading.Lock()
         """One text at a time: the embedding engine is not known to be thread-safe."""
+        self._answers: OrderedDict[str, RiskScreenEvidence] = OrderedDict()
 
     def assess(self, text: str) -> RiskScreenEvidence:
-        """Score `text`; `ScreenUnavailable` when the screen cannot be loaded."""
+        """Score `text`; `ScreenUnavailable` when the screen cannot be loaded.
+
+        The same text scored again (the planner, then the tool) is answered from memory.
+        """
         try:
             screen = load_screen(self.folder, self.embedder)
         except ScreenError as exc:
             raise ScreenUnavailable(f"risk screen unavailable: {exc}") from None
         with self._scoring:
-            score = screen.score(text, neighbours=TOP_NEIGHBOURS)
+            known = self._answers.get(text)
+            if known is not None and known.sha256 == screen.digest:
+                self._answers.move_to_end(text)
+                return known
+            answer = self._answer(screen, text)
+            self._answers[text] = answer
+            if len(self._answers) > REMEMBERED:
+                self._answers.popitem(last=False)
+        return answer
+
+    @staticmethod
+    def _answer(screen: RiskScreen, text: str) -> RiskScreenEvidence:
+        score = screen.score(text, neighbours=TOP_NEIGHBOURS)
         metadata = screen.metadata
         return RiskScreenEvidence(
             version=screen.version,
