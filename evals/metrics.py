@@ -1,4 +1,8 @@
-"""Suite-level KPIs from per-case results: what a moderation lead reads before a change ships."""
+"""Suite-level KPIs from per-case results: what a moderation lead reads before a change ships.
+
+Most KPIs pool every trial. The risk screen's figures, the queue ranking and model use are
+read from the first trial of each case, so that each case counts once.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,28 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from auditgraph.evals.dataset import EvalCase
 from auditgraph.evals.results import CaseResult
 from auditgraph.evals.scorers import score_case
+from auditgraph.evals.screen import calibration, ranking
 
-__all__ = ["DECISIONS", "aggregate", "confusion"]
+__all__ = [
+    "DECISIONS",
+    "QUEUE_MIN_CASES",
+    "aggregate",
+    "confusion",
+    "first_trials",
+    "model_use",
+    "queue_order",
+    "queue_ranking",
+    "screen_on_suite",
+]
 
 DECISIONS = ("approve", "reject", "restrict", "escalate")
+QUEUE_MIN_CASES = 10
+"""Escalated cases a queue needs before its own top-decile precision is reported."""
 
 
 def _rate(hits: int, total: int) -> float | None:
@@ -78,6 +97,113 @@ def _agreement(results: Sequence[CaseResult]) -> float | None:
     return _rate(sum(1 for d in by_case.values() if len(d) == 1), len(by_case))
 
 
+def first_trials(results: Sequence[CaseResult]) -> list[CaseResult]:
+    """The first trial of each case, in the order the cases first appear."""
+    first: dict[str, CaseResult] = {}
+    for r in results:
+        if r.case_id not in first or r.trial < first[r.case_id].trial:
+            first[r.case_id] = r
+    return list(first.values())
+
+
+def screen_on_suite(cases: dict[str, EvalCase], results: Sequence[CaseResult]) -> dict[str, Any]:
+    """The risk screen's ranking and calibration on the suite's violating and benign cases.
+
+    A case counts as violating when its expected decision is reject or restrict, as benign
+    when it is approve; cases expected to escalate, and runs without a screen score, are
+    left out. AUC and average precision are None unless both classes are scored; the
+    calibration error (10 equal-width bins) is None only when nothing is scored.
+    """
+    scored = [
+        r for r in first_trials(results)
+        if r.screen_violation is not None and (cases[r.case_id].violating or cases[r.case_id].benign)
+    ]  # fmt: skip
+    truth = np.array([cases[r.case_id].violating for r in scored], dtype=bool)
+    probability = np.array([r.screen_violation for r in scored], dtype=float)
+    ranked = ranking(probability, truth) if scored else None
+    ece, bins = calibration(probability, truth) if scored else (None, [])
+    return {
+        "cases": len(scored),
+        "violating": int(truth.sum()),
+        "benign": int((~truth).sum()),
+        "roc_auc": round(ranked[0], 4) if ranked else None,
+        "average_precision": round(ranked[1], 4) if ranked else None,
+        "ece": round(ece, 4) if ece is not None else None,
+        "reliability": [
+            {
+                "low": round(b["low"], 2),
+                "high": round(b["high"], 2),
+                "count": b["count"],
+                "predicted": round(b["predicted"], 4),
+                "observed": round(b["observed"], 4),
+            }
+            for b in bins
+        ],
+    }
+
+
+def queue_order(results: Sequence[CaseResult], order: dict[str, int]) -> list[CaseResult]:
+    """Escalated results as a queue serves them: priority ascending, then risk descending
+    (unknown risk last), then the case's position in `order`."""
+    return sorted(
+        (r for r in results if r.escalated),
+        key=lambda r: (
+            r.priority is None, r.priority or 0, r.risk is None, -(r.risk or 0.0), order.get(r.case_id, len(order))
+        ),
+    )  # fmt: skip
+
+
+def _top_decile(cases: dict[str, EvalCase], ordered: Sequence[CaseResult]) -> dict[str, Any]:
+    top = (len(ordered) + 9) // 10  # ceil(10%), in integers
+    violating = [cases[r.case_id].violating for r in ordered]
+    precision, base = _rate(sum(violating[:top]), top), _rate(sum(violating), len(ordered))
+    return {
+        "escalated": len(ordered),
+        "top": top,
+        "precision": precision,
+        "base_rate": base,
+        "lift": round(precision / base, 3) if precision is not None and base else None,
+    }
+
+
+def queue_ranking(cases: dict[str, EvalCase], results: Sequence[CaseResult]) -> dict[str, Any]:
+    """How well the queues' order puts violating cases first, over the cases the run escalated.
+
+    Precision is the violating share of the first ceil(10%) of escalations in serving order;
+    the base rate is the violating share of all of them. Queues are reported on their own
+    when they hold at least `QUEUE_MIN_CASES` escalations. When no escalation carries a
+    queue (results written before escalations kept one) there is no serving order, and
+    the precision is None.
+    """
+    order = {case_id: i for i, case_id in enumerate(cases)}
+    ordered = queue_order(first_trials(results), order)
+    if not any(r.queue for r in ordered):
+        return {**_top_decile(cases, ordered), "top": 0, "precision": None, "lift": None, "per_queue": {}}
+    per_queue = {
+        name: _top_decile(cases, [r for r in ordered if r.queue == name])
+        for name in sorted({r.queue for r in ordered if r.queue})
+        if sum(1 for r in ordered if r.queue == name) >= QUEUE_MIN_CASES
+    }
+    return {**_top_decile(cases, ordered), "per_queue": per_queue}
+
+
+def model_use(results: Sequence[CaseResult]) -> dict[str, Any]:
+    """Share of cases that needed a model, model calls, and the cost the others saved.
+
+    The saving is the mean cost of the cases with a model call times the number of cases
+    decided (not crashed) without one; None when no cost is known.
+    """
+    first = first_trials(results)
+    needed = [r for r in first if r.model_calls > 0]
+    without = sum(1 for r in first if r.model_calls == 0 and r.status != "failed")
+    costs = [r.cost_usd for r in needed if r.cost_usd is not None]
+    return {
+        "model_use_rate": _rate(len(needed), len(first)),
+        "model_calls_total": sum(r.model_calls for r in first),
+        "cost_saved_usd": round(statistics.fmean(costs) * without, 8) if costs else None,
+    }
+
+
 def aggregate(
     cases: dict[str, EvalCase], results: Sequence[CaseResult], *, clause_area: dict[str, str]
 ) -> dict[str, Any]:
@@ -91,6 +217,8 @@ def aggregate(
         values = [s[name].value for s in scored if s[name].value is not None]
         means[name] = round(statistics.fmean(values), 4) if values else None
     priced = [r.cost_usd for r in results if r.cost_usd is not None]
+    screen = screen_on_suite(cases, results)
+    queues = queue_ranking(cases, results)
     return {
         "cases": len(cases),
         "results": len(results),
@@ -122,6 +250,14 @@ def aggregate(
         else None,
         "cost_per_case_usd": round(sum(priced) / len(results), 8) if priced else None,
         "trial_agreement": _agreement(results),
+        **model_use(results),
+        "screen_roc_auc": screen.pop("roc_auc"),
+        "screen_average_precision": screen.pop("average_precision"),
+        "screen_ece": screen.pop("ece"),
+        "queue_top_decile_precision": queues.pop("precision"),
+        "queue_base_rate": queues.pop("base_rate"),
+        "screen": screen,
+        "queues": queues,
         "per_area": _per_area(cases, results, clause_area),
         "confusion": confusion(cases, results),
     }

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import html
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
 from auditgraph.evals.dataset import EvalCase
-from auditgraph.evals.metrics import DECISIONS, aggregate
+from auditgraph.evals.metrics import DECISIONS, QUEUE_MIN_CASES, aggregate
 from auditgraph.evals.results import CaseResult
 from auditgraph.evals.scorers import score_case
 from auditgraph.tools.personal_data import mask
@@ -39,6 +40,12 @@ KPIS: list[tuple[str, str, bool]] = [
     ("model_calls_per_case", "Model calls per case", False),
     ("tokens_per_case", "Tokens per case", False),
     ("cost_per_case_usd", "Cost per case (USD)", False),
+    ("model_use_rate", "Cases that needed a model", False),
+    ("model_calls_total", "Model calls (first trial of each case)", False),
+    ("cost_saved_usd", "Cost saved by cases decided without a model (USD, estimated)", True),
+    ("screen_roc_auc", "Risk screen ROC AUC on this suite", True),
+    ("screen_ece", "Risk screen calibration error (ECE)", False),
+    ("queue_top_decile_precision", "Queue precision, top decile of escalations", True),
     ("trial_agreement", "Agreement between trials", True),
 ]
 """(metric, label, higher is better)."""
@@ -110,6 +117,79 @@ def _failures(report: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda row: (row["severity"], row["case"]["id"]))
 
 
+def _screen_note(agg: dict[str, Any]) -> str:
+    screen = agg["screen"]
+    if not screen["cases"]:
+        return "No run recorded a risk-screen score."
+    return (
+        f"{screen['cases']} cases scored ({screen['violating']} violating, {screen['benign']} benign; "
+        "cases expected to escalate are left out), first trial of each case."
+    )
+
+
+def _queue_note(agg: dict[str, Any]) -> str:
+    queues = agg["queues"]
+    if agg["queue_top_decile_precision"] is None:
+        return f"{queues['escalated']} escalated case(s), none with a queue to rank."
+    return (
+        f"{queues['escalated']} escalated cases, in the order their queue serves them (priority, then "
+        f"risk, highest first and unknown last, then case order); the first {queues['top']} are the top "
+        f"decile. Queues with fewer than {QUEUE_MIN_CASES} escalations are not listed on their own."
+    )
+
+
+def _queue_rows(agg: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    overall = {
+        **agg["queues"],
+        "precision": agg["queue_top_decile_precision"],
+        "base_rate": agg["queue_base_rate"],
+    }
+    return [("all queues", overall), *agg["queues"]["per_queue"].items()]
+
+
+def _screen_markdown(agg: dict[str, Any]) -> list[str]:
+    bins = agg["screen"]["reliability"]
+    return [
+        "## Risk screen on this suite",
+        "",
+        _screen_note(agg),
+        "",
+        "| figure | value |",
+        "|---|---|",
+        f"| ROC AUC | {_fmt(agg['screen_roc_auc'])} |",
+        f"| average precision | {_fmt(agg['screen_average_precision'])} |",
+        f"| expected calibration error (10 bins) | {_fmt(agg['screen_ece'])} |",
+        "",
+        *(
+            ["| bin | cases | mean predicted | observed violating share |", "|---|---|---|---|"]
+            if bins
+            else []
+        ),
+        *(
+            f"| {b['low']:.1f}–{b['high']:.1f} | {b['count']} | {_fmt(b['predicted'])} | {_fmt(b['observed'])} |"
+            for b in bins
+        ),
+        *([""] if bins else []),
+    ]
+
+
+def _queue_markdown(agg: dict[str, Any]) -> list[str]:
+    return [
+        "## Queue ranking",
+        "",
+        _queue_note(agg),
+        "",
+        "| queue | escalated | top decile | precision | base rate | lift |",
+        "|---|---|---|---|---|---|",
+        *(
+            f"| {name} | {q['escalated']} | {q['top']} | {_fmt(q['precision'])} | {_fmt(q['base_rate'])} "
+            f"| {_fmt(q['lift'])} |"
+            for name, q in _queue_rows(agg)
+        ),
+        "",
+    ]
+
+
 def _markdown(report: dict[str, Any]) -> str:
     spec, agg = report["spec"], report["aggregates"]
     lines = [
@@ -142,6 +222,8 @@ def _markdown(report: dict[str, Any]) -> str:
             for a, v in agg["per_area"].items()
         ),
         "",
+        *_screen_markdown(agg),
+        *_queue_markdown(agg),
         "## Worst failures",
         "",
     ]
@@ -184,19 +266,111 @@ def _junit(report: dict[str, Any]) -> bytes:
     return ElementTree.tostring(suite, encoding="utf-8", xml_declaration=True)
 
 
+def _esc(value: Any) -> str:
+    return html.escape(str(value))
+
+
+def _reliability_svg(bins: Sequence[dict[str, Any]]) -> str:
+    """A reliability plot as inline SVG: the diagonal of perfect calibration, and one point a
+    bin at (mean predicted, observed violating share), larger the more cases it holds."""
+    side, left, top = 300, 58, 14
+
+    def x(v: float) -> str:
+        return f"{left + v * side:.1f}"
+
+    def y(v: float) -> str:
+        return f"{top + (1 - v) * side:.1f}"
+
+    peak = max((b["count"] for b in bins), default=1) or 1
+    ticks = "".join(
+        f'<line x1="{x(t)}" y1="{y(0)}" x2="{x(t)}" y2="{top + side + 5}"/>'
+        f'<text x="{x(t)}" y="{top + side + 18}" text-anchor="middle" stroke="none">{t:g}</text>'
+        f'<line x1="{left - 5}" y1="{y(t)}" x2="{x(0)}" y2="{y(t)}"/>'
+        f'<text x="{left - 8}" y="{y(t)}" dy="4" text-anchor="end" stroke="none">{t:g}</text>'
+        for t in (0, 0.25, 0.5, 0.75, 1)
+    )
+    points = []
+    for b in bins:
+        tip = (
+            f"{b['low']:.1f}–{b['high']:.1f}: {b['count']} cases, mean predicted {_fmt(b['predicted'])}, "
+            f"observed {_fmt(b['observed'])}"
+        )
+        radius = 3 + 9 * math.sqrt(b["count"] / peak)
+        points.append(
+            f'<circle cx="{x(b["predicted"])}" cy="{y(b["observed"])}" r="{radius:.1f}">'
+            f"<title>{_esc(tip)}</title></circle>"
+        )
+    width, height, middle = left + side + 20, top + side + 48, top + side / 2
+    return (
+        f'<svg class="reliability" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="Reliability plot: observed violating '
+        'share against the mean predicted probability, one point a bin">'
+        f'<g stroke="#999" font-size="11" fill="#444">{ticks}'
+        f'<line x1="{x(0)}" y1="{y(0)}" x2="{x(1)}" y2="{y(0)}"/>'
+        f'<line x1="{x(0)}" y1="{y(0)}" x2="{x(0)}" y2="{y(1)}"/></g>'
+        f'<line class="diagonal" x1="{x(0)}" y1="{y(0)}" x2="{x(1)}" y2="{y(1)}" stroke="#aaa" '
+        'stroke-dasharray="5 4"/>'
+        f'<text x="{x(0.97)}" y="{y(0.04)}" text-anchor="end" font-size="10" fill="#999">'
+        "dashed: perfect calibration</text>"
+        f'<g fill="rgba(40,110,190,0.55)" stroke="#1f5f9f">{"".join(points)}</g>'
+        f'<text x="{left + side / 2:.1f}" y="{top + side + 40}" text-anchor="middle" font-size="12">'
+        "mean predicted probability</text>"
+        f'<text x="14" y="{middle:.1f}" text-anchor="middle" font-size="12" '
+        f'transform="rotate(-90 14 {middle:.1f})">observed violating share</text>'
+        "</svg>"
+    )
+
+
+def _screen_html(agg: dict[str, Any]) -> str:
+    bins = agg["screen"]["reliability"]
+    figures = "".join(
+        f"<tr><td>{_esc(label)}</td><td>{_esc(_fmt(agg[key]))}</td></tr>"
+        for key, label in (
+            ("screen_roc_auc", "ROC AUC"),
+            ("screen_average_precision", "average precision"),
+            ("screen_ece", "expected calibration error (10 bins)"),
+        )
+    )
+    rows = "".join(
+        f"<tr><td>{b['low']:.1f}–{b['high']:.1f}</td><td>{_esc(b['count'])}</td>"
+        f"<td>{_esc(_fmt(b['predicted']))}</td><td>{_esc(_fmt(b['observed']))}</td></tr>"
+        for b in bins
+    )
+    table = (
+        "<table><tr><th>bin</th><th>cases</th><th>mean predicted</th><th>observed violating share</th></tr>"
+        f"{rows}</table>"
+    )
+    return f"<h2>Risk screen on this suite</h2><p>{_esc(_screen_note(agg))}</p><table>{figures}</table>" + (
+        f'<div class="plot">{_reliability_svg(bins)}{table}</div>' if bins else ""
+    )
+
+
+def _queue_html(agg: dict[str, Any]) -> str:
+    rows = "".join(
+        f"<tr><td>{_esc(name)}</td><td>{_esc(q['escalated'])}</td><td>{_esc(q['top'])}</td>"
+        f'<td><div class="bar"><span style="width:{(q["precision"] or 0) * 100:.0f}%"></span></div>{_esc(_fmt(q["precision"]))}</td>'
+        f"<td>{_esc(_fmt(q['base_rate']))}</td><td>{_esc(_fmt(q['lift']))}</td></tr>"
+        for name, q in _queue_rows(agg)
+    )
+    return (
+        f"<h2>Queue ranking</h2><p>{_esc(_queue_note(agg))}</p><table><tr><th>queue</th><th>escalated</th>"
+        f"<th>top decile</th><th>precision</th><th>base rate</th><th>lift</th></tr>{rows}</table>"
+    )
+
+
 def _html(report: dict[str, Any]) -> str:
     spec, agg = report["spec"], report["aggregates"]
-    esc = html.escape
+    esc = _esc
     kpi_rows = "".join(
         f"<tr><td>{esc(label)}</td><td>{esc(_fmt(agg.get(key)))}</td></tr>" for key, label, _ in KPIS
     )
     peak = max((v for row in agg["confusion"].values() for v in row.values()), default=1) or 1
     outcomes = [*DECISIONS, "failed"]
     matrix = "".join(
-        f"<tr><th>{e}</th>"
+        f"<tr><th>{esc(e)}</th>"
         + "".join(
             f'<td style="background:rgba({"40,140,80" if e == o else "200,60,60"},{agg["confusion"][e][o] / peak:.2f})">'
-            f"{agg['confusion'][e][o]}</td>"
+            f"{esc(agg['confusion'][e][o])}</td>"
             for o in outcomes
         )
         + "</tr>"
@@ -208,13 +382,13 @@ def _html(report: dict[str, Any]) -> str:
             f'<td><div class="bar"><span style="width:{(v[m] or 0) * 100:.0f}%"></span></div>{esc(_fmt(v[m]))}</td>'
             for m in ("precision", "recall")
         )
-        + f"<td>{v['violating_cases']}</td></tr>"
+        + f"<td>{esc(v['violating_cases'])}</td></tr>"
         for area, v in agg["per_area"].items()
     )
     failures = "".join(
         f"<li><code>{esc(row['case']['id'])}</code> expected <b>{esc(row['case']['expected']['decision'])}</b>, "
-        f"got <b>{esc(str(row['result']['decision']))}</b> {esc(str(row['result']['clause_ids']))} "
-        f"<small>{esc(', '.join(row['result']['escalation_reasons']))} · run {esc(str(row['result']['run_id']))}</small></li>"
+        f"got <b>{esc(row['result']['decision'])}</b> {esc(row['result']['clause_ids'])} "
+        f"<small>{esc(', '.join(row['result']['escalation_reasons']))} · run {esc(row['result']['run_id'])}</small></li>"
         for row in _failures(report)[:50]
     )
     return f"""<!doctype html>
@@ -224,15 +398,18 @@ body{{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:960px;color
 table{{border-collapse:collapse;margin:1rem 0}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}}
 .bar{{display:inline-block;width:120px;height:10px;background:#eee;margin-right:6px}}
 .bar span{{display:block;height:10px;background:#3a7}}small{{color:#666}}
+.plot{{display:flex;gap:1.5rem;align-items:flex-start;flex-wrap:wrap}}
 </style></head><body>
 <h1>Eval report: {esc(spec["suite"])}</h1>
-<p>Agent <code>{esc(spec["agent"])}</code> ({esc(spec["agent_version"])}), model <code>{esc(str(spec.get("model") or "-"))}</code>,
-policy <code>{esc(spec["policy_version"])}</code>, commit <code>{esc(str(spec.get("git_sha") or "unknown"))}</code>,
-{spec["trials"]} trial(s), {agg["cases"]} cases, {spec["elapsed_s"]} s.</p>
+<p>Agent <code>{esc(spec["agent"])}</code> ({esc(spec["agent_version"])}), model <code>{esc(spec.get("model") or "-")}</code>,
+policy <code>{esc(spec["policy_version"])}</code>, commit <code>{esc(spec.get("git_sha") or "unknown")}</code>,
+{esc(spec["trials"])} trial(s), {esc(agg["cases"])} cases, {esc(spec["elapsed_s"])} s.</p>
 <h2>KPIs</h2><table>{kpi_rows}</table>
 <h2>Confusion matrix</h2><p>Rows: expected decision. Columns: outcome.</p>
-<table><tr><th></th>{"".join(f"<th>{o}</th>" for o in outcomes)}</tr>{matrix}</table>
+<table><tr><th></th>{"".join(f"<th>{esc(o)}</th>" for o in outcomes)}</tr>{matrix}</table>
 <h2>Per policy area</h2><table><tr><th>area</th><th>precision</th><th>recall</th><th>violating cases</th></tr>{bars}</table>
+{_screen_html(agg)}
+{_queue_html(agg)}
 <h2>Worst failures</h2><ol>{failures or "<li>None.</li>"}</ol>
 </body></html>
 """

@@ -32,6 +32,16 @@ class CaseResult(BaseModel):
     tokens_out: int = 0
     cost_usd: float | None = None
     error: str | None = None
+    screen_violation: float | None = None
+    """The risk screen's probability that the listing violates any area, when it answered."""
+    screen_top_area: str | None = None
+    """The risk screen's most likely area, when it answered."""
+    queue: str | None = None
+    """The human queue the case went to, when it was escalated."""
+    priority: int | None = None
+    """The escalation's priority, 1 the most urgent."""
+    risk: float | None = None
+    """The escalation's risk (probability of a violation), which ranks a queue within a priority."""
 
     @property
     def escalated(self) -> bool:

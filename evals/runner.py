@@ -16,6 +16,7 @@ from pathlib import Path
 
 from auditgraph.evals.dataset import EvalCase
 from auditgraph.evals.results import CaseResult
+from auditgraph.store.records import TraceStep
 from auditgraph.tools.case import CaseError
 from auditgraph.workflows import AuditFailed, Auditor
 
@@ -36,6 +37,18 @@ def load_results(path: Path) -> list[CaseResult]:
     return out
 
 
+def _screen(steps: Sequence[TraceStep]) -> tuple[float | None, str | None]:
+    """(violation probability, most likely area) from the run's last answered risk_screen step."""
+    answered = [
+        s.output for s in steps
+        if s.kind == "tool" and s.node == "risk_screen" and s.output and s.output.get("status") == "ok"
+    ]  # fmt: skip
+    if not answered:
+        return None, None
+    areas = answered[-1].get("areas") or []
+    return answered[-1].get("violation"), areas[0].get("area") if areas else None
+
+
 def audit_case(auditor: Auditor, case: EvalCase, trial: int) -> CaseResult:
     """Audit one case and read back what happened; a failure is a result, not an exception."""
     started = time.perf_counter()
@@ -54,6 +67,8 @@ def audit_case(auditor: Auditor, case: EvalCase, trial: int) -> CaseResult:
     costs = [s.cost_usd for s in attempts if s.cost_usd is not None]
     verdict = outcome.verdict
     decided = outcome.decision
+    escalation = outcome.escalation
+    violation, top_area = _screen(steps)
     return CaseResult(
         case_id=case.id,
         trial=trial,
@@ -64,13 +79,18 @@ def audit_case(auditor: Auditor, case: EvalCase, trial: int) -> CaseResult:
         else ("escalate" if outcome.status == "awaiting_review" else None),
         agent_decision=(verdict.proposed_decision or verdict.decision) if verdict else None,
         clause_ids=decided.clause_ids if decided else (verdict.clause_ids if verdict else []),
-        escalation_reasons=outcome.escalation.reasons if outcome.escalation else [],
+        escalation_reasons=escalation.reasons if escalation else [],
         tools=[s.node for s in steps if s.kind == "tool" and s.node != "escalation"],
         latency_ms=round(latency, 2),
         model_calls=len(attempts),
         tokens_in=sum(s.tokens_in or 0 for s in attempts),
         tokens_out=sum(s.tokens_out or 0 for s in attempts),
         cost_usd=round(sum(costs), 8) if costs else None,
+        screen_violation=violation,
+        screen_top_area=top_area,
+        queue=escalation.queue if escalation else None,
+        priority=escalation.priority if escalation else None,
+        risk=escalation.risk if escalation else None,
     )
 
 

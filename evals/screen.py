@@ -19,7 +19,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 from auditgraph.agents.screen import BENIGN, Example, RiskScreen
 
-__all__ = ["ScreenReport", "calibration", "evaluate", "split", "thresholds"]
+__all__ = ["ScreenReport", "calibration", "evaluate", "ranking", "split", "thresholds"]
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,14 @@ def calibration(
     return float(ece), rows
 
 
+def ranking(probability: np.ndarray, truth: np.ndarray) -> tuple[float, float] | None:
+    """(ROC AUC, average precision) of `probability` separating `truth`; None unless both
+    classes are present."""
+    if not (truth.any() and (~truth).any()):
+        return None
+    return float(roc_auc_score(truth, probability)), float(average_precision_score(truth, probability))
+
+
 def thresholds(
     probability: np.ndarray, truth: np.ndarray, *, false_approve_budget: float, false_reject_budget: float
 ) -> tuple[float, float]:
@@ -133,12 +141,12 @@ def evaluate(
     for example, score in zip(examples, scores, strict=True):
         if example.label != BENIGN and score.areas and next(iter(score.areas)) == example.label:
             top_hits += 1
-    both = truth.any() and (~truth).any()
+    roc_auc, average_precision = ranking(probability, truth) or (float("nan"), float("nan"))
     return ScreenReport(
         examples=len(examples),
         violating=int(truth.sum()),
-        roc_auc=float(roc_auc_score(truth, probability)) if both else float("nan"),
-        average_precision=float(average_precision_score(truth, probability)) if both else float("nan"),
+        roc_auc=roc_auc,
+        average_precision=average_precision,
         ece=ece,
         reliability=bins,
         approve_below=approve_below,
