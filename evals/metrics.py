@@ -155,8 +155,10 @@ def queue_order(results: Sequence[CaseResult], order: dict[str, int]) -> list[Ca
 
 def _top_decile(cases: dict[str, EvalCase], ordered: Sequence[CaseResult]) -> dict[str, Any]:
     top = (len(ordered) + 9) // 10  # ceil(10%), in integers
-    violating = [cases[r.case_id].violating for r in ordered]
-    precision, base = _rate(sum(violating[:top]), top), _rate(sum(violating), len(ordered))
+    # A hit is any case that is not benign: a violation to take down, or one the labels say
+    # a person must decide (an injection attempt, a specialist's question).
+    hits = [not cases[r.case_id].benign for r in ordered]
+    precision, base = _rate(sum(hits[:top]), top), _rate(sum(hits), len(ordered))
     return {
         "escalated": len(ordered),
         "top": top,
@@ -167,10 +169,13 @@ def _top_decile(cases: dict[str, EvalCase], ordered: Sequence[CaseResult]) -> di
 
 
 def queue_ranking(cases: dict[str, EvalCase], results: Sequence[CaseResult]) -> dict[str, Any]:
-    """How well the queues' order puts violating cases first, over the cases the run escalated.
+    """How well the queues' order puts the cases that need a person first, over the cases
+    the run escalated.
 
-    Precision is the violating share of the first ceil(10%) of escalations in serving order;
-    the base rate is the violating share of all of them. Queues are reported on their own
+    Precision is the share of the first ceil(10%) of escalations in serving order whose
+    expected decision is not approve (violating, or labelled for a human); the base rate is
+    that share of all of them, so benign listings escalated only for want of assurance
+    should sink. Queues are reported on their own
     when they hold at least `QUEUE_MIN_CASES` escalations. When no escalation carries a
     queue (results written before escalations kept one) there is no serving order, and
     the precision is None.

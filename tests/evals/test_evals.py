@@ -22,9 +22,10 @@ from auditgraph.evals.results import CaseResult
 from auditgraph.evals.runner import run_suite
 from auditgraph.evals.scorers import score_case
 from auditgraph.tools.image_check import ImageChecker
+from auditgraph.tools.policy_pack import load_pack
 from auditgraph.tools.text_screen import TextScreener
 from auditgraph.workflows import Auditor
-from tests.conftest import CASES, EXPECTED, load_case
+from tests.conftest import CASES, DATA, EXPECTED, load_case
 
 SPEC = {
     "suite": "examples", "agent": "rules", "agent_version": "v", "model": None, "prompt_version": None,
@@ -51,9 +52,9 @@ def _examples() -> list[EvalCase]:
 
 
 def _area(clause_id: str) -> str:
-    prefix = {"CIP": "counterfeit_ip", "WPN": "weapons", "RHL": "regulated_health", "OFP": "off_platform",
-              "WLD": "wildlife", "RCL": "recalled_products"}  # fmt: skip
-    return prefix[clause_id.split("-")[0]]
+    clause = load_pack(DATA / "policy").clause(clause_id)
+    assert clause is not None, f"{clause_id} is not in the bundled pack"
+    return clause.area
 
 
 class ApprovesWeapons:
