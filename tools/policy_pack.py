@@ -63,6 +63,10 @@ class Clause(_Frozen):
 
     id: str = Field(pattern=r"^[A-Z]{3}-\d+$")
     area: PolicyArea
+    also_areas: list[PolicyArea] = Field(default_factory=list)
+    """Other areas of the taxonomy whose conduct this clause governs: a clause kept under
+    the area it was first written for (its id never changes) while a later, finer area
+    took over its subject (ammunition under weapons, for the firearms area)."""
     title: str
     text: str
     severity: Severity
@@ -74,6 +78,10 @@ class Clause(_Frozen):
     dsa_keywords: list[str] = Field(default_factory=list)
     """The DSA `category_specification` keywords that further describe it."""
     examples: ClauseExamples | None = None
+
+    def covers(self, area: str) -> bool:
+        """Whether this clause governs conduct of `area`."""
+        return area == self.area or area in self.also_areas
 
 
 class AreaDefinition(_Frozen):

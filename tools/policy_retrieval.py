@@ -49,6 +49,8 @@ class RetrievedClause(BaseModel):
 
     clause_id: str
     area: PolicyArea
+    also_areas: list[PolicyArea] = Field(default_factory=list)
+    """Other areas whose conduct the clause governs (see `Clause.also_areas`)."""
     title: str
     text: str
     severity: Severity
@@ -64,6 +66,7 @@ class RetrievedClause(BaseModel):
         return cls(
             clause_id=clause.id,
             area=clause.area,
+            also_areas=clause.also_areas,
             title=clause.title,
             text=clause.text,
             severity=clause.severity,
@@ -72,6 +75,10 @@ class RetrievedClause(BaseModel):
             score=round(score, 4),
             keywords=clause.keywords,
         )
+
+    def covers(self, area: str) -> bool:
+        """Whether this clause governs conduct of `area`."""
+        return area == self.area or area in self.also_areas
 
 
 class PolicyRetrievalInput(BaseModel):
@@ -127,7 +134,7 @@ class PolicyIndex:
             if index is not None:
                 scored.setdefault(index, 0.0)
         for area in args.areas:
-            in_area = [i for i, c in enumerate(self.pack.clauses) if c.area == area]
+            in_area = [i for i, c in enumerate(self.pack.clauses) if c.covers(area)]
             for i in in_area[: self._per_area]:
                 scored.setdefault(i, 0.0)
         ranked = sorted(scored.items(), key=lambda item: (-item[1], item[0]))

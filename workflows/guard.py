@@ -174,7 +174,7 @@ def _severity_at_stake(verdict: Verdict, retrieved: dict[str, RetrievedClause]) 
     clauses = [retrieved[c] for c in verdict.clause_ids if c in retrieved]
     if not clauses:
         for area in verdict.areas:
-            in_area = [c for c in retrieved.values() if c.area == area]
+            in_area = [c for c in retrieved.values() if c.covers(area)]
             if in_area:
                 clauses.append(max(in_area, key=lambda c: c.score))
     return max((c.severity for c in clauses), key=SEVERITY_RANK.__getitem__, default=None)

@@ -262,7 +262,7 @@ def _cite(area: PolicyArea, found: _Assessment) -> list[RetrievedClause]:
     clause of the area that shares most words with those findings (BM25 score breaks ties)."""
     signals = [s for s in found.signals if s.area == area]
     cited = [found.retrieved[s.clause_id] for s in signals if s.clause_id in found.retrieved]
-    in_area = [c for c in found.retrieved.values() if c.area == area]
+    in_area = [c for c in found.retrieved.values() if c.covers(area)]
     words = {w for s in signals if s.source == "text" for w in _words(s.ref.rsplit(":", 1)[-1])}
     best = max(
         in_area,
@@ -365,10 +365,13 @@ BM25_SCALE = 10.0
 
 def _screen_clause(screen: ScreenRead, retrieved: dict[str, RetrievedClause]) -> RetrievedClause | None:
     likely = dict(screen.areas)
+
+    def support(clause: RetrievedClause) -> float:
+        area = max(likely.get(a, 0.0) for a in [clause.area, *clause.also_areas])
+        return clause.score / BM25_SCALE + area
+
     # max() keeps the first of equals: the pack's order, an area's general clause first.
-    return max(
-        retrieved.values(), key=lambda c: c.score / BM25_SCALE + likely.get(c.area, 0.0), default=None
-    )
+    return max(retrieved.values(), key=support, default=None)
 
 
 def _unassured(found: _Assessment, lead: str) -> Verdict | None:
