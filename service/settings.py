@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     """How the planner forces tool calls; "auto" for servers that hang on "required"."""
     llm_prices: dict[str, tuple[float, float]] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
     """USD per million input and output tokens, by model name, for the cost in traces."""
-    screen_version: str = Field(default="2026.12.1", pattern=r"^[\w.-]{1,40}$")
+    screen_version: str = Field(default="2026.12.2", pattern=r"^[\w.-]{1,40}$")
     """The risk screen in use: a folder under data_dir/screen. A newly trained version is
     used only once this names it (after `auditgraph screen eval` passes); the old one stays."""
     screen_embedder: Literal["e5", "none"] = "e5"

@@ -26,6 +26,8 @@ from auditgraph.workflows.checkpoint import checkpoint_serde
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 CASES = DATA / "cases"
+SCREEN = DATA / "screen" / Settings.model_fields["screen_version"].default
+"""The risk screen the project ships and uses by default."""
 EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load((CASES / "expected.yaml").read_text())
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

@@ -339,20 +339,23 @@ def _screen_enforces(found: _Assessment, lead: str) -> Verdict | None:
     `BM25_SCALE` counts as much as the screen's certainty). The planner has retrieval
     cover the screen's likely areas, so a listing in slang or another language still has
     a clause of its area to cite; a strong lexical match wins when the screen is right
-    that a listing violates and unsure which of two neighbouring areas. No clause
-    retrieved escalates."""
+    that a listing violates and unsure which of two neighbouring areas. When no clause
+    has `MIN_SUPPORT` (the screen sure of a violation but not of what kind, and no clause's
+    words matching), a person decides: a takedown must name what it breaks."""
     screen = found.screen
     if screen is None or screen.band != "confident" or screen.top_area is None:
         return None
     best = _screen_clause(screen, found.retrieved)
-    area = best.area if best is not None else screen.top_area
+    if best is None or _support(best, screen) < MIN_SUPPORT:
+        return None  # the caller escalates: the screen does not clear it
+    area = best.area
     signal = _Signal(
         area=area,
         weight=screen.violation,
         ref="risk_screen:violation",
         note=screen.note(),
         source="screen",
-        clause_id=best.clause_id if best is not None else None,
+        clause_id=best.clause_id,
     )
     score = max(found.scores.get(area, 0.0), screen.violation)
     found = replace(found, signals=[*found.signals, signal], scores={**found.scores, area: score})
@@ -363,15 +366,21 @@ BM25_SCALE = 10.0
 """The BM25 score that weighs as much as the screen's certainty about an area."""
 
 
-def _screen_clause(screen: ScreenRead, retrieved: dict[str, RetrievedClause]) -> RetrievedClause | None:
+MIN_SUPPORT = 0.6
+"""The least support on which the screen may cite a clause alone: its probability for the
+clause's area plus the clause's BM25 over `BM25_SCALE`. A chance word in common ("sold as
+seen" and "as seen on TV") with an area the screen half-believes is not enough."""
+
+
+def _support(clause: RetrievedClause, screen: ScreenRead) -> float:
     likely = dict(screen.areas)
+    area = max(likely.get(a, 0.0) for a in [clause.area, *clause.also_areas])
+    return clause.score / BM25_SCALE + area
 
-    def support(clause: RetrievedClause) -> float:
-        area = max(likely.get(a, 0.0) for a in [clause.area, *clause.also_areas])
-        return clause.score / BM25_SCALE + area
 
+def _screen_clause(screen: ScreenRead, retrieved: dict[str, RetrievedClause]) -> RetrievedClause | None:
     # max() keeps the first of equals: the pack's order, an area's general clause first.
-    return max(retrieved.values(), key=support, default=None)
+    return max(retrieved.values(), key=lambda c: _support(c, screen), default=None)
 
 
 def _unassured(found: _Assessment, lead: str) -> Verdict | None:

@@ -9,8 +9,9 @@ import pytest
 
 from auditgraph.agents import ModelSpec, llm_agent
 from auditgraph.agents.screen import E5Embedder, ScreenScorer
+from auditgraph.tools.risk_screen import AreaProbability, RiskScreenEvidence
 from auditgraph.workflows import Auditor
-from tests.conftest import DATA, load_case
+from tests.conftest import SCREEN, load_case
 from tests.fakes.openai_server import (
     Reply,
     ScriptedOpenAI,
@@ -252,7 +253,7 @@ def test_compatible_servers_get_the_answer_cap_as_max_tokens(served: Callable[..
 @pytest.fixture(scope="module")
 def screen() -> ScreenScorer:
     """The shipped risk screen."""
-    return ScreenScorer(DATA / "screen" / "2026.12.1", E5Embedder())
+    return ScreenScorer(SCREEN, E5Embedder())
 
 
 @pytest.mark.parametrize(
@@ -272,15 +273,25 @@ def test_a_case_the_screen_settles_is_decided_without_asking_the_model(
     assert "risk_screen" in tools  # planned whatever the model chose
 
 
+class Unsure:
+    """A screen that finds every listing between its thresholds."""
+
+    def assess(self, text: str) -> RiskScreenEvidence:
+        return RiskScreenEvidence(
+            version="unsure", violation=0.5, approve_below=0.1, decide_at=0.95,
+            areas=[AreaProbability(area="regulated_health", probability=0.4)],
+        )  # fmt: skip
+
+
 def test_a_case_the_screen_is_unsure_of_goes_to_the_model_with_the_screen_in_its_prompt(
-    served: Callable[..., Any], screen: ScreenScorer
+    served: Callable[..., Any],
 ) -> None:
     restrict = {
         "decision": "restrict", "clause_ids": ["RHL-1"], "confidence": 0.9,
         "rationale": "Health claims remain.", "evidence_refs": [],
     }  # fmt: skip
-    auditor, server = served(_script([function_call("ModelVerdict", restrict)]), screen=screen)
-    outcome = auditor.audit(load_case("appeal_claims_removed"))  # the screen scores it between its thresholds
+    auditor, server = served(_script([function_call("ModelVerdict", restrict)]), screen=Unsure())
+    outcome = auditor.audit(load_case("appeal_claims_removed"))
     [request] = [r for r in server.requests if is_verdict_request(r)]
     user = request["messages"][1]["content"]
     assert '"risk_screen"' in user and '"approve_below"' in user

@@ -17,9 +17,8 @@ from auditgraph.service.settings import Settings
 from auditgraph.tools.case import parse_case
 from auditgraph.tools.risk_screen import RiskScreenEvidence, make_risk_screen_tool
 from auditgraph.workflows import Auditor
-from tests.conftest import CASES, DATA, load_case
+from tests.conftest import CASES, SCREEN, load_case
 
-SCREEN = DATA / "screen" / "2026.12.1"
 MANIFEST = json.loads((SCREEN / "manifest.json").read_text("utf-8"))
 
 

@@ -10,9 +10,10 @@ from xml.etree import ElementTree
 
 import pytest
 
-from auditgraph.agents import Agent, EvidenceSet, Verdict
+from auditgraph.agents import Agent, EvidenceSet, Verdict, rules_agent
 from auditgraph.agents.adjudicator import RulesAdjudicator
 from auditgraph.agents.planner import RulesPlanner
+from auditgraph.agents.screen import E5Embedder, ScreenScorer
 from auditgraph.evals.compare import compare_reports, mcnemar_p
 from auditgraph.evals.dataset import DatasetError, EvalCase, load_dataset
 from auditgraph.evals.feedback import import_reviews
@@ -25,7 +26,7 @@ from auditgraph.tools.image_check import ImageChecker
 from auditgraph.tools.policy_pack import load_pack
 from auditgraph.tools.text_screen import TextScreener
 from auditgraph.workflows import Auditor
-from tests.conftest import CASES, DATA, EXPECTED, load_case
+from tests.conftest import CASES, DATA, EXPECTED, SCREEN, load_case
 
 SPEC = {
     "suite": "examples", "agent": "rules", "agent_version": "v", "model": None, "prompt_version": None,
@@ -80,7 +81,8 @@ def _report(auditor: Auditor, cases: list[EvalCase], folder: Path) -> dict[str, 
 
 def test_a_run_writes_all_four_reports(make_auditor: Callable[..., Auditor], tmp_path: Path) -> None:
     cases = _examples()
-    report = _report(make_auditor(), cases, tmp_path)
+    screen = ScreenScorer(SCREEN, E5Embedder())  # the shipped agent: one bundled case rests on it
+    report = _report(make_auditor(agent=rules_agent(screen=screen), screen=screen), cases, tmp_path)
     agg = report["aggregates"]
     assert agg["accuracy"] == 1.0 and agg["false_approve_rate"] == 0.0 and agg["crashes"] == 0
     assert agg["per_area"]["weapons"]["recall"] == 1.0

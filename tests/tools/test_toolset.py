@@ -14,6 +14,7 @@ from auditgraph.store.records import EscalationRecord
 from auditgraph.store.tables import SellerRow
 from auditgraph.tools import EVIDENCE_TYPES, TOOL_NAMES, BundledPaths, Evidence, Toolset, load_bundled_toolset
 from auditgraph.tools.escalation import MemoryEscalationBackend
+from tests.conftest import SCREEN
 
 ARGS: dict[str, dict[str, Any]] = {
     "seller_history": {"seller_id": "S00003", "as_of": "2026-11-25"},
@@ -40,7 +41,7 @@ def toolset(paths: BundledPaths) -> Toolset:
         paths.root,
         engine=create_engine("sqlite://"),
         escalations=MemoryEscalationBackend(),
-        screen=ScreenScorer(paths.root / "screen" / "2026.12.1", E5Embedder()),
+        screen=ScreenScorer(SCREEN, E5Embedder()),
     )
 
 
@@ -104,7 +105,7 @@ def test_tool_results_reflect_the_bundled_data(toolset: Toolset) -> None:
     assert {f.term for f in screen.findings} >= {"replica", "1:1 mirror quality"}
     assert tools["brand_check"].invoke(ARGS["brand_check"]).price_anomaly is True
     risk = tools["risk_screen"].invoke(ARGS["risk_screen"])
-    assert risk.areas[0].area == "weapons" and risk.version == "2026.12.1" and len(risk.sha256) == 64
+    assert risk.areas[0].area == "weapons" and risk.version == SCREEN.name and len(risk.sha256) == 64
 
 
 def test_invalid_arguments_are_refused_by_the_schema(toolset: Toolset) -> None:

@@ -14,9 +14,7 @@ from auditgraph.agents.planner import RulesPlanner
 from auditgraph.agents.screen import E5Embedder, ScreenScorer
 from auditgraph.tools.risk_screen import AreaProbability, RiskScreenEvidence
 from auditgraph.workflows import Auditor
-from tests.conftest import DATA, load_case
-
-SCREEN = DATA / "screen" / "2026.12.1"
+from tests.conftest import SCREEN, load_case
 
 
 @pytest.fixture(scope="module")
@@ -81,14 +79,22 @@ def test_a_listing_the_screen_does_not_clear_goes_to_a_person_ranked_by_its_risk
     assert cleared.decision is not None and cleared.decision.decision == "approve"
 
 
-def test_the_queue_puts_the_riskier_of_two_equal_cases_first(screened: Auditor) -> None:
-    low = screened.audit(_listing("Vitamin C 500 mg tablets, 100 count", "Vitamin C, one a day."))
-    high = screened.audit(_listing("Mystery box of mixed items", "Could be anything inside. No returns."))
+def test_the_queue_puts_the_riskier_of_two_cases_in_one_area_first(
+    make_auditor: Callable[..., Auditor],
+) -> None:
+    class ByTitle(Reading):
+        def assess(self, text: str) -> RiskScreenEvidence:
+            self.violation = 0.85 if text.startswith("Torch") else 0.3
+            return super().assess(text)
+
+    auditor = _read_by(make_auditor, ByTitle(0.0, ("hazardous_goods", 0.6)))
+    low = auditor.audit(_listing("Camping lantern, 300 lumen", "Runs on three AA batteries."))
+    high = auditor.audit(_listing("Torch lighter, refillable", "Jet flame, ships with a full canister."))
     assert low.escalation is not None and high.escalation is not None
-    assert low.escalation.risk is not None and high.escalation.risk is not None
-    assert high.escalation.risk > low.escalation.risk
-    order = [e.run_id for e in screened.store.open_escalations()]
-    assert order.index(high.run_id) < order.index(low.run_id)
+    assert (low.escalation.risk, high.escalation.risk) == (0.3, 0.85)
+    assert high.escalation.priority <= low.escalation.priority
+    order = [e.run_id for e in auditor.store.open_escalations()]
+    assert order == [high.run_id, low.run_id]
 
 
 class _Approves:
@@ -134,3 +140,55 @@ def test_the_bundled_screened_case_is_rejected_on_the_screens_evidence_alone(scr
     assert steps["risk_screen"]["violation"] >= steps["risk_screen"]["decide_at"]
     assert outcome.decision is not None and outcome.decision.decision == "reject"
     assert outcome.verdict is not None and outcome.verdict.evidence_refs == ["risk_screen:violation"]
+
+
+class Reading:
+    """A screen that reads every listing the same way: the adjudicator's side of the contract."""
+
+    def __init__(self, violation: float, *areas: tuple[str, float]) -> None:
+        self.violation, self.areas = violation, areas
+
+    def assess(self, text: str) -> RiskScreenEvidence:
+        return RiskScreenEvidence(
+            version="reading", sha256="0" * 64, violation=self.violation,
+            areas=[AreaProbability(area=a, probability=p) for a, p in self.areas],  # type: ignore[arg-type]
+            approve_below=0.1, decide_at=0.95,
+        )  # fmt: skip
+
+
+def _read_by(make_auditor: Callable[..., Auditor], screen: Reading) -> Auditor:
+    return make_auditor(agent=rules_agent(screen=screen), screen=screen)
+
+
+def test_a_screen_sure_of_an_area_gets_that_area_retrieved_and_cited(
+    make_auditor: Callable[..., Auditor],
+) -> None:
+    # Words no clause shares (slang in another language): only the screen knows the area.
+    auditor = _read_by(make_auditor, Reading(0.99, ("drugs", 0.9)))
+    outcome = auditor.audit(_listing("nieve colombiana de fiesta", "calidad top, envío discreto"))
+    plan = next(s for s in auditor.store.steps(outcome.run_id) if s.node == "planner")
+    assert "risk screen finds likely: drugs" in plan.output["rationale"]
+    assert outcome.decision is not None
+    assert (outcome.decision.decision, outcome.decision.clause_ids) == ("reject", ["DRG-1"])
+
+
+def test_a_clause_kept_under_its_first_area_is_cited_for_the_finer_area_it_governs(
+    make_auditor: Callable[..., Auditor],
+) -> None:
+    # Ammunition is WPN-3 (weapons), which also governs the firearms area the screen names.
+    auditor = _read_by(make_auditor, Reading(0.99, ("firearms", 0.9)))
+    outcome = auditor.audit(
+        _listing("9mm ammunition, 500 rounds", "Brass cased, factory new, in boxes of 50.")
+    )
+    assert outcome.decision is not None and outcome.decision.clause_ids == ["WPN-3"]
+
+
+def test_a_screen_sure_of_a_violation_but_not_of_its_kind_sends_it_to_a_person(
+    make_auditor: Callable[..., Auditor],
+) -> None:
+    reading = Reading(0.99, ("misleading_claims", 0.28), ("stolen_goods", 0.2), ("gambling", 0.1))
+    auditor = _read_by(make_auditor, reading)
+    outcome = auditor.audit(_listing("Unboxed phone, sold as seen", "No charger."))
+    assert outcome.status == "awaiting_review" and outcome.escalation is not None
+    assert outcome.escalation.reasons == ["screen_risk:misleading_claims"]
+    assert outcome.escalation.risk == pytest.approx(0.99)

@@ -58,7 +58,7 @@ from auditgraph.tools.seller_history import SqlSellerBackend
 from auditgraph.workflows import AuditFailed, Auditor, RecordingError, RunOutcome
 from auditgraph.workflows.checkpoint import checkpoint_serde
 from auditgraph.workflows.nodes import TOOL_NODES
-from tests.conftest import DATA, EXPECTED, load_case
+from tests.conftest import DATA, EXPECTED, SCREEN, load_case
 from tests.fakes.openai_server import (
     Reply,
     ScriptedOpenAI,
@@ -259,7 +259,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
         DATA,
         engine=engine,
         escalations=MemoryEscalationBackend(),
-        screen=ScreenScorer(DATA / "screen" / "2026.12.1", E5Embedder()),
+        screen=ScreenScorer(SCREEN, E5Embedder()),
     )
     store = new_store(root / "audit.db")
     yield Rig(toolset, engine, seller_db, store, root)
