@@ -7,7 +7,7 @@ from typing import Literal
 from auditgraph.agents.planner.schema import Plan, ToolCall
 from auditgraph.tools.case import AnyCase, IpReport, ListingReview, PolicyArea, SellerAppeal, case_text
 
-__all__ = ["CATEGORY_AREAS", "RulesPlanner"]
+__all__ = ["CATEGORY_AREAS", "IMAGE_TOPICS", "RulesPlanner"]
 
 CATEGORY_AREAS: dict[str, list[PolicyArea]] = {
     "watches": ["counterfeit_ip", "abusive_pricing"],
@@ -48,6 +48,11 @@ SIGNAL_AREAS: dict[str, PolicyArea] = {
     "adult": "adult",
 }
 
+IMAGE_TOPICS = ["contact details in listing images"]
+"""What a listing's photos may show that its text does not: the image check reads their
+text, so retrieval puts the clause on it in front of the decider (topics add their best
+clause at score 0, leaving the ranking by the listing's words as it was)."""
+
 
 class RulesPlanner:
     """Plans every evidence tool for every case, deterministically.
@@ -83,6 +88,7 @@ class RulesPlanner:
                     "category": listing.category,
                     "areas": _areas_hinted(case),
                     "clause_ids": clause_ids,
+                    "topics": list(IMAGE_TOPICS) if listing.images else [],
                 },
             ),
             ToolCall(tool="text_screen", args={"texts": texts}),
