@@ -161,7 +161,8 @@ class RapidOcrReader:
         # The engine reads OpenCV's channel order (BGR) from an array.
         pixels = np.ascontiguousarray(np.asarray(image.convert("RGB"))[:, :, ::-1])
         try:
-            found, _ = engine(pixels)
+            with _READING:
+                found, _ = engine(pixels)
         except Exception as exc:  # onnxruntime, OpenCV and the engine each raise their own
             raise TextReadFailed(f"OCR failed ({type(exc).__name__}: {first_line(exc)})") from exc
         return [
@@ -173,6 +174,9 @@ class RapidOcrReader:
 
 _ENGINES: dict[int, Any] = {}
 _LOADING = threading.Lock()
+_READING = threading.Lock()
+"""One image at a time in a process: the engine keeps per-call state on itself (its
+detector's resize step), and two cores gain nothing from two reads at once."""
 
 
 def _rapidocr_engine(threads: int) -> Any:
