@@ -12,7 +12,7 @@ from auditgraph.tools.image_check import ImageCheck
 from auditgraph.tools.policy_retrieval import PolicyRetrieval, RetrievedClause
 from auditgraph.tools.risk_screen import RiskScreenEvidence
 from auditgraph.tools.seller_history import SellerHistory
-from auditgraph.tools.text_screen import TextScreen
+from auditgraph.tools.text_screen import TextFinding, TextScreen
 
 __all__ = ["EvidenceSet"]
 
@@ -45,12 +45,30 @@ class EvidenceSet(BaseModel):
         """Tools that were called but could not answer."""
         return [name for name, ev in self.gathered().items() if ev.status == "unavailable"]
 
+    def seller_findings(self) -> list[TextFinding]:
+        """What the text screen found in the seller's own words: the listing's fields
+        (`listing.*`) and the text read from its images (`image:*`; a seller's photo is the
+        seller speaking). An appeal's or a rights holder's text is not among them."""
+        found: list[TextFinding] = []
+        if self.text_screen is not None and self.text_screen.status == "ok":
+            found += [f for f in self.text_screen.findings if f.field.startswith("listing.")]
+        if self.image_check is not None:
+            found += self.image_check.text_findings
+        return found
+
+    def injection_fields(self) -> list[str]:
+        """Every field in which someone tried to instruct the reviewer: any screened text
+        (listing, appeal, report) and the text read from the listing's images."""
+        findings = list(self.text_screen.findings) if self.text_screen is not None else []
+        if self.image_check is not None:
+            findings += self.image_check.text_findings
+        return sorted({f.field for f in findings if f.kind == "injection_attempt"})
+
     def flagged_areas(self) -> list[str]:
-        """Policy areas the evidence itself points at: screened terms in the listing's
-        own text, image bank matches, and an implausible price (counterfeit)."""
-        areas: set[str] = set()
-        if self.text_screen is not None:
-            areas |= {f.area for f in self.text_screen.findings if f.area and f.field.startswith("listing.")}
+        """Policy areas the evidence itself points at: screened terms in the seller's own
+        words (listing text and image text), image bank matches, and an implausible price
+        (counterfeit)."""
+        areas: set[str] = {f.area for f in self.seller_findings() if f.area}
         if self.image_check is not None:
             areas |= {m.area for i in self.image_check.images for m in i.matches}
         if self.brand_check is not None and self.brand_check.price_anomaly:

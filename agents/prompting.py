@@ -1,9 +1,10 @@
 """How a case and its evidence are shown to a model: untrusted text fenced as data.
 
-Seller-written and reporter-written text is never spliced into instructions. It is
-JSON-encoded inside a block the instructions name as data, after every static
-instruction, so no listing can pose as a system message and providers can cache the
-unchanging prefix of the prompt.
+Seller-written and reporter-written text, and the text read from a listing's images, is
+never spliced into instructions. It is JSON-encoded inside a block the instructions name
+as data, after every static instruction, with "<" escaped, so no listing (or photo) can
+pose as a system message or close the block, and providers can cache the unchanging
+prefix of the prompt.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from typing import Any
 
 from auditgraph.agents.evidence import EvidenceSet
 from auditgraph.tools.case import AnyCase
+from auditgraph.tools.image_text import ImageText
 
-__all__ = ["DATA_CLOSE", "DATA_OPEN", "case_block", "evidence_block"]
+__all__ = ["DATA_CLOSE", "DATA_OPEN", "MAX_IMAGE_TEXT", "case_block", "evidence_block"]
 
 DATA_OPEN = "<untrusted_case_data>"
 DATA_CLOSE = "</untrusted_case_data>"
+MAX_IMAGE_TEXT = 1_000
+"""Characters of one image's text shown to a model."""
 
 
 def case_block(case: AnyCase) -> str:
@@ -59,6 +63,7 @@ def evidence_block(evidence: EvidenceSet) -> str:
                     "status": i.status,
                     "matches": [m.model_dump(mode="json", exclude={"brand"}) for m in i.matches],
                     "reused_by_other_sellers": len(i.reused_by),
+                    **_image_text(i.ocr),
                 }
                 for i in images.images
             ],
@@ -73,3 +78,20 @@ def evidence_block(evidence: EvidenceSet) -> str:
         summary["brand_check"] = brands.model_dump(mode="json", exclude={"tool", "rights_holders"})
     text = json.dumps(summary, ensure_ascii=False, sort_keys=True)
     return text.replace("<", "\\u003c")
+
+
+def _image_text(ocr: ImageText | None) -> dict[str, Any]:
+    """The text read from an image, as data (the seller's words, like the listing's),
+    and what the text screen found in it."""
+    if ocr is None:
+        return {}
+    shown: dict[str, Any] = {"text_status": ocr.status}
+    if ocr.status == "ok":
+        shown["text"] = ocr.text[:MAX_IMAGE_TEXT]
+        shown["text_findings"] = [
+            f.model_dump(mode="json", include={"kind", "field", "term", "area", "obfuscated"})
+            for f in ocr.findings
+        ]
+    else:
+        shown["text_error"] = ocr.error
+    return shown

@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     """The policy pack, sellers, hash bank, lexicon and brand registry."""
     image_roots: list[Path] = Field(default_factory=list)
     """Extra folders (besides data_dir/images) that case image paths may point into."""
+    image_text: Literal["rapidocr", "none"] = "rapidocr"
+    """Read the text in listing images (OCR) and screen it like the listing's own words:
+    "rapidocr" (PP-OCR's ONNX models, shipped inside the rapidocr-onnxruntime wheel, loaded
+    on first use), or "none" (images are hashed and matched only)."""
+    image_text_max_pixels: int = Field(default=1_000_000, ge=65_536, le=40_000_000)
+    """Images with more pixels are scaled down to this many before their text is read;
+    reading costs grow with the pixels."""
     include_sensitive: bool = True
     """Keep raw listing and appeal text in trace steps; off keeps only their lengths."""
     mask_personal_data: bool = True

@@ -11,10 +11,10 @@ from auditgraph.agents.screen import E5Embedder, Embedder, NoEmbedder, ScreenSco
 from auditgraph.service.database import open_database
 from auditgraph.service.settings import Settings
 from auditgraph.store import SqlAuditStore, make_engine
-from auditgraph.tools import Toolset, load_bundled_toolset
+from auditgraph.tools import DEFAULT_TEXT_READER, TextReader, Toolset, load_bundled_toolset
 from auditgraph.workflows import Auditor, GuardPolicy
 
-__all__ = ["open_auditor", "open_store", "risk_scorer", "screen_embedder", "screen_folder"]
+__all__ = ["open_auditor", "open_store", "risk_scorer", "screen_embedder", "screen_folder", "text_reader"]
 
 
 def open_store(settings: Settings) -> SqlAuditStore:
@@ -45,6 +45,15 @@ def risk_scorer(settings: Settings) -> ScreenScorer:
     return ScreenScorer(screen_folder(settings), screen_embedder(settings))
 
 
+def text_reader(settings: Settings) -> TextReader | None:
+    """The OCR engine that reads the text in listing images, or None when it is off.
+
+    It loads on first use, once a process; an engine that cannot load leaves each image's
+    text `unavailable`, and no listing with images is approved without a person.
+    """
+    return DEFAULT_TEXT_READER if settings.image_text == "rapidocr" else None
+
+
 def _agent(settings: Settings, toolset: Toolset) -> Agent:
     spec = settings.model_spec()
     if spec is None:
@@ -69,6 +78,8 @@ def open_auditor(settings: Settings) -> Iterator[Auditor]:
             escalations=store,
             extra_image_roots=tuple(settings.image_roots),
             screen=risk_scorer(settings),
+            text_reader=text_reader(settings),
+            text_max_pixels=settings.image_text_max_pixels,
         )
         # After the store and the bundled data: either refusing to open is the clearer error.
         checkpointer = database.checkpointer

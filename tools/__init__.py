@@ -18,6 +18,7 @@ from auditgraph.tools.image_check import (
     load_hash_bank,
     make_image_check_tool,
 )
+from auditgraph.tools.image_text import READ_MAX_PIXELS, ImageTextScreener, RapidOcrReader, TextReader
 from auditgraph.tools.policy_retrieval import (
     PolicyIndex,
     PolicyLibrary,
@@ -36,12 +37,14 @@ from auditgraph.tools.seller_history import (
 from auditgraph.tools.text_screen import TextScreen, TextScreener, load_lexicon, make_text_screen_tool
 
 __all__ = [
+    "DEFAULT_TEXT_READER",
     "EVIDENCE_TYPES",
     "TOOL_NAMES",
     "BundledPaths",
     "Evidence",
     "EvidenceStatus",
     "RiskScorer",
+    "TextReader",
     "ToolName",
     "Toolset",
     "load_bundled_toolset",
@@ -56,6 +59,10 @@ EVIDENCE_TYPES: dict[ToolName, type[Evidence]] = {
     "risk_screen": RiskScreenEvidence,
 }
 """Each tool's evidence model; `EVIDENCE_TYPES[name](status="unavailable", error=...)` is valid."""
+
+
+DEFAULT_TEXT_READER: TextReader = RapidOcrReader()
+"""The OCR engine the bundled toolset reads image text with unless told otherwise."""
 
 
 @dataclass(frozen=True)
@@ -146,23 +153,33 @@ def load_bundled_toolset(
     escalations: EscalationBackend,
     extra_image_roots: tuple[Path, ...] = (),
     screen: RiskScorer | None = None,
+    text_reader: TextReader | None = DEFAULT_TEXT_READER,
+    text_max_pixels: int = READ_MAX_PIXELS,
 ) -> Toolset:
     """Build every backend from the bundled data under `data_dir`.
 
     Seller records are loaded into the `seller` table of `engine` the first time. The
     risk screen is a trained model the caller loads (`screen`); without it the
-    `risk_screen` tool is not offered.
+    `risk_screen` tool is not offered. The image check reads the text in listing images
+    with `text_reader` (RapidOCR by default, loaded on first use; None reads none) and
+    screens it with the listing text's screener.
     """
     paths = BundledPaths(data_dir)
     sellers = SqlSellerBackend(engine)
     sellers.seed(load_sellers(paths.sellers))
     source = LocalImageSource(paths.images, extra_roots=extra_image_roots)
     packs = PolicyLibrary(paths.policy_dir, load=load_policy_pack)
+    screener = TextScreener(load_lexicon(paths.lexicon))
+    ocr = (
+        ImageTextScreener(text_reader, screener, max_pixels=text_max_pixels)
+        if text_reader is not None
+        else None
+    )
     return Toolset(
         sellers=sellers,
-        images=ImageChecker(source, load_hash_bank(paths.hash_bank)),
+        images=ImageChecker(source, load_hash_bank(paths.hash_bank), ocr=ocr),
         policy=PolicyIndex(packs.current),
-        screener=TextScreener(load_lexicon(paths.lexicon)),
+        screener=screener,
         brands=BrandChecker(load_brand_registry(paths.brands, paths.fx_rates)),
         escalations=escalations,
         packs=packs,

@@ -9,6 +9,11 @@ within the distance threshold. Hashing (`hash_image`) is kept apart from matchin
 Photos are also matched against images already seen on other sellers' listings, which
 catches stolen or shared product photos. Missing, unreadable, oversized or blocked
 images are evidence, not crashes.
+
+With an `ImageTextScreener`, the text in each photo is read too (OCR) and screened like
+the listing's own words (`tools/image_text.py`): each image's `ocr` holds the text read
+(`ocr.text`) and its findings (`ocr.findings`); an image whose text could not be read
+says so (`ocr.status`).
 """
 
 from __future__ import annotations
@@ -29,7 +34,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from auditgraph.tools.case import PolicyArea
 from auditgraph.tools.evidence import Evidence
+from auditgraph.tools.image_text import ImageText, ImageTextScreener
 from auditgraph.tools.retry import BackendUnavailable, call_with_retry
+from auditgraph.tools.text_screen import TextFinding
 
 __all__ = [
     "PDQ_MATCH_THRESHOLD",
@@ -272,6 +279,9 @@ class ImageFinding(BaseModel):
     matches: list[BankMatch] = Field(default_factory=list)
     reused_by: list[str] = Field(default_factory=list)
     """Other sellers whose listings showed the same photo."""
+    ocr: ImageText | None = None
+    """The text read from the image (`ocr.text`) and its findings (`ocr.findings`); None
+    when text is not read (no reader configured, or the image could not be checked)."""
     error: str | None = None
 
 
@@ -293,14 +303,35 @@ class ImageCheck(Evidence):
         """Images that could not be hashed, for whatever reason."""
         return [i for i in self.images if i.status != "ok"]
 
+    @property
+    def unread(self) -> list[ImageFinding]:
+        """Checked images whose text the reader could not read."""
+        return [i for i in self.images if i.ocr is not None and i.ocr.status != "ok"]
+
+    @property
+    def text_findings(self) -> list[TextFinding]:
+        """What the text screen found in the text read from the images."""
+        if self.status != "ok":
+            return []
+        return [f for i in self.images if i.ocr is not None for f in i.ocr.findings]
+
 
 class ImageChecker:
-    """Reads images from a source, hashes them and matches them against a bank."""
+    """Reads images from a source, hashes them and matches them against a bank; with
+    `ocr`, also reads the text in each image and screens it."""
 
-    def __init__(self, source: ImageSource, bank: HashBank, *, threshold: int = PDQ_MATCH_THRESHOLD) -> None:
+    def __init__(
+        self,
+        source: ImageSource,
+        bank: HashBank,
+        *,
+        threshold: int = PDQ_MATCH_THRESHOLD,
+        ocr: ImageTextScreener | None = None,
+    ) -> None:
         self.source = source
         self.bank = bank
         self.threshold = threshold
+        self.ocr = ocr
         self._bank_index = PdqIndex(e.pdq for e in bank.entries)
         self._sighting_index = PdqIndex(s.pdq for s in bank.sightings)
 
@@ -335,6 +366,7 @@ class ImageChecker:
             quality=pdq.quality,
             matches=matches,
             reused_by=sorted(reused),
+            ocr=self.ocr.screen(ref, data) if self.ocr is not None else None,
         )
 
 
@@ -378,8 +410,10 @@ def make_image_check_tool(checker: ImageChecker) -> BaseTool:
         description=(
             "Perceptual-hash (PDQ) each listing image and match it against banks of known "
             "violating images (counterfeit logos, weapons, wildlife products, drugs, hazardous "
-            "and recalled goods) and against photos already used by other sellers. Reports "
-            "missing or unreadable images. Use it whenever the listing has images."
+            "and recalled goods) and against photos already used by other sellers; read the "
+            "text in each image (OCR) and screen it like the listing's own text (contact "
+            "details, prohibited words, instructions to the reviewer). Reports missing or "
+            "unreadable images. Use it whenever the listing has images."
         ),
         args_schema=ImageCheckInput,
     )

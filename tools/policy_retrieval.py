@@ -2,7 +2,9 @@
 
 BM25 (bm25s) over each clause's title, text and keywords, queried with the case's
 de-obfuscated text and category. When the planner names policy areas, the top clauses of
-those areas are added, so the area a signal points at is always in front of the decider.
+those areas are added, so the area a signal points at is always in front of the decider;
+each topic it names (what the evidence may show beyond the listing's words, such as
+"contact details in listing images" for a listing with photos) adds its best clause.
 The pack's schema and its versions live in `tools/policy_pack.py`; its names are importable
 from here too.
 """
@@ -57,7 +59,7 @@ class RetrievedClause(BaseModel):
     action: Literal["reject", "restrict"]
     version: str
     score: float
-    """BM25 score; 0 for a clause added because the planner named it or its area."""
+    """BM25 score; 0 for a clause added because the planner named it, its area or a topic."""
     keywords: list[str] = Field(default_factory=list)
 
     @classmethod
@@ -93,6 +95,14 @@ class PolicyRetrievalInput(BaseModel):
         default_factory=list,
         description="Clauses that must be included, e.g. those an appeal contests.",
     )
+    topics: list[str] = Field(
+        default_factory=list,
+        max_length=8,
+        description=(
+            "What the evidence may show beyond the listing's words, e.g. 'contact details in "
+            "listing images': the best-matching clause of each is included."
+        ),
+    )
     k: int = Field(default=8, ge=1, le=30, description="How many clauses to return by score.")
 
 
@@ -121,14 +131,10 @@ class PolicyIndex:
         self._position = {c.id: i for i, c in enumerate(pack.clauses)}
 
     def search(self, args: PolicyRetrievalInput) -> PolicyRetrieval:
-        """Rank clauses for `args`: BM25 top-k, then the first clauses of each named area."""
+        """Rank clauses for `args`: BM25 top-k, then the named clauses, the first clauses of
+        each named area, and the best clause of each topic (these three at score 0)."""
         query = deobfuscate(" ".join(filter(None, [args.query, args.category])))
-        scored: dict[int, float] = {}
-        ids = self._tokenizer.tokenize([query], update_vocab=False, return_as="ids", show_progress=False)
-        if ids and ids[0]:
-            k = min(args.k, len(self.pack.clauses))
-            docs, scores = self._bm25.retrieve(ids, k=k, show_progress=False)
-            scored = {int(d): float(s) for d, s in zip(docs[0], scores[0], strict=True) if s > 0}
+        scored = self._bm25_top(query, min(args.k, len(self.pack.clauses)))
         for clause_id in args.clause_ids:
             index = self._position.get(clause_id)
             if index is not None:
@@ -137,11 +143,22 @@ class PolicyIndex:
             in_area = [i for i, c in enumerate(self.pack.clauses) if c.covers(area)]
             for i in in_area[: self._per_area]:
                 scored.setdefault(i, 0.0)
+        for topic in args.topics:
+            for i in self._bm25_top(deobfuscate(topic), 1):
+                scored.setdefault(i, 0.0)
         ranked = sorted(scored.items(), key=lambda item: (-item[1], item[0]))
         return PolicyRetrieval(
             policy_version=self.pack.version,
             clauses=[self._retrieved(i, score) for i, score in ranked],
         )
+
+    def _bm25_top(self, query: str, k: int) -> dict[int, float]:
+        """The `k` clauses BM25 scores highest for `query`, by pack position (score > 0 only)."""
+        ids = self._tokenizer.tokenize([query], update_vocab=False, return_as="ids", show_progress=False)
+        if not ids or not ids[0]:
+            return {}
+        docs, scores = self._bm25.retrieve(ids, k=k, show_progress=False)
+        return {int(d): float(s) for d, s in zip(docs[0], scores[0], strict=True) if s > 0}
 
     def _retrieved(self, index: int, score: float) -> RetrievedClause:
         return RetrievedClause.of(self.pack.clauses[index], version=self.pack.version, score=score)

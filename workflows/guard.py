@@ -2,11 +2,14 @@
 
 - a reject or restrict must cite at least one clause;
 - every cited clause must be one policy retrieval returned for this case;
-- an approval may not rest on failed tools, an unknown seller or unchecked images;
-- an approval may not stand against strong evidence of a violation;
+- an approval may not rest on failed tools, an unknown seller, unchecked images or
+  images whose text could not be read;
+- an approval may not stand against strong evidence of a violation (in the listing's
+  text or the text of its images);
 - an approval may not stand when the risk screen scored the listing at or above its
   approval threshold;
-- an attempt to instruct the reviewer sends the case to a human;
+- an attempt to instruct the reviewer (in any text, a photo's included) sends the case
+  to a human;
 - a decision touching a high or critical area needs the confidence bar;
 - an escalation by the decider stands.
 
@@ -88,6 +91,7 @@ def _no_approval_on_gaps(verdict: Verdict, evidence: EvidenceSet) -> GuardCheck:
         gaps.append("unknown seller")
     if evidence.image_check is not None:
         gaps += [f"image {i.ref} {i.status}" for i in evidence.image_check.unverifiable]
+        gaps += [f"text of image {i.ref} unread" for i in evidence.image_check.unread]
     if evidence.policy_retrieval is None:
         gaps.append("no policy retrieved")
     ok = verdict.decision != "approve" or not gaps
@@ -103,7 +107,8 @@ STRONG_TERM = 0.8
 def _no_approval_against_evidence(verdict: Verdict, evidence: EvidenceSet) -> GuardCheck:
     """An approval may not stand against strong evidence of a violation: a bank match of
     a listing image (unless the seller is verified for that brand), a strong or
-    obfuscated term in the listing's own text, or a price far below a brand's floor. A
+    obfuscated term in the seller's own words (the listing's text or the text read from
+    its images), or a price far below a brand's floor. A
     decider that was talked into approving is stopped here even if the injection went
     unnoticed."""
     if verdict.decision != "approve":
@@ -118,12 +123,11 @@ def _no_approval_against_evidence(verdict: Verdict, evidence: EvidenceSet) -> Gu
             for m in i.matches
             if not (m.brand and m.brand in verified)
         ]
-    if evidence.text_screen is not None:
-        against += [
-            f"{f.term!r} in {f.field}"
-            for f in evidence.text_screen.findings
-            if f.field.startswith("listing.") and f.area and (f.weight >= STRONG_TERM or f.obfuscated)
-        ]
+    against += [
+        f"{f.term!r} in {f.field}"
+        for f in evidence.seller_findings()
+        if f.area and (f.weight >= STRONG_TERM or f.obfuscated)
+    ]
     brands = evidence.brand_check
     if brands is not None and brands.price_anomaly and not set(brands.brands) <= verified:
         against.append(f"price at {brands.price_ratio:.0%} of the brand's floor")
@@ -157,13 +161,12 @@ def _no_approval_above_screen(verdict: Verdict, evidence: EvidenceSet) -> GuardC
 
 
 def _no_instructions_obeyed(evidence: EvidenceSet) -> GuardCheck:
-    screen = evidence.text_screen
-    found = screen is not None and screen.injection_found
-    fields = sorted({f.field for f in screen.findings if f.kind == "injection_attempt"}) if found else []
+    # Screened text and the text read from the listing's images: a photo may carry them too.
+    fields = evidence.injection_fields()
     return GuardCheck(
         rule="injection_attempt",
-        passed=not found,
-        detail=f"instructions to the reviewer in {', '.join(fields)}" if found else "",
+        passed=not fields,
+        detail=f"instructions to the reviewer in {', '.join(fields)}" if fields else "",
     )
 
 

@@ -5,8 +5,9 @@ hash match, an implausible price, a reused photo, a seller's record in that area
 Signals in one area combine as a noisy-or: 1 - prod(1 - w). An area at or above
 `STRONG` is a violation, cited by the best retrieved clause of that area; between
 `WEAK` and `STRONG` the evidence is inconclusive and a human decides. Only the
-listing's own text counts as a violation signal: an appeal or a rights holder's report
-naming "counterfeit" is not the listing saying it.
+seller's own words count as a violation signal: the listing's text and the text read
+from its images (a phone number in a photo is the seller speaking); an appeal or a
+rights holder's report naming "counterfeit" is not the listing saying it.
 
 An approval must be earned. With the learned risk screen in the toolset, the rules
 approve only when no signal fires AND the screen's calibrated violation probability is
@@ -15,8 +16,9 @@ its own when a clause of its top area was retrieved; anything between goes to a 
 ranked by that probability.
 
 It never approves on missing evidence: a failed tool, an unknown seller, an image that
-could not be checked, a screen that did not answer or an instruction aimed at the
-reviewer turns an approval into an escalation with the reason.
+could not be checked or whose text could not be read, a screen that did not answer or an
+instruction aimed at the reviewer (in the listing, an appeal, or a photo) turns an
+approval into an escalation with the reason.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from auditgraph.agents.adjudicator.assurance import ScreenRead, read_screen
 from auditgraph.agents.adjudicator.schema import Verdict
 from auditgraph.agents.evidence import EvidenceSet
 from auditgraph.tools.case import AnyCase, IpReport, PolicyArea, SellerAppeal
+from auditgraph.tools.image_text import IMAGE_FIELD_PREFIX
 from auditgraph.tools.policy_retrieval import RetrievedClause
 
 __all__ = ["STRONG", "WEAK", "RulesAdjudicator"]
@@ -115,7 +118,8 @@ def _assess(case: AnyCase, evidence: EvidenceSet, *, require_screen: bool = Fals
     images = evidence.image_check
     if images is not None:
         blockers += [f"image_{i.status}:{i.ref}" for i in images.unverifiable]
-    screen = evidence.text_screen
+        # A photo whose text could not be read may carry what its listing does not say.
+        blockers += [f"image_text_unavailable:{i.ref}" for i in images.unread]
     brands = evidence.brand_check
     named = set(brands.brands) if brands is not None and brands.status == "ok" else set()
     verified = set(seller.verified_brands) if seller is not None and seller.status == "ok" else set()
@@ -129,7 +133,7 @@ def _assess(case: AnyCase, evidence: EvidenceSet, *, require_screen: bool = Fals
         signals=signals,
         scores=_noisy_or(signals),
         blockers=blockers,
-        injection=screen is not None and screen.injection_found,
+        injection=bool(evidence.injection_fields()),
         authorized=authorized,
         repeat_offender=seller is not None and seller.strikes >= REPEAT_OFFENDER_STRIKES,
         retrieved=evidence.retrieved_clauses(),
@@ -138,12 +142,11 @@ def _assess(case: AnyCase, evidence: EvidenceSet, *, require_screen: bool = Fals
 
 
 def _text_signals(case: AnyCase, evidence: EvidenceSet) -> list[_Signal]:
-    screen = evidence.text_screen
-    if screen is None or screen.status != "ok":
-        return []
+    """Screened terms in the seller's own words: the listing's text and the text read
+    from its images (the seller's photo is the seller speaking)."""
     by_term: dict[tuple[str, str], _Signal] = {}
-    for f in screen.findings:
-        if f.area is None or not f.field.startswith("listing."):
+    for f in evidence.seller_findings():
+        if f.area is None:
             continue
         weight = max(f.weight, 0.9) if f.obfuscated else f.weight
         key = (f.area, f.term)
@@ -155,7 +158,7 @@ def _text_signals(case: AnyCase, evidence: EvidenceSet) -> list[_Signal]:
         by_term[key] = _Signal(
             area=f.area,
             weight=weight,
-            ref=f"text_screen:{f.field}:{f.term}",
+            ref=_finding_ref(f.field, f.term),
             note=f"{f.kind.replace('_', ' ')} {f.term!r} in {f.field}{how}",
             source="text",
         )
@@ -170,6 +173,14 @@ def _text_signals(case: AnyCase, evidence: EvidenceSet) -> list[_Signal]:
             for s in signals
         ]
     return signals
+
+
+def _finding_ref(field: str, term: str) -> str:
+    """Where a screened term was found: the text screen's field, or the image whose text
+    held it ("image_check:<image>:text:<term>")."""
+    if field.startswith(IMAGE_FIELD_PREFIX):
+        return f"image_check:{field.removeprefix(IMAGE_FIELD_PREFIX)}:text:{term}"
+    return f"text_screen:{field}:{term}"
 
 
 def _names_a_brand(case: AnyCase, evidence: EvidenceSet) -> bool:
@@ -259,11 +270,15 @@ def _noisy_or(signals: list[_Signal]) -> dict[PolicyArea, float]:
 def _cite(area: PolicyArea, found: _Assessment) -> list[RetrievedClause]:
     """The clauses a violation in `area` rests on: those the evidence names (a bank
     entry's clause), then, when the listing's own words point there too, the retrieved
-    clause of the area that shares most words with those findings (BM25 score breaks ties)."""
+    clause of the area that shares most words with those findings (with words read in a
+    photo, also with "image" and "photo"; BM25 score breaks ties)."""
     signals = [s for s in found.signals if s.area == area]
     cited = [found.retrieved[s.clause_id] for s in signals if s.clause_id in found.retrieved]
     in_area = [c for c in found.retrieved.values() if c.covers(area)]
     words = {w for s in signals if s.source == "text" for w in _words(s.ref.rsplit(":", 1)[-1])}
+    if any(s.source == "text" and s.ref.startswith("image_check:") for s in signals):
+        # Words read in a photo point at the clauses on what images may show.
+        words |= _IMAGE_WORDS
     best = max(
         in_area,
         key=lambda c: (len(words & _words(" ".join([c.title, c.text, *c.keywords]))), c.score),
@@ -272,6 +287,9 @@ def _cite(area: PolicyArea, found: _Assessment) -> list[RetrievedClause]:
     if best is not None and (not cited or words):
         cited.append(best)
     return list({c.clause_id: c for c in cited}.values())
+
+
+_IMAGE_WORDS = frozenset({"image", "images", "photo", "photos"})
 
 
 def _words(text: str) -> set[str]:

@@ -4,7 +4,9 @@ The model chooses which tools to call and how to query the policy; facts about t
 (seller id, images, texts, price) are pinned to the case's own values, so a model that
 misreads or is misled by the listing cannot point a tool at another seller. Policy
 retrieval and the text screen always run: citations need the first, and injection
-detection the second. If the model is unavailable or calls nothing, every tool runs.
+detection the second; so does the image check when the listing has images (it reads
+their text, the seller's own words too). If the model is unavailable or calls nothing,
+every tool runs.
 """
 
 from __future__ import annotations
@@ -26,15 +28,16 @@ from auditgraph.tools.risk_screen import RiskScorer
 
 __all__ = ["ALWAYS", "LlmPlanner"]
 
-ALWAYS = ("policy_retrieval", "text_screen", "risk_screen")
-"""Tools that run whatever the model chose (the risk screen when the toolset has one):
-the guard and the screen's assurance need them, and they cost no model call."""
+ALWAYS = ("policy_retrieval", "text_screen", "risk_screen", "image_check")
+"""Tools that run whatever the model chose (the risk screen when the toolset has one, the
+image check when the listing has images): the guard and the screen's assurance need them,
+the text in a photo is the seller's own words, and they cost no model call."""
 _PINNED: dict[str, tuple[str, ...]] = {
     "seller_history": ("seller_id", "as_of"),
     "image_check": ("images", "seller_id"),
     "text_screen": ("texts",),
     "brand_check": ("text", "brand", "price", "currency"),
-    "policy_retrieval": ("category", "clause_ids"),
+    "policy_retrieval": ("category", "clause_ids", "topics"),
     "risk_screen": ("title", "description"),
 }
 
@@ -91,6 +94,8 @@ class LlmPlanner:
             )
         picked = ", ".join(chosen)
         for name in ALWAYS:
+            if name == "image_check" and not case.listing.images:
+                continue
             if name not in chosen and name in defaults:
                 chosen[name] = defaults[name]
                 notes.append(f"added {name}")

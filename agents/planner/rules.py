@@ -8,7 +8,7 @@ from auditgraph.agents.planner.schema import Plan, ToolCall
 from auditgraph.tools.case import AnyCase, IpReport, ListingReview, PolicyArea, SellerAppeal, case_text
 from auditgraph.tools.risk_screen import RiskScorer, ScreenUnavailable, listing_text
 
-__all__ = ["CATEGORY_AREAS", "SCREEN_AREA_FLOOR", "RulesPlanner"]
+__all__ = ["CATEGORY_AREAS", "IMAGE_TOPICS", "SCREEN_AREA_FLOOR", "RulesPlanner"]
 
 SCREEN_AREA_FLOOR = 0.1
 """A policy area the risk screen gives at least this probability is retrieved too."""
@@ -53,6 +53,11 @@ SIGNAL_AREAS: dict[str, PolicyArea] = {
     "adult": "adult",
 }
 
+IMAGE_TOPICS = ["contact details in listing images"]
+"""What a listing's photos may show that its text does not: the image check reads their
+text, so retrieval puts the clause on it in front of the decider (topics add their best
+clause at score 0, leaving the ranking by the listing's words as it was)."""
+
 
 class RulesPlanner:
     """Plans every evidence tool for every case, deterministically.
@@ -94,6 +99,7 @@ class RulesPlanner:
                     "category": listing.category,
                     "areas": list(dict.fromkeys([*_areas_hinted(case), *screened])),
                     "clause_ids": clause_ids,
+                    "topics": list(IMAGE_TOPICS) if listing.images else [],
                 },
             ),
             ToolCall(tool="text_screen", args={"texts": texts}),

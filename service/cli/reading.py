@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from auditgraph.service.cli.common import (
     JsonFlag,
@@ -120,6 +121,7 @@ def trace(
             _summary(s),
         )
     out.print(rows)
+    _image_text(steps)
     tokens_in = sum(s.tokens_in or 0 for s in steps)
     tokens_out = sum(s.tokens_out or 0 for s in steps)
     if tokens_in or tokens_out:
@@ -233,7 +235,7 @@ def _tool_detail(tool: str, output: dict[str, Any]) -> str:
         return f"; {len(output.get('clauses', []))} clauses"
     if tool == "image_check":
         parts = [
-            f"{i.get('ref')}: {i.get('status')}{' match' if i.get('matches') else ''}"
+            f"{i.get('ref')}: {i.get('status')}{' match' if i.get('matches') else ''}{_ocr_brief(i.get('ocr'))}"
             for i in output.get("images", [])
         ]
         return f"; {'; '.join(parts)}" if parts else "; no images"
@@ -248,6 +250,46 @@ def _tool_detail(tool: str, output: dict[str, Any]) -> str:
     if tool == "brand_check" and output.get("brands"):
         return f"; brands {', '.join(output['brands'])}, price ratio {output.get('price_ratio')}"
     return ""
+
+
+def _ocr_brief(ocr: Any) -> str:
+    if not isinstance(ocr, dict):
+        return ""
+    if ocr.get("status") != "ok":
+        return ", text unread"
+    findings = ocr.get("findings") or []
+    terms = f" ({', '.join(str(f.get('term')) for f in findings)})" if findings else ""
+    return f", text {len(ocr.get('lines') or [])} line(s), {len(findings)} finding(s){terms}"
+
+
+def _image_text(steps: list[TraceStep]) -> None:
+    """What was read in each listing image, as read, and what the text screen found in it."""
+    for step in steps:
+        if step.kind != "tool" or step.node != "image_check" or not isinstance(step.output, dict):
+            continue
+        for image in step.output.get("images", []):
+            ocr = image.get("ocr")
+            if not isinstance(ocr, dict):
+                continue
+            scale = f", scaled {ocr.get('scale')}x" if ocr.get("scale") not in (None, 1.0) else ""
+            out.print(f"[bold]image text[/] {image.get('ref')} ({ocr.get('engine')}{scale})", soft_wrap=True)
+            if ocr.get("status") != "ok":
+                out.print(f"           [red]unread: {ocr.get('error')}[/]", soft_wrap=True)
+                continue
+            read = _one_line(ocr.get("text"))
+            out.print(f"           read     {escape(read) if read else '(no text)'}", soft_wrap=True)
+            for f in ocr.get("findings") or []:
+                area = f", {f.get('area')}" if f.get("area") else ""
+                out.print(
+                    f"           finding  {f.get('kind')} {f.get('term')!r}{area}, weight {f.get('weight')}: "
+                    f'"{escape(_one_line(f.get("raw_excerpt")))}"',
+                    soft_wrap=True,
+                )
+
+
+def _one_line(text: Any) -> str:
+    """Lines read from an image, joined with " / " for one line of output."""
+    return " / ".join(line.strip() for line in str(text or "").splitlines() if line.strip())
 
 
 def queue(

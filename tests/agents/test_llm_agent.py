@@ -100,13 +100,16 @@ def test_scripted_tool_calls_become_the_plan_with_case_facts_pinned(served: Call
     outcome = auditor.audit(load_case("switchblade_collector"))
     steps = auditor.store.steps(outcome.run_id)
     tools = sorted(s.node for s in steps if s.kind == "tool")
-    assert tools == ["policy_retrieval", "seller_history", "text_screen"]
+    # The image check runs whatever the model chose when the listing has images: the text
+    # in a photo is the seller's own words.
+    assert tools == ["image_check", "policy_retrieval", "seller_history", "text_screen"]
     seller = next(s for s in steps if s.node == "seller_history")
     assert seller.input["seller_id"] == "S10012"  # the case's seller, not the model's "S99999"
     retrieval = next(s for s in steps if s.node == "policy_retrieval")
     assert retrieval.input["query"] == "automatic knife"
     plan = next(s for s in steps if s.node == "planner" and s.input and "case_id" in s.input)
     assert "added text_screen" in plan.output["rationale"]
+    assert "added image_check" in plan.output["rationale"]
     planner_request = server.requests[0]
     assert {t["function"]["name"] for t in planner_request["tools"]} >= {"seller_history", "image_check"}
     assert planner_request["tool_choice"] == "required"

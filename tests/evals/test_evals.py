@@ -79,10 +79,10 @@ def _report(auditor: Auditor, cases: list[EvalCase], folder: Path) -> dict[str, 
     return build_report(SPEC, cases, results, clause_area=clause_area)
 
 
-def test_a_run_writes_all_four_reports(make_auditor: Callable[..., Auditor], tmp_path: Path) -> None:
+def test_a_run_writes_all_four_reports(auditor: Auditor, tmp_path: Path) -> None:
+    # The auditor as the CLI wires it (the risk screen included): what expected.yaml holds.
     cases = _examples()
-    screen = ScreenScorer(SCREEN, E5Embedder())  # the shipped agent: one bundled case rests on it
-    report = _report(make_auditor(agent=rules_agent(screen=screen), screen=screen), cases, tmp_path)
+    report = _report(auditor, cases, tmp_path)
     agg = report["aggregates"]
     assert agg["accuracy"] == 1.0 and agg["false_approve_rate"] == 0.0 and agg["crashes"] == 0
     assert agg["per_area"]["weapons"]["recall"] == 1.0

@@ -3,8 +3,9 @@
 Each cell makes one part fail in one way on one bundled case and runs a real audit:
 
 - evidence backends (seller history, image check, policy retrieval, text screen, brand
-  check, risk screen) x `raise`, `timeout`, `slow`, `flaky`, `malformed`, `wrong_type`, plus `locked`
-  and `gone` for the seller history, whose backend is a SQL database;
+  check, risk screen, and the OCR engine that reads the text in listing images for the
+  image check) x `raise`, `timeout`, `slow`, `flaky`, `malformed`, `wrong_type`, plus
+  `locked` and `gone` for the seller history, whose backend is a SQL database;
 - the real LLM agent against the scripted OpenAI server x a 500 storm, connection
   refused, answers past the time-out, slow answers, 429 then OK, broken JSON, the wrong
   schema;
@@ -16,7 +17,9 @@ each on a case the healthy system approves, one it rejects and one it escalates.
 
 Faults are injected at the lowest seam the production code wraps, so its own handling
 runs: the SQL read under the seller backend's retry, the image source under the image
-checker, the in-process policy index, text screener, brand checker and risk screen themselves.
+checker, the OCR engine under the image text screener (the suite's one fake engine,
+around the real one), the in-process policy index, text screener, brand checker and
+risk screen themselves.
 
 One checker, `check_invariants`, holds every cell to the same promises: (a) no approval
 unless the failing part recovered and the healthy run approves too; (b) the run is
@@ -53,6 +56,7 @@ from auditgraph.store.records import RunRecord, TraceStep
 from auditgraph.tools import TOOL_NAMES, Toolset, load_bundled_toolset
 from auditgraph.tools.escalation import MemoryEscalationBackend
 from auditgraph.tools.image_check import ImageChecker, ImageSource
+from auditgraph.tools.image_text import ImageTextScreener
 from auditgraph.tools.retry import BackendUnavailable
 from auditgraph.tools.seller_history import SqlSellerBackend
 from auditgraph.workflows import AuditFailed, Auditor, RecordingError, RunOutcome
@@ -67,6 +71,7 @@ from tests.fakes.openai_server import (
     is_verdict_request,
     tool_calls,
 )
+from tests.fakes.text_reader import FakeTextReader
 
 CaseRole = Literal["approve", "reject", "escalate"]
 CASES: dict[CaseRole, str] = {
@@ -76,7 +81,8 @@ CASES: dict[CaseRole, str] = {
 }
 """One bundled case per healthy outcome (data/cases/expected.yaml)."""
 
-BACKENDS = TOOL_NAMES
+BACKENDS = (*TOOL_NAMES, "image_text")
+"""Every evidence tool's backend, and the OCR engine inside the image check."""
 TOOL_MODES = ("raise", "timeout", "slow", "flaky", "malformed", "wrong_type")
 SQL_MODES = ("locked", "gone")
 """Extra modes for the seller history, the one evidence backend on a database."""
@@ -98,7 +104,7 @@ TOOL_CELLS = [(b, m, c) for b in BACKENDS for m in TOOL_MODES for c in CASES] + 
 MODEL_CELLS = [(m, c) for m in MODEL_MODES for c in CASES]
 STORE_CELLS = [(m, p, c) for m in STORE_MODES for p in STORE_PHASES for c in CASES]
 CELL_COUNT = len(TOOL_CELLS) + len(MODEL_CELLS) + len(STORE_CELLS)
-"""Every (part x mode x case) cell: 114 evidence, 21 model, 27 store."""
+"""Every (part x mode x case) cell: 132 evidence, 21 model, 27 store."""
 
 MARK = "injected-fault"
 """Every synthetic failure's message carries this, so the checker can find it."""
@@ -456,7 +462,7 @@ def test_the_matrix_has_every_cell(request: pytest.FixtureRequest) -> None:
         "test_model_fault": len(MODEL_MODES) * len(CASES),
         "test_store_fault": len(STORE_MODES) * len(STORE_PHASES) * len(CASES),
     }
-    assert sum(per_part.values()) == CELL_COUNT == 162
+    assert sum(per_part.values()) == CELL_COUNT == 180
     # What pytest runs (whatever -k selects now) is the whole matrix, cell by cell.
     collected = Counter(item.originalname for item in request.node.parent.collect())  # type: ignore[attr-defined]
     assert {name: collected[name] for name in per_part} == per_part
@@ -490,7 +496,23 @@ def _faulty_part(backend: str, mode: str, rig: Rig) -> tuple[dict[str, Any], Fau
             transient=BackendUnavailable(f"ConnectionResetError: image store dropped the read ({MARK})"),
         )
         checker = rig.toolset.images
-        return {"images": ImageChecker(FaultyImageSource(checker.source, fault), checker.bank)}, fault
+        faulty = ImageChecker(FaultyImageSource(checker.source, fault), checker.bank, ocr=checker.ocr)
+        return {"images": faulty}, fault
+    if backend == "image_text":
+        fault = Fault(
+            mode,
+            timeout=BackendUnavailable(f"TimeoutError: OCR engine did not answer in 5 s ({MARK})"),
+            transient=BackendUnavailable(f"ConnectionResetError: OCR engine dropped the call ({MARK})"),
+        )
+        checker = rig.toolset.images
+        assert checker.ocr is not None, "the bundled toolset reads image text"
+        reader = FakeTextReader(
+            checker.ocr.reader,
+            fail=fault.before_call,
+            answer=mode if mode in ("malformed", "wrong_type") else "real",  # type: ignore[arg-type]
+        )
+        ocr = ImageTextScreener(reader, checker.ocr.screener, max_pixels=checker.ocr.max_pixels)
+        return {"images": ImageChecker(checker.source, checker.bank, ocr=ocr)}, fault
     part, method, broken = IN_PROCESS[backend]
     fault = Fault(
         mode,
@@ -516,6 +538,7 @@ def _tool_marker(backend: str, mode: str, recovered: bool) -> str | None:
         ("seller_history", "wrong_type"): "valid dictionary",
         ("image_check", "malformed"): "not a readable image",
         ("image_check", "wrong_type"): "TypeError",
+        ("image_text", "wrong_type"): "answered a str",
     }.get((backend, mode), "answered malformed data" if mode == "malformed" else "answered a dict")
 
 
@@ -534,21 +557,25 @@ def test_evidence_backend_fault(
 
     # Slow always recovers; flaky only where the backend retried past the first failure.
     recovered = mode == "slow" or (mode == "flaky" and fault.calls > 1)
-    reasons = (f"tool_unavailable:{backend}",)
+    # The OCR engine answers inside the image check: its failure shows on that tool's step.
+    tool = "image_check" if backend == "image_text" else backend
+    reasons = (f"tool_unavailable:{tool}",)
     if backend == "image_check":
         reasons += ("image_unreadable:",)
+    if backend == "image_text":
+        reasons = ("image_text_unavailable:",)
     check_invariants(
         ran,
         Expect(
             healthy=healthy[role],
             recovered=recovered,
             marker=_tool_marker(backend, mode, recovered),
-            nodes=frozenset({backend, TOOL_NODES[backend]}),  # type: ignore[index]
+            nodes=frozenset({tool, TOOL_NODES[tool]}),  # type: ignore[index]
             reasons=reasons,
         ),
     )
     assert fault.calls >= 1, "the fault was never reached"
-    if backend in ("seller_history", "image_check") and mode == "flaky":
+    if backend in ("seller_history", "image_check", "image_text") and mode == "flaky":
         assert recovered, "a backend with a retry policy did not retry a transient failure"
     if backend == "seller_history" and mode == "flaky":
         assert fault.calls == 2  # failed once, retried once
@@ -556,7 +583,7 @@ def test_evidence_backend_fault(
         assert fault.calls == 3  # every attempt of the backend's retry was made
     if mode == "slow":
         assert ran.outcome is not None
-        [step] = [s for s in ran.store.steps(ran.outcome.run_id) if s.kind == "tool" and s.node == backend]
+        [step] = [s for s in ran.store.steps(ran.outcome.run_id) if s.kind == "tool" and s.node == tool]
         assert step.duration_ms >= SLOW * 1000 * 0.9  # the delay happened, inside the traced step
 
 
@@ -634,7 +661,9 @@ def _model_agent(rig: Rig, server: ScriptedOpenAI, mode: str) -> Agent:
         max_backoff=0.0,
         timeout=MODEL_TIMEOUT if mode == "timeout" else 5.0,
     )
-    return llm_agent(spec, rig.toolset.evidence_tools())
+    # Every case goes to the model: a case the risk screen settles never asks it, and the
+    # cells are about a model that fails.
+    return llm_agent(spec, rig.toolset.evidence_tools(), screen_settles=False)
 
 
 def _model_run(rig: Rig, server: ScriptedOpenAI, mode: str, role: CaseRole) -> Ran:
