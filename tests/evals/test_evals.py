@@ -10,10 +10,9 @@ from xml.etree import ElementTree
 
 import pytest
 
-from auditgraph.agents import Agent, EvidenceSet, Verdict, rules_agent
+from auditgraph.agents import Agent, EvidenceSet, Verdict
 from auditgraph.agents.adjudicator import RulesAdjudicator
 from auditgraph.agents.planner import RulesPlanner
-from auditgraph.agents.screen import E5Embedder, ScreenScorer
 from auditgraph.evals.compare import compare_reports, mcnemar_p
 from auditgraph.evals.dataset import DatasetError, EvalCase, load_dataset
 from auditgraph.evals.feedback import import_reviews
@@ -26,7 +25,7 @@ from auditgraph.tools.image_check import ImageChecker
 from auditgraph.tools.policy_pack import load_pack
 from auditgraph.tools.text_screen import TextScreener
 from auditgraph.workflows import Auditor
-from tests.conftest import CASES, DATA, EXPECTED, SCREEN, load_case
+from tests.conftest import CASES, DATA, EXPECTED, load_case
 
 SPEC = {
     "suite": "examples", "agent": "rules", "agent_version": "v", "model": None, "prompt_version": None,
