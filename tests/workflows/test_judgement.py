@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from auditgraph.workflows import Auditor
@@ -26,13 +27,17 @@ def test_replica_without_a_brand_is_not_an_automatic_counterfeit_takedown(audito
     assert outcome.escalation.reasons == ["inconclusive:counterfeit_ip"]
 
 
-def test_a_weak_term_repeated_in_title_and_description_counts_once(auditor: Auditor) -> None:
+def test_a_weak_term_repeated_in_title_and_description_counts_once(
+    make_auditor: Callable[..., Auditor],
+) -> None:
+    # The rules' own arithmetic, without the risk screen (which is not sure of "everyday
+    # carry" and sends this one to a person, ranked low).
     case = _listing(
         "Pocket knife with 3 inch blade",
         "Everyday carry folding pocket knife, 3 inch blade, thumb stud. Great for camping.",
         "outdoor",
     )
-    outcome = auditor.audit(case)
+    outcome = make_auditor().audit(case)
     assert outcome.decision is not None and outcome.decision.decision == "approve"
 
 
