@@ -193,19 +193,24 @@ def queue_ranking(cases: dict[str, EvalCase], results: Sequence[CaseResult]) -> 
 
 
 def model_use(results: Sequence[CaseResult]) -> dict[str, Any]:
-    """Share of cases that needed a model, model calls, and the cost the others saved.
+    """Share of cases that needed a model, of verdicts that did, model calls, and the cost
+    that verdicts settled without a model saved.
 
-    The saving is the mean cost of the cases with a model call times the number of cases
-    decided (not crashed) without one; None when no cost is known.
+    A model agent plans every case with the model, so the share that matters is of
+    verdicts: a case the risk screen settles is decided with no adjudicator call. The
+    saving is the mean cost of the verdicts that called the model times the number of
+    cases decided (not crashed) without one; None when no cost is known.
     """
     first = first_trials(results)
     needed = [r for r in first if r.model_calls > 0]
-    without = sum(1 for r in first if r.model_calls == 0 and r.status != "failed")
-    costs = [r.cost_usd for r in needed if r.cost_usd is not None]
+    deciding = [r for r in first if r.verdict_model_calls > 0]
+    settled = sum(1 for r in first if r.verdict_model_calls == 0 and r.status != "failed")
+    costs = [r.verdict_cost_usd for r in deciding if r.verdict_cost_usd is not None]
     return {
         "model_use_rate": _rate(len(needed), len(first)),
+        "verdict_model_rate": _rate(len(deciding), len(first)),
         "model_calls_total": sum(r.model_calls for r in first),
-        "cost_saved_usd": round(statistics.fmean(costs) * without, 8) if costs else None,
+        "cost_saved_usd": round(statistics.fmean(costs) * settled, 8) if costs else None,
     }
 
 

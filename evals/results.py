@@ -31,6 +31,9 @@ class CaseResult(BaseModel):
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float | None = None
+    verdict_model_calls: int = 0
+    """Model calls made to reach the verdict (adjudicate and repair; planning not counted)."""
+    verdict_cost_usd: float | None = None
     error: str | None = None
     screen_violation: float | None = None
     """The risk screen's probability that the listing violates any area, when it answered."""

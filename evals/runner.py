@@ -65,6 +65,8 @@ def audit_case(auditor: Auditor, case: EvalCase, trial: int) -> CaseResult:
     steps = auditor.store.steps(outcome.run_id)
     attempts = [s for s in steps if s.kind == "model" and s.input and "purpose" in s.input]
     costs = [s.cost_usd for s in attempts if s.cost_usd is not None]
+    deciding = [s for s in attempts if s.input and s.input.get("purpose") in ("adjudicate", "repair")]
+    deciding_costs = [s.cost_usd for s in deciding if s.cost_usd is not None]
     verdict = outcome.verdict
     decided = outcome.decision
     escalation = outcome.escalation
@@ -91,6 +93,8 @@ def audit_case(auditor: Auditor, case: EvalCase, trial: int) -> CaseResult:
         queue=escalation.queue if escalation else None,
         priority=escalation.priority if escalation else None,
         risk=escalation.risk if escalation else None,
+        verdict_model_calls=len(deciding),
+        verdict_cost_usd=round(sum(deciding_costs), 8) if deciding_costs else None,
     )
 
 

@@ -129,18 +129,24 @@ def test_queues_with_ten_escalations_are_reported_on_their_own() -> None:
 
 def test_model_use_and_the_cost_saved() -> None:
     results = [
-        _result("a", model_calls=2, cost_usd=0.002),
-        _result("b", model_calls=1, cost_usd=0.004),
+        # a: planned and decided by the model; b: planned by it, settled by the screen.
+        _result("a", model_calls=2, cost_usd=0.003).model_copy(
+            update={"verdict_model_calls": 1, "verdict_cost_usd": 0.002}
+        ),
+        _result("b", model_calls=1, cost_usd=0.001),
         _result("c"),
         _result("d", "escalate"),
         _result("e").model_copy(update={"status": "failed", "decision": None}),
     ]
     figures = model_use(results)
     assert figures["model_use_rate"] == 0.4 and figures["model_calls_total"] == 3
-    # Mean cost of a case with a model call (0.003) times the cases decided without one (c, d).
+    assert figures["verdict_model_rate"] == 0.2
+    # Mean cost of a verdict that called the model (0.002) times the cases decided without one (b, c, d).
     assert figures["cost_saved_usd"] == pytest.approx(0.006)
     unpriced = model_use([_result("a", model_calls=1), _result("b")])
-    assert unpriced == {"model_use_rate": 0.5, "model_calls_total": 1, "cost_saved_usd": None}
+    assert unpriced == {
+        "model_use_rate": 0.5, "verdict_model_rate": 0.0, "model_calls_total": 1, "cost_saved_usd": None,
+    }  # fmt: skip
 
 
 def test_results_written_before_these_fields_still_load_and_aggregate(tmp_path: Path) -> None:
