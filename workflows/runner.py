@@ -29,6 +29,7 @@ from auditgraph.tools.policy_retrieval import (
 )
 from auditgraph.tools.retry import first_line
 from auditgraph.workflows.context import AuditContext, GuardPolicy
+from auditgraph.workflows.external_tracing import masked_tracers
 from auditgraph.workflows.graph import build_graph
 from auditgraph.workflows.nodes import ReviewInput
 from auditgraph.workflows.recovery import Recovery, RecoveryError, Resumption
@@ -93,6 +94,8 @@ class Auditor:
             write="run" if durability == "exit" else "node",
         )
         self.graph: CompiledStateGraph = build_graph(checkpointer=checkpointer)
+        self._tracers = masked_tracers()
+        """LangSmith, when tracing is on, through a client that masks personal data."""
         self.context = AuditContext(
             store=store,
             recorder=self.recorder,
@@ -262,6 +265,8 @@ class Auditor:
 
     def _config(self, run_id: str) -> dict[str, Any]:
         config: dict[str, Any] = {"configurable": {"thread_id": run_id}}
+        if self._tracers:
+            config["callbacks"] = list(self._tracers)
         if self.max_concurrency is not None:
             config["max_concurrency"] = self.max_concurrency
         return config
