@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from auditgraph.store import StoreError, make_engine, sqlite_path
+from auditgraph.store.schema import schema_lock
 from auditgraph.workflows.checkpoint import checkpoint_serde
 
 __all__ = ["Database", "describe_url", "open_database"]
@@ -112,5 +113,7 @@ def _postgres_saver(engine: Engine) -> Iterator[BaseCheckpointSaver]:
     conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     with PostgresSaver.from_conn_string(conninfo) as saver:
         saver.serde = checkpoint_serde()
-        saver.setup()
+        # Its migrations are check-then-insert: one process at a time on a new database.
+        with schema_lock(engine):
+            saver.setup()
         yield saver

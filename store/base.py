@@ -87,6 +87,13 @@ class AuditStore(Protocol):
         """
         ...
 
+    def purge_erased(self) -> None:
+        """Leave no copy of erased content in the database's files, once an erasure (and
+        the deletion of its checkpoints) has committed: a SQLite file's write-ahead log is
+        checkpointed into the file and truncated (deleted content is zeroed by
+        `secure_delete`, on for every connection)."""
+        ...
+
     def runs_of_seller(self, seller_id: str) -> list[RunRecord]:
         """Every run whose case names this seller, oldest first."""
         ...

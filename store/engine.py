@@ -23,8 +23,9 @@ def make_engine(url: str) -> Engine:
     """An engine for `url`, with SQLite tuned for many short writes.
 
     SQLite gets WAL (readers never block the writer), synchronous=NORMAL (durable at
-    checkpoints, ~10x cheaper commits), and a busy timeout so a second process (a
-    reviewer resuming a run) waits instead of failing.
+    checkpoints, ~10x cheaper commits), a busy timeout so a second process (a reviewer
+    resuming a run) waits instead of failing, and secure_delete, so that what an erasure
+    removes or replaces is overwritten with zeros, not left in free pages of the file.
     """
     path = sqlite_path(url)
     if path is not None:
@@ -39,6 +40,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine

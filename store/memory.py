@@ -106,6 +106,9 @@ class MemoryAuditStore:
             self._cases[run_id] = case  # type: ignore[assignment]
             self._runs[run_id] = run.model_copy(update={"head_hash": record.hash})
 
+    def purge_erased(self) -> None:
+        """Nothing to do: erased content is not kept anywhere else in memory."""
+
     def runs_of_seller(self, seller_id: str) -> list[RunRecord]:
         """Every run whose case names this seller, oldest first."""
         with self._lock:

@@ -4,10 +4,19 @@
 the revisions it lacks, and one at the newest revision costs a single query. A database
 whose tables were created before migrations existed is adopted at the first revision
 when its columns match it, and refused with a clear message when they do not.
+
+Many processes may open a new database at the same moment: the migration (and anything
+else that sets a database up, such as seeding) runs under `schema_lock`, a PostgreSQL
+advisory lock or, on a SQLite file, an exclusive lock on a file beside it, and checks
+the revision again once it holds the lock.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -16,12 +25,12 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Engine, inspect
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy import Engine, inspect, text
 
 from auditgraph.store.base import StoreError
+from auditgraph.store.engine import sqlite_path
 
-__all__ = ["current_revision", "head_revision", "upgrade"]
+__all__ = ["current_revision", "head_revision", "schema_lock", "upgrade"]
 
 _HERE = Path(__file__).resolve().parent / "migrations"
 _FIRST = "0001"
@@ -66,8 +75,11 @@ def upgrade(engine: Engine) -> str:
             f"the database is at schema revision {current!r}, which this auditgraph does not know "
             f"(its newest is {head_revision()!r}): use the build that created it, or another database"
         )
-    config = _config()
-    try:
+    with schema_lock(engine):
+        # Another process may have migrated while we waited for the lock.
+        if current_revision(engine) == head_revision():
+            return head_revision()
+        config = _config()
         with engine.begin() as conn:
             config.attributes["connection"] = conn
             try:
@@ -75,11 +87,66 @@ def upgrade(engine: Engine) -> str:
                 command.upgrade(config, "head")
             finally:
                 config.attributes.pop("connection", None)
-    except (OperationalError, ProgrammingError):
-        # Another process created the tables between our check and our migration.
-        if current_revision(engine) != head_revision():
-            raise
     return head_revision()
+
+
+_LOCK_KEY = int.from_bytes(hashlib.sha256(b"auditgraph.schema").digest()[:8], "big", signed=True)
+"""The PostgreSQL advisory lock key (a 64-bit integer) that serialises schema set-up."""
+
+
+@contextmanager
+def schema_lock(engine: Engine) -> Iterator[None]:
+    """Hold the database's set-up lock: one process at a time migrates or seeds it.
+
+    PostgreSQL: a session-level advisory lock (waits for the holder; freed if it dies).
+    A SQLite file: an exclusive `flock` on `<file>.lock` (freed when the holder exits,
+    however it exits). In-memory SQLite belongs to one process: no lock.
+    """
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _LOCK_KEY})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _LOCK_KEY})
+                conn.commit()
+        return
+    path = sqlite_path(str(engine.url))
+    if path is None:
+        yield
+        return
+    yield from _file_lock(path.with_name(path.name + ".lock"))
+
+
+def _file_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            import fcntl
+        except ImportError:  # Windows: msvcrt's byte-range lock, retried until free
+            import msvcrt
+            import time
+
+            while True:
+                try:
+                    msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+            return
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def _unknown(revision: str) -> bool:

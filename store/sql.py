@@ -161,6 +161,15 @@ class SqlAuditStore:
             if result.rowcount == 0:
                 raise RunNotFound(f"no run {run_id!r}; list runs with `auditgraph runs`")
 
+    def purge_erased(self) -> None:
+        """On SQLite, checkpoint the write-ahead log into the file and truncate it: the
+        old versions of erased rows live on in its frames until then. Freed space in the
+        file itself is zeroed as it is freed (`secure_delete`, set at connect)."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def runs_of_seller(self, seller_id: str) -> list[RunRecord]:
         """Every run whose case names this seller, oldest first."""
         query = (

@@ -9,8 +9,15 @@ reports pass their strings through `mask`.
 
 Detection is by pattern, so it finds the usual written forms (including "name (at)
 gmail (dot) com" and grouped or run-together phone numbers) and misses a name or an
-address written without a number or a street word. `mask_text` can be given extra
-strings to hide, such as a seller's display name.
+address written without a number or a street word. Phone numbers are also found by
+`phonenumbers` (Google's libphonenumber metadata): any international number ("+31 6 4821
+7730", "+33 6 12 34 56 78", "0049 30 1234567") and national numbers of the regions in
+`PHONE_REGIONS`. IBANs are found by their shape and kept only when their mod-97 check
+digits hold. Street addresses are found in English form ("221B Baker Street") and in the
+common continental forms: a Dutch or German compound street name and a number
+("Keizersgracht 417", "Hauptstraße 5"), and a French, Spanish, Italian or Portuguese
+street word with a name and a number ("12 rue de Rivoli", "Calle Mayor 12", "Via Roma
+10"). `mask_text` can be given extra strings to hide, such as a seller's display name.
 """
 
 from __future__ import annotations
@@ -21,9 +28,12 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any, Literal, NamedTuple
 
+import phonenumbers
+
 __all__ = [
     "EMAIL",
     "PHONE",
+    "PHONE_REGIONS",
     "SPELLED_EMAIL",
     "DataKind",
     "MaskingFilter",
@@ -33,7 +43,7 @@ __all__ = [
     "mask_text",
 ]
 
-DataKind = Literal["email", "phone", "handle", "address", "name"]
+DataKind = Literal["email", "phone", "handle", "address", "name", "iban"]
 Style = Literal["label", "synthetic"]
 
 EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}", re.IGNORECASE)
@@ -70,8 +80,45 @@ _ADDRESS = re.compile(
     r"|\bP\.?\s?O\.?\s+Box\s+\d+\b"
     r"|\b[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}\b"  # UK postcode
 )
+_NL_DE_STREET = (
+    r"straat|gracht|laan|plein|kade|singel|dijk|steeg|weg"
+    r"|straße|strasse|str\.|gasse|platz|allee|damm|ufer"
+)
+_ROMANCE_STREET = (
+    r"Rue|Avenue|Boulevard|Chemin|Impasse|Allée|Quai|Place"
+    r"|Calle|C/|Avenida|Avda\.|Paseo|Plaza|Camino|Carrer|Passeig"
+    r"|Via|Viale|Piazza|Corso|Largo|Vicolo|Rua|Travessa"
+)
+_PARTICLE = r"(?:de|del|de la|des|du|la|le|les|della|dei|degli|delle|di|da|do|dos|das|d'|l')"
+_NAME_WORD = r"[A-ZÀ-Ý][\w'À-ÿ.-]*"
+_EUROPEAN_ADDRESS = re.compile(
+    # "Keizersgracht 417", "Van Baerlestraat 12-3", "Hauptstr. 5a"
+    rf"\b(?:[A-Z][\w'-]*\s+)?[A-ZÄÖÜ][\wäöüßéèë'-]*(?:{_NL_DE_STREET})\s*\d{{1,4}}"
+    r"(?:\s?[a-zA-Z]\b|-\d{1,4}|\s?(?:bis|ter|hs|huis)\b)?"
+    # "Calle Mayor 12", "Via Roma 10", "Rue de Rivoli 99", "Calle de Alcalá, 45"
+    rf"|\b(?:{_ROMANCE_STREET})\s+(?:{_PARTICLE}\s*)*{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s*)*{_NAME_WORD}){{0,3}}"
+    r",?\s*(?:n[º°o.]\s*)?\d{1,4}(?:\s?[a-zA-Z]\b|/\d{1,3})?"
+    # "12 rue de Rivoli", "3 bis, avenue Foch"
+    r"|\b\d{1,4}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|boulevard|bd|chemin|impasse|allée|quai|place)"
+    rf"\s+(?:{_PARTICLE}\s*)*{_NAME_WORD}(?:\s+(?:{_PARTICLE}\s*)*{_NAME_WORD}){{0,3}}"
+)
+_IBAN_CANDIDATE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,32}")
+_IBAN_LENGTHS = {
+    "AD": 24, "AT": 20, "BE": 16, "BG": 22, "CH": 21, "CY": 28, "CZ": 24, "DE": 22, "DK": 18,
+    "EE": 20, "ES": 24, "FI": 18, "FR": 27, "GB": 22, "GI": 23, "GR": 27, "HR": 21, "HU": 28,
+    "IE": 22, "IS": 26, "IT": 27, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MT": 31,
+    "NL": 18, "NO": 15, "PL": 28, "PT": 25, "RO": 24, "SE": 24, "SI": 19, "SK": 24, "SM": 27,
+    "TR": 26, "UA": 29,
+}  # fmt: skip
+"""IBAN lengths of the SEPA countries (ISO 13616 registry); others are tried at 15 to 34."""
+PHONE_REGIONS = ("US", "GB", "DE", "FR", "NL", "BE", "ES", "IT", "PT", "PL", "AT", "CH", "IE", "SE")
+"""Regions whose national (no "+") phone numbers are recognised; international numbers
+are recognised from every region."""
+_PHONE_CANDIDATE = re.compile(r"(?<![\w.,])(?:\+|\(\+?)?\d[\d\s()./-]{5,22}\d(?!\w)")
+"""Something shaped like a phone number: only these stretches go to libphonenumber."""
 _LABELLED = {
-    kind: re.compile(re.escape(f"[{kind}]")) for kind in ("email", "phone", "handle", "address", "name")
+    kind: re.compile(re.escape(f"[{kind}]"))
+    for kind in ("email", "phone", "handle", "address", "name", "iban")
 }
 """Data masked earlier (an erased case): kept as the same kind, so a synthetic mask can
 still give an imported case a fictional phone number where a real one was."""
@@ -82,6 +129,7 @@ _PATTERNS: tuple[tuple[DataKind, re.Pattern[str]], ...] = (
     ("handle", _HANDLE),
     ("phone", PHONE),
     ("address", _ADDRESS),
+    ("address", _EUROPEAN_ADDRESS),
 )
 _MAYBE = re.compile(r"[\d@\[]|\bat\b|\.(?:me|com)/", re.IGNORECASE)
 """Every pattern needs a digit, an @, a [, the word "at" or a profile link: most strings
@@ -93,6 +141,7 @@ _LABEL: dict[DataKind, str] = {
     "handle": "[handle]",
     "address": "[address]",
     "name": "[name]",
+    "iban": "[iban]",
 }
 _SYNTHETIC: dict[DataKind, str] = {
     # Reserved, fictional values of the same shape, so a masked eval case still shows the
@@ -102,6 +151,7 @@ _SYNTHETIC: dict[DataKind, str] = {
     "handle": "@example_handle",
     "address": "1 Example Street",
     "name": "Example Seller",
+    "iban": "GB82 WEST 1234 5698 7654 32",
 }
 _POLICY_KEYS = frozenset({"clauses"})
 """Keys under which the marketplace's own policy text travels: nothing personal to find."""
@@ -125,6 +175,8 @@ def find_personal_data(text: str, *, extra: Iterable[str] = ()) -> list[Personal
     if _MAYBE.search(text):
         for kind, pattern in _PATTERNS:
             found += [PersonalDatum(kind, _start(kind, m), m.end()) for m in pattern.finditer(text)]
+        found += _phone_numbers(text)
+        found += _ibans(text)
     for value in extra:
         if len(value) >= 3:
             found += [
@@ -140,6 +192,58 @@ def find_personal_data(text: str, *, extra: Iterable[str] = ()) -> list[Personal
             continue
         merged.append(datum)
     return merged
+
+
+def _phone_numbers(text: str) -> list[PersonalDatum]:
+    found: set[tuple[int, int]] = set()
+    for candidate in _PHONE_CANDIDATE.finditer(text):
+        if sum(c.isdigit() for c in candidate.group(0)) < 7:
+            continue
+        # Some characters either side, so the matcher still sees what the number touches
+        # (a time after a date is not a phone number).
+        offset = max(candidate.start() - 8, 0)
+        window = text[offset : candidate.end() + 8]
+        for region in PHONE_REGIONS:
+            for match in phonenumbers.PhoneNumberMatcher(
+                window, region, leniency=phonenumbers.Leniency.VALID
+            ):
+                if _plausible(match):
+                    found.add((offset + match.start, offset + match.end))
+    return [PersonalDatum("phone", start, end) for start, end in found]
+
+
+_MOBILE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+def _plausible(match: phonenumbers.PhoneNumberMatch) -> bool:
+    # International ("+31 ...", "0049 ...") and trunk-prefixed national numbers ("06 ...",
+    # "030 ...") are written as phone numbers; a bare run of digit groups ("38 39 40 41
+    # 42") is taken only when it is a mobile number (Spain, Italy and Poland dial without
+    # a trunk 0), not a voicemail or service range that sizes and codes fall into.
+    raw = match.raw_string.lstrip("(")
+    return raw.startswith(("+", "0")) or phonenumbers.number_type(match.number) in _MOBILE
+
+
+def _ibans(text: str) -> list[PersonalDatum]:
+    found = []
+    for match in _IBAN_CANDIDATE.finditer(text):
+        # The candidate may run on into the next words ("NL91 ABNA 0417 1643 00 CASH"):
+        # the longest prefix of a valid length whose check digits hold is the IBAN.
+        raw = match.group(0)
+        ends = [i + 1 for i, c in enumerate(raw) if c != " "]
+        lengths = (_IBAN_LENGTHS[raw[:2]],) if raw[:2] in _IBAN_LENGTHS else range(34, 14, -1)
+        for length in lengths:
+            if length <= len(ends) and _iban_valid(raw[: ends[length - 1]].replace(" ", "")):
+                found.append(PersonalDatum("iban", match.start(), match.start() + ends[length - 1]))
+                break
+    return found
+
+
+def _iban_valid(iban: str) -> bool:
+    """ISO 13616's check: the country and check digits moved to the end, letters as
+    numbers (A=10 ... Z=35), the whole number mod 97 is 1."""
+    moved = iban[4:] + iban[:4]
+    return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
 
 
 def _start(kind: DataKind, match: re.Match[str]) -> int:

@@ -11,15 +11,17 @@ import json
 from collections import Counter
 from datetime import date
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, func, select
 
-from auditgraph.store.schema import upgrade
+from auditgraph.store.schema import schema_lock, upgrade
 from auditgraph.store.tables import SellerRow
 from auditgraph.tools.case import PolicyArea
 from auditgraph.tools.evidence import Evidence
@@ -135,15 +137,21 @@ class SqlSellerBackend:
         upgrade(engine)
 
     def seed(self, records: list[SellerRecord]) -> int:
-        """Load `records` if the table is empty; returns how many rows it now holds."""
+        """Load `records` if the table is empty; returns how many rows it now holds.
+
+        Safe when many processes open a new database at once: the check and the insert
+        run under the schema lock, and the insert skips a seller already there.
+        """
         with Session(self._engine) as session:
             count = session.exec(select(func.count()).select_from(SellerRow)).one()
+        if count or not records:
+            return count
+        with schema_lock(self._engine), self._engine.begin() as conn:
+            count = conn.execute(select(func.count()).select_from(SellerRow)).scalar_one()
             if count == 0:
-                session.add_all(
-                    SellerRow(seller_id=r.seller_id, record=r.model_dump(mode="json")) for r in records
-                )
-                session.commit()
-                count = len(records)
+                rows = [{"seller_id": r.seller_id, "record": r.model_dump(mode="json")} for r in records]
+                conn.execute(_insert_new(self._engine).values(rows))
+                count = conn.execute(select(func.count()).select_from(SellerRow)).scalar_one()
         return count
 
     def get(self, seller_id: str) -> SellerRecord | None:
@@ -161,6 +169,16 @@ class SqlSellerBackend:
         with Session(self._engine) as session:
             rows = session.exec(select(SellerRow).order_by(SellerRow.seller_id)).all()
             return [SellerRecord.model_validate(r.record) for r in rows]
+
+
+def _insert_new(engine: Engine) -> Any:
+    # INSERT ... ON CONFLICT DO NOTHING, in the dialect's own words.
+    table = SellerRow.__table__  # type: ignore[attr-defined]
+    if engine.dialect.name == "postgresql":
+        return postgresql_insert(table).on_conflict_do_nothing(index_elements=["seller_id"])
+    if engine.dialect.name == "sqlite":
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=["seller_id"])
+    return insert(table)
 
 
 def load_sellers(path: Path) -> list[SellerRecord]:

@@ -5,6 +5,8 @@ For every finished run whose case names the seller, `erase_seller`:
   the seller's display name) in every trace step's content and in the run's copy of the
   case; with `full_text`, removes the seller-written text fields altogether;
 - deletes the run's checkpoints (a finished run never resumes; they hold the raw case);
+- then has the store purge the old copies (on SQLite: deleted content is zeroed as it
+  is freed, `secure_delete`, and the write-ahead log is checkpointed and truncated);
 - appends an "erasure" step saying who asked, why, and the content digests of every step
   it changed, before and after, so `auditgraph trace verify` still checks the whole chain.
 
@@ -108,6 +110,8 @@ def erase_seller(
         if not dry_run and checkpointer is not None:
             checkpointer.delete_thread(run.run_id)
         report.runs.append(result)
+    if not dry_run and any(r.outcome == "erased" for r in report.runs):
+        store.purge_erased()
     return report
 
 

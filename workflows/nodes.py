@@ -327,7 +327,8 @@ def await_review(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str,
                 agent_decision=agent_decision,
                 overrode_agent=agent_decision != "escalate" and agent_decision != review_input.decision,
             )
-            review = _masked(ctx, review)
+            # The reviewer's free text may quote the seller: their name is masked too.
+            review = _masked(ctx, review, names=_seller_names(state))
             ctx.store.record_review(review)
         # The whole record rides in the chained step: `trace verify` compares the stored
         # review with it, and recovery adopts it when the checkpoint after it was lost.
@@ -336,12 +337,18 @@ def await_review(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str,
     return {"review": review}
 
 
-def _masked(ctx: AuditContext, record: R) -> R:
+def _masked(ctx: AuditContext, record: R, *, names: tuple[str, ...] = ()) -> R:
     # The whole record, as the recorder masks its chained copy: the two must stay equal
-    # for `trace verify`.
+    # for `trace verify` (masking is idempotent, so the recorder's pass changes nothing).
     if not ctx.mask_personal_data:
         return record
-    return type(record).model_validate(mask(record.model_dump(mode="json")))
+    return type(record).model_validate(mask(record.model_dump(mode="json"), extra=names))
+
+
+def _seller_names(state: AuditState) -> tuple[str, ...]:
+    """The seller's display name, as the seller-history tool found it (if it ran)."""
+    seller = EvidenceSet.from_mapping(state.get("evidence", {})).seller_history
+    return (seller.display_name,) if seller is not None and seller.display_name else ()
 
 
 def _review_clauses(review: ReviewInput, agent_clauses: list[str]) -> list[str]:
@@ -392,7 +399,7 @@ def finalize(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any
                 policy_version=ctx.policy_version,
             ),
         )
-        record = _masked(ctx, record)
+        record = _masked(ctx, record, names=_seller_names(state))
         trace.output = FinalizeOutput(
             decision=record.decision, decided_by=record.decided_by, clause_ids=clause_ids, record=record
         )

@@ -31,6 +31,26 @@ from tests.conftest import DATA
         ("Hauptstraße 5, Berlin", "[address], Berlin"),
         ("P.O. Box 1234", "[address]"),
         ("London NW1 6XE", "London [address]"),
+        # Phone numbers of other regions (libphonenumber), international and national.
+        ("bel +31 6 4821 7730 of mail", "bel [phone] of mail"),
+        ("appelez le +33 6 12 34 56 78", "appelez le [phone]"),
+        ("ruf an: 0049 30 1234567", "ruf an: [phone]"),
+        ("(+31) 20 123 4567", "[phone]"),
+        ("bel 06 48217730", "bel [phone]"),
+        ("Tel. 030 1234567", "Tel. [phone]"),
+        ("llámame 612 34 56 78", "llámame [phone]"),
+        ("chiama 347 123 4567", "chiama [phone]"),
+        # IBANs, grouped or not, valid by their check digits.
+        ("pay to NL91 ABNA 0417 1643 00 CASH", "pay to [iban] CASH"),
+        ("IBAN: DE89370400440532013000.", "IBAN: [iban]."),
+        ("FR14 2004 1010 0505 0001 3M02 606", "[iban]"),
+        # Continental street addresses.
+        ("collect at Keizersgracht 417, Amsterdam", "collect at [address], Amsterdam"),
+        ("Van Baerlestraat 12-3", "[address]"),
+        ("Hauptstr. 5a", "[address]"),
+        ("12 rue de Rivoli, Paris", "[address], Paris"),
+        ("Calle Mayor 12, Madrid", "[address], Madrid"),
+        ("Via Roma 10, Milano", "[address], Milano"),
     ],
 )
 def test_each_kind_is_masked_with_its_label(text: str, masked: str) -> None:
@@ -47,6 +67,10 @@ def test_each_kind_is_masked_with_its_label(text: str, masked: str) -> None:
         "look at this dot com deal",
         "Rolex Submariner 126610LN, 40 mm, 300 m water resistant",
         "sha 8eec0ac25c737c33f39d7184a5e2855c961d0e037f70787c87ed83c73a97280b",
+        "on 2024-01-02 12:30, sizes 38 39 40 41 42 43",
+        "EAN 4006381333931, order 1234567890",
+        "account DE89370400440532013001",  # check digits do not hold
+        "ship via DHL in 3 days, Spring 2026 collection",
     ],
 )
 def test_what_is_not_personal_data_is_left_alone(text: str) -> None:

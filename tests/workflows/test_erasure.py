@@ -217,3 +217,63 @@ def test_erasure_on_postgres_passes_the_append_only_trigger(
         assert result.ok, result.problems
         with pytest.raises(DBAPIError, match="append-only"):
             _sql(auditor, "DELETE FROM trace_step WHERE id = :id", id=step.id)
+
+
+NAME = "Jan de Vries"
+SEEDED = {
+    "name": NAME,
+    "email": "jan.devries@example.nl",
+    "second email": "verkoop.jdv@gmail.com",
+    "Dutch phone": "+31 6 4821 7730",
+    "French phone": "+33 6 12 34 56 78",
+    "British phone": "+44 7700 900123",
+    "German phone": "+49 151 23456789",
+    "IBAN": "NL91 ABNA 0417 1643 00",
+    "address": "Keizersgracht 417",
+}
+
+
+def _forms(value: str) -> set[bytes]:
+    """The value as written, and its digits-and-letters run together (a normalised copy)."""
+    compact = "".join(c for c in value if c.isalnum())
+    return {value.encode(), value.lower().encode(), compact.encode()}
+
+
+def test_no_seeded_value_is_left_in_the_raw_database_files(auditor: Auditor, tmp_path: Path) -> None:
+    # A case naming a person, with e-mails, phones of four regions, an IBAN and an Amsterdam
+    # address; a reviewer quoting the phone and the seller's name; then the seller erased.
+    # (A name the reviewer writes that is neither the seller's display name nor a pattern
+    # stays in the review: reviews and decisions are kept as written.)
+    case = load_case("injection_in_description")
+    seller = case["listing"]["seller_id"]
+    case["listing"]["description"] += (
+        f" Ask for {NAME}: {SEEDED['email']} or {SEEDED['second email']}, call {SEEDED['Dutch phone']},"
+        f" {SEEDED['French phone']}, {SEEDED['British phone']} or {SEEDED['German phone']}."
+        f" Pay to IBAN {SEEDED['IBAN']}, collect at {SEEDED['address']}, Amsterdam."
+    )
+    paused = auditor.audit(case)
+    assert paused.status == "awaiting_review"
+    display_name = auditor.toolset.sellers.get(seller).display_name  # type: ignore[union-attr]
+    reason = f"{display_name} confirmed by phone on {SEEDED['Dutch phone']} that the claim stands"
+    auditor.review(paused.run_id, {"reviewer": "alice", "decision": "reject", "reason": reason})
+    for review in auditor.store.reviews(paused.run_id):
+        assert display_name not in review.reason and SEEDED["Dutch phone"] not in review.reason
+    statement = auditor.store.decisions(paused.run_id)[-1].statement_of_reasons
+    assert display_name not in statement and SEEDED["Dutch phone"] not in statement
+
+    report = erase_seller(
+        auditor.store,
+        auditor.graph.checkpointer,  # type: ignore[arg-type]
+        seller,
+        reason="DSR-2044",
+        requested_by="privacy-office",
+        names=(NAME, display_name),
+    )
+
+    assert [r.outcome for r in report.runs] == ["erased"]
+    assert _verify(auditor, paused.run_id).ok
+    files = [p for p in tmp_path.iterdir() if p.name.startswith("audit.db")]
+    assert any(p.name == "audit.db" for p in files)
+    raw = b"".join(p.read_bytes() for p in files)
+    left = {label for label, value in SEEDED.items() if any(form in raw for form in _forms(value))}
+    assert not left, f"left in {[p.name for p in files]}: {sorted(left)}"
