@@ -24,7 +24,7 @@ from typing import Any
 
 from auditgraph.store.chain import digest
 
-__all__ = ["ENTRY_FIELDS", "RUN_SEALED", "entry_hash", "entry_message", "seal"]
+__all__ = ["ENTRY_FIELDS", "RUN_SEALED", "entry_hash", "entry_message", "plain_value", "seal"]
 
 RUN_SEALED = (
     "run_id",
@@ -68,7 +68,7 @@ ENTRY_FIELDS = (
 """The fields an entry's hash (and so its signature) covers."""
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
     if isinstance(value, datetime):
         if value.tzinfo is None:  # SQLite hands back naive datetimes; every time we store is UTC
             value = value.replace(tzinfo=UTC)
@@ -78,17 +78,17 @@ def _plain(value: Any) -> Any:
 
 def seal(run: dict[str, Any], escalation: dict[str, Any] | None) -> str:
     """The digest of a run's row and its escalation row, as read from the database."""
-    body: dict[str, Any] = {f: _plain(run.get(f)) for f in RUN_SEALED}
+    body: dict[str, Any] = {f: plain_value(run.get(f)) for f in RUN_SEALED}
     body["case"] = digest(run.get("case_json"))
     body["escalation"] = (
-        None if escalation is None else {f: _plain(escalation.get(f)) for f in ESCALATION_SEALED}
+        None if escalation is None else {f: plain_value(escalation.get(f)) for f in ESCALATION_SEALED}
     )
     return digest(body)
 
 
 def entry_message(entry: dict[str, Any]) -> bytes:
     """The canonical bytes of an entry's hashed fields."""
-    body = {f: _plain(entry.get(f)) for f in ENTRY_FIELDS}
+    body = {f: plain_value(entry.get(f)) for f in ENTRY_FIELDS}
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 

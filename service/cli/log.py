@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from auditgraph.service.cli.common import fail, load_settings, opened_store, out
 from auditgraph.store import SqlAuditStore
-from auditgraph.store.headlog import ENTRY_FIELDS
+from auditgraph.store.headlog import ENTRY_FIELDS, plain_value
 from auditgraph.store.integrity import compare_export
 
 __all__ = ["log_app", "read_export"]
@@ -25,7 +25,7 @@ _EXPORTED = (*ENTRY_FIELDS, "entry_hash", "signature")
 
 
 def _line(entry: dict[str, Any]) -> str:
-    plain = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in entry.items() if k in _EXPORTED}
+    plain = {k: plain_value(v) for k, v in entry.items() if k in _EXPORTED}
     return json.dumps(plain, sort_keys=True, ensure_ascii=False)
 
 

@@ -205,7 +205,7 @@ def _verify(
         trusted = trusted_keys(settings, public_keys)
     except SigningKeyError as exc:
         fail(str(exc))
-    if not trusted.keys:
+    if not trusted.keys and store.log_entries():
         fail(
             "no public key to verify the log's signatures with: pass --public-key FILE, "
             "or set AUDITGRAPH_TRUSTED_KEYS or AUDITGRAPH_SIGNING_KEY_FILE"
