@@ -30,9 +30,9 @@ from auditgraph.store.tables import DecisionRow, EscalationRow, LogRow, ReviewRo
 
 __all__ = ["APPEND_ONLY_TABLES", "ERASURE_SETTING", "SqlAuditStore"]
 
-APPEND_ONLY_TABLES = ("trace_step", "decision", "review")
+APPEND_ONLY_TABLES = ("trace_step", "decision", "review", "run_log")
 """On PostgreSQL, rows of these tables can be inserted, never updated or deleted (the
-triggers of migration 0001), except trace content during an erasure."""
+triggers of migrations 0001 and 0004), except trace content during an erasure."""
 ERASURE_SETTING = "auditgraph.erasure"
 """Set (transaction-local) while `erase` runs: the one time trace content may change."""
 

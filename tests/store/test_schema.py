@@ -51,7 +51,7 @@ def test_the_migrations_match_the_models_on_postgres(postgres_url: str) -> None:
             text("SELECT DISTINCT event_object_table FROM information_schema.triggers "
                  "WHERE trigger_name LIKE '%append_only'")
         ).scalars()  # fmt: skip
-        assert set(triggers) == {"trace_step", "decision", "review"}
+        assert set(triggers) == {"trace_step", "decision", "review", "run_log"}
     engine.dispose()
 
 
