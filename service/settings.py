@@ -12,7 +12,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from auditgraph.agents.calls import DEFAULT_PRICES, ModelSpec
 
-__all__ = ["DEFAULT_DATA_DIR", "MODEL_PATTERN", "Settings"]
+__all__ = ["DEFAULT_DATA_DIR", "DEV_SIGNING_KEY", "MODEL_PATTERN", "Settings"]
+
+DEV_SIGNING_KEY = Path(".auditgraph/signing-key.pem")
+"""The development signing key, generated on first use when AUDITGRAPH_SIGNING_KEY_FILE is unset."""
 
 MODEL_PATTERN = re.compile(r"^(rules|openai:[\w.:/-]+)$")
 """What `--model` and AUDITGRAPH_MODEL accept."""
@@ -29,6 +32,14 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///.auditgraph/audit.db"
     """Where the audit record and the checkpoints live. SQLite by default; a
     postgresql+psycopg:// URL moves both to PostgreSQL."""
+    signing_key_file: Path | None = None
+    """The Ed25519 private key (PEM) that signs the log of run heads; the database never
+    holds it. Unset: a development key generated on first use at
+    .auditgraph/signing-key.pem (0600). Production must supply its own, kept apart from
+    the database and its credentials."""
+    trusted_keys: Path | None = None
+    """Public keys (a PEM file, or a folder of *.pem) that `trace verify` accepts log
+    signatures from; several allow key rotation. Unset: the signing key's public half."""
     data_dir: Path = DEFAULT_DATA_DIR
     """The policy pack, sellers, hash bank, lexicon and brand registry."""
     image_roots: list[Path] = Field(default_factory=list)
@@ -94,6 +105,10 @@ class Settings(BaseSettings):
     fallback_confidence: float = Field(default=0.9, ge=0, le=1)
     """When the model is unavailable, a rules-agent reject or restrict at or above this
     confidence stands; anything else escalates as model_unavailable."""
+
+    def signing_key_path(self) -> Path:
+        """The signing key file in use (the development default when none is set)."""
+        return self.signing_key_file or DEV_SIGNING_KEY
 
     def model_spec(self) -> ModelSpec | None:
         """The chat model to use, or None for the rules agent."""

@@ -11,10 +11,20 @@ from auditgraph.agents.screen import E5Embedder, Embedder, NoEmbedder, ScreenSco
 from auditgraph.service.database import open_database
 from auditgraph.service.settings import Settings
 from auditgraph.store import SqlAuditStore, make_engine
+from auditgraph.store.signing import Signer, TrustedKeys, load_public_keys
 from auditgraph.tools import DEFAULT_TEXT_READER, TextReader, Toolset, load_bundled_toolset
 from auditgraph.workflows import Auditor, GuardPolicy
 
-__all__ = ["open_auditor", "open_store", "risk_scorer", "screen_embedder", "screen_folder", "text_reader"]
+__all__ = [
+    "open_auditor",
+    "open_store",
+    "risk_scorer",
+    "screen_embedder",
+    "screen_folder",
+    "signer",
+    "text_reader",
+    "trusted_keys",
+]
 
 
 def open_store(settings: Settings) -> SqlAuditStore:
@@ -22,7 +32,27 @@ def open_store(settings: Settings) -> SqlAuditStore:
 
     The record alone, for reading it: no checkpoint connection is opened.
     """
-    return SqlAuditStore(make_engine(settings.database_url))
+    return SqlAuditStore(make_engine(settings.database_url), signer=signer(settings))
+
+
+def signer(settings: Settings) -> Signer:
+    """The signer of the log of run heads; the development key is created on first use."""
+    return Signer(settings.signing_key_path(), create=settings.signing_key_file is None)
+
+
+def trusted_keys(settings: Settings, public_keys: list[Path] | None = None) -> TrustedKeys:
+    """The public keys verification accepts: those named, else AUDITGRAPH_TRUSTED_KEYS,
+    else the public half of the signing key (when its file exists).
+
+    Raises:
+        SigningKeyError: a key file is missing or not an Ed25519 key.
+    """
+    if public_keys:
+        return TrustedKeys([k for path in public_keys for k in load_public_keys(path)])
+    if settings.trusted_keys is not None:
+        return TrustedKeys(load_public_keys(settings.trusted_keys))
+    path = settings.signing_key_path()
+    return TrustedKeys(load_public_keys(path) if path.exists() else [])
 
 
 def screen_embedder(settings: Settings) -> Embedder:
@@ -71,7 +101,7 @@ def _agent(settings: Settings, toolset: Toolset) -> Agent:
 def open_auditor(settings: Settings) -> Iterator[Auditor]:
     """An `Auditor` wired from `settings`; closes its connections on exit."""
     with open_database(settings.database_url) as database:
-        store = SqlAuditStore(database.engine)
+        store = SqlAuditStore(database.engine, signer=signer(settings))
         toolset = load_bundled_toolset(
             settings.data_dir,
             engine=store.engine,

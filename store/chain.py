@@ -13,9 +13,9 @@ step listing, for each step it changed, the digests before and after. Verificati
 takes the "before" digests for the chain and checks the content against the "after"
 ones, so an erased step edited later is still caught.
 
-Anyone who can rewrite the whole database can also rewrite the chain and its head:
-export heads (`auditgraph trace verify --all` prints them) to somewhere they cannot
-write, and compare.
+Anyone who can rewrite the whole database can also rewrite the chain and its head: the
+signed log of run heads (`store.headlog`) and its exports (`auditgraph log export`) are
+what catch that.
 """
 
 from __future__ import annotations

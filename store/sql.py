@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, insert, text, update
+from sqlalchemy import Connection, Engine, func, insert, text, union, update
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, col, select
 
 from auditgraph.store.base import RunNotFound
+from auditgraph.store.headlog import entry_hash, seal
 from auditgraph.store.records import (
     DecisionRecord,
     EscalationRecord,
@@ -23,13 +25,14 @@ from auditgraph.store.records import (
 )
 from auditgraph.store.retry import retrying
 from auditgraph.store.schema import upgrade
-from auditgraph.store.tables import DecisionRow, EscalationRow, ReviewRow, RunRow, StepRow
+from auditgraph.store.signing import Signer
+from auditgraph.store.tables import DecisionRow, EscalationRow, LogRow, ReviewRow, RunRow, StepRow
 
 __all__ = ["APPEND_ONLY_TABLES", "ERASURE_SETTING", "SqlAuditStore"]
 
-APPEND_ONLY_TABLES = ("trace_step", "decision", "review")
+APPEND_ONLY_TABLES = ("trace_step", "decision", "review", "run_log")
 """On PostgreSQL, rows of these tables can be inserted, never updated or deleted (the
-triggers of migration 0001), except trace content during an erasure."""
+triggers of migrations 0001 and 0004), except trace content during an erasure."""
 ERASURE_SETTING = "auditgraph.erasure"
 """Set (transaction-local) while `erase` runs: the one time trace content may change."""
 
@@ -58,11 +61,79 @@ def _record(model: type[R], row: SQLModel, **extra: Any) -> R:
 
 class SqlAuditStore:
     """Satisfies `AuditStore` on any SQLAlchemy engine; brings its schema to the newest
-    revision on start (`store.schema`)."""
+    revision on start (`store.schema`).
 
-    def __init__(self, engine: Engine) -> None:
+    Whenever a run pauses or ends, or an erasure changes its head, an entry is appended
+    to the log of run heads (`store.headlog`), signed with `signer` when there is one.
+    """
+
+    def __init__(self, engine: Engine, *, signer: Signer | None = None) -> None:
         self.engine = engine
+        self.signer = signer
         upgrade(engine)
+
+    def _append_log(self, conn: Connection, run_id: str) -> None:
+        """Append the run's current head and seal to the log, in the caller's transaction
+        (which has already written, so holds SQLite's write lock)."""
+        if self.engine.dialect.name == "postgresql":
+            conn.execute(text("LOCK TABLE run_log IN SHARE ROW EXCLUSIVE MODE"))
+        runs = RunRow.__table__  # type: ignore[attr-defined]
+        run = conn.execute(core_select(runs).where(runs.c.run_id == run_id)).mappings().first()
+        if run is None:
+            return
+        escalation = self._escalation_row(conn, run_id)
+        step_table = StepRow.__table__  # type: ignore[attr-defined]
+        steps = conn.execute(
+            core_select(func.coalesce(func.max(step_table.c.seq), 0)).where(step_table.c.run_id == run_id)
+        ).scalar_one()
+        log = LogRow.__table__  # type: ignore[attr-defined]
+        last = conn.execute(
+            core_select(log.c.seq, log.c.entry_hash).order_by(log.c.seq.desc()).limit(1)
+        ).first()
+        entry: dict[str, Any] = {
+            "seq": (last[0] if last else 0) + 1,
+            "run_id": run_id,
+            "status": run["status"],
+            "steps": int(steps),
+            "head_hash": run["head_hash"] or "",
+            "seal": seal(dict(run), escalation),
+            "prev_entry_hash": last[1] if last else "",
+            "key_id": self.signer.key_id if self.signer else None,
+            "created_at": utcnow(),
+        }
+        entry["entry_hash"] = entry_hash(entry)
+        entry["signature"] = self.signer.sign(entry["entry_hash"].encode()) if self.signer else None
+        conn.execute(insert(log), entry)
+
+    @staticmethod
+    def _escalation_row(conn: Connection, run_id: str) -> dict[str, Any] | None:
+        table = EscalationRow.__table__  # type: ignore[attr-defined]
+        row = conn.execute(core_select(table).where(table.c.run_id == run_id)).mappings().first()
+        return None if row is None else dict(row)
+
+    def sealed_rows(self, run_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """The run's row and its escalation row, raw (what a log entry's seal covers)."""
+        runs = RunRow.__table__  # type: ignore[attr-defined]
+        with self.engine.connect() as conn:
+            run = conn.execute(core_select(runs).where(runs.c.run_id == run_id)).mappings().first()
+            return (None if run is None else dict(run)), self._escalation_row(conn, run_id)
+
+    def run_ids(self) -> list[str]:
+        """Every run id any table mentions: runs, steps, decisions, reviews, escalations, the log."""
+        query = union(
+            *(
+                core_select(t.__table__.c.run_id)  # type: ignore[attr-defined]
+                for t in (RunRow, StepRow, DecisionRow, ReviewRow, EscalationRow, LogRow)
+            )
+        )
+        with self.engine.connect() as conn:
+            return sorted(r[0] for r in conn.execute(query))
+
+    def log_entries(self) -> list[dict[str, Any]]:
+        """The log of run heads, in order, as stored."""
+        table = LogRow.__table__  # type: ignore[attr-defined]
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(core_select(table).order_by(table.c.seq)).mappings()]
 
     @_briefly_retried
     def start_run(self, run: RunRecord, case: dict) -> None:
@@ -100,6 +171,8 @@ class SqlAuditStore:
             )
             if result.rowcount == 0:
                 raise RunNotFound(f"no run {run_id!r}; list runs with `auditgraph runs`")
+            if status != "running":
+                self._append_log(conn, run_id)
 
     def record_steps(self, steps: list[TraceStep]) -> None:
         """Append trace steps in one transaction."""
@@ -160,6 +233,7 @@ class SqlAuditStore:
             )
             if result.rowcount == 0:
                 raise RunNotFound(f"no run {run_id!r}; list runs with `auditgraph runs`")
+            self._append_log(conn, run_id)
 
     def purge_erased(self) -> None:
         """On SQLite, checkpoint the write-ahead log into the file and truncate it: the

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-__all__ = ["ALL", "DecisionRow", "EscalationRow", "ReviewRow", "RunRow", "SellerRow", "StepRow"]
+__all__ = ["ALL", "DecisionRow", "EscalationRow", "LogRow", "ReviewRow", "RunRow", "SellerRow", "StepRow"]
 
 _Json = JSON().with_variant(JSONB(), "postgresql")
 
@@ -136,5 +136,23 @@ class SellerRow(SQLModel, table=True):
     record: dict = Field(sa_column=Column(JSON, nullable=False))
 
 
-ALL: tuple[type[SQLModel], ...] = (RunRow, StepRow, EscalationRow, ReviewRow, DecisionRow, SellerRow)
+class LogRow(SQLModel, table=True):
+    """One entry of the signed, append-only log of run heads (see `store.headlog`)."""
+
+    __tablename__ = "run_log"
+
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    run_id: str = Field(index=True)
+    status: str
+    steps: int
+    head_hash: str
+    seal: str
+    prev_entry_hash: str
+    entry_hash: str = Field(unique=True)
+    signature: str | None = None
+    key_id: str | None = None
+    created_at: datetime = _time()
+
+
+ALL: tuple[type[SQLModel], ...] = (RunRow, StepRow, EscalationRow, ReviewRow, DecisionRow, SellerRow, LogRow)
 """Every table the migrations own."""

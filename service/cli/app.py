@@ -7,6 +7,7 @@ import typer
 from auditgraph.service.cli import audit, reading
 from auditgraph.service.cli.common import configure_logging
 from auditgraph.service.cli.evals import eval_app
+from auditgraph.service.cli.log import log_app
 from auditgraph.service.cli.screen import screen_app
 
 __all__ = ["app", "main"]
@@ -35,6 +36,7 @@ app.command("build-bank")(reading.build_bank)
 app.command()(reading.schema)
 app.add_typer(eval_app, name="eval")
 app.add_typer(screen_app, name="screen")
+app.add_typer(log_app, name="log")
 
 
 def main() -> None:

@@ -19,10 +19,14 @@ from auditgraph.service.cli.common import (
     print_json,
     table,
 )
+from auditgraph.service.cli.log import read_export
 from auditgraph.service.database import describe_url
-from auditgraph.store import AuditStore, RunNotFound, TraceStep
-from auditgraph.store.chain import verify_run
+from auditgraph.service.settings import Settings
+from auditgraph.service.wiring import trusted_keys
+from auditgraph.store import AuditStore, RunNotFound, SqlAuditStore, TraceStep
+from auditgraph.store.integrity import LOG, RunCheck, compare_export, verify_store
 from auditgraph.store.records import RunStatus
+from auditgraph.store.signing import SigningKeyError
 from auditgraph.tools import BundledPaths
 from auditgraph.tools.case import case_json_schema
 from auditgraph.tools.escalation import QUEUES
@@ -66,15 +70,28 @@ def trace(
     run_id: Annotated[str, typer.Argument(help="The run to show, or `verify` to check runs' hash chains.")],
     target: Annotated[str | None, typer.Argument(help="With verify: the run to check.")] = None,
     all_runs: Annotated[bool, typer.Option("--all", help="With verify: check every run.")] = False,
+    public_key: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--public-key", help="With verify: a public key (PEM file or folder) to trust; repeatable."
+        ),
+    ] = None,
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            "--against", help="With verify: also compare the log with this export (`auditgraph log export`)."
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Show a run's step timeline (every node, tool call, decider call, guard check and review),
     and the clauses its decisions rest on as the run's own policy pack words them;
-    or `trace verify RUN_ID|--all` to recompute hash chains and name the first tampered record."""
+    or `trace verify RUN_ID|--all` to recompute hash chains, compare the run and escalation
+    rows and the signed log of run heads with them, and name every tampered record."""
     settings = load_settings()
     store = opened_store(settings)
     if run_id == "verify":
-        _verify(store, target, all_runs, as_json)
+        _verify(settings, store, target, all_runs, public_key, against, as_json)
         return
     try:
         run_record = store.get_run(run_id)
@@ -171,29 +188,55 @@ def _grounds(data_dir: Path, version: str, clause_ids: list[str]) -> tuple[dict[
     return found, f"not in policy pack {version}: {', '.join(unknown)}" if unknown else None
 
 
-def _verify(store: AuditStore, run_id: str | None, all_runs: bool, as_json: bool) -> None:
+def _verify(
+    settings: Settings,
+    store: AuditStore,
+    run_id: str | None,
+    all_runs: bool,
+    public_keys: list[Path] | None,
+    against: Path | None,
+    as_json: bool,
+) -> None:
     if (run_id is None) == (not all_runs):
         fail("say which: auditgraph trace verify RUN_ID, or auditgraph trace verify --all")
+    if not isinstance(store, SqlAuditStore):
+        fail("trace verify needs the SQL audit store")
     try:
-        chosen = store.list_runs(limit=10**9) if all_runs else [store.get_run(run_id)]  # type: ignore[arg-type]
-    except RunNotFound as exc:
+        trusted = trusted_keys(settings, public_keys)
+    except SigningKeyError as exc:
         fail(str(exc))
-    results = [
-        verify_run(run, store.steps(run.run_id), store.decisions(run.run_id), store.reviews(run.run_id))
-        for run in chosen
-    ]
+    if not trusted.keys and store.log_entries():
+        fail(
+            "no public key to verify the log's signatures with: pass --public-key FILE, "
+            "or set AUDITGRAPH_TRUSTED_KEYS or AUDITGRAPH_SIGNING_KEY_FILE"
+        )
+    results = verify_store(store, run_id=None if all_runs else run_id, trusted=trusted)
+    if against is not None:
+        exported = read_export(against)
+        problems = compare_export(exported, store.log_entries())
+        if problems:
+            results.append(RunCheck(f"{LOG} vs {against}", False, len(exported), "", problems))
     bad = [r for r in results if not r.ok]
     if as_json:
         print_json([r._asdict() for r in results])
     else:
         for r in results:
             if r.ok:
-                out.print(f"[green]ok[/]       {r.run_id}  {r.steps} steps  head {r.head}")
+                what = "entries" if r.run_id == LOG else "steps"
+                out.print(f"[green]ok[/]       {escape(r.run_id)}  {r.steps} {what}  head {r.head}")
             else:
-                out.print(f"[red]TAMPERED[/] {r.run_id}: {r.problems[0]}", soft_wrap=True)
+                out.print(f"[red]TAMPERED[/] {escape(r.run_id)}: {escape(r.problems[0])}", soft_wrap=True)
                 for more in r.problems[1:]:
-                    out.print(f"         {more}", soft_wrap=True)
-        out.print(f"{len(results) - len(bad)} of {len(results)} run(s) verify")
+                    out.print(f"         {escape(more)}", soft_wrap=True)
+        runs_checked = [r for r in results if not r.run_id.startswith(LOG)]
+        out.print(
+            f"{sum(r.ok for r in runs_checked)} of {len(runs_checked)} run(s) verify"
+            + (
+                ""
+                if all(r.ok for r in results if r.run_id.startswith(LOG))
+                else "; the log of run heads does not"
+            )
+        )
     if bad:
         raise typer.Exit(1)
 

@@ -51,7 +51,7 @@ def test_the_migrations_match_the_models_on_postgres(postgres_url: str) -> None:
             text("SELECT DISTINCT event_object_table FROM information_schema.triggers "
                  "WHERE trigger_name LIKE '%append_only'")
         ).scalars()  # fmt: skip
-        assert set(triggers) == {"trace_step", "decision", "review"}
+        assert set(triggers) == {"trace_step", "decision", "review", "run_log"}
     engine.dispose()
 
 
@@ -87,7 +87,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def test_a_new_database_has_the_seller_table_at_the_newest_revision(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
     SqlAuditStore(engine)
-    assert current_revision(engine) == head_revision() == "0003"
+    assert current_revision(engine) == head_revision() == "0004"
     assert "seller" in inspect(engine).get_table_names()
 
 

@@ -1,0 +1,88 @@
+"""`auditgraph log`: export the signed log of run heads, and check an export against the database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from auditgraph.service.cli.common import fail, load_settings, opened_store, out
+from auditgraph.store import SqlAuditStore
+from auditgraph.store.headlog import ENTRY_FIELDS, plain_value
+from auditgraph.store.integrity import compare_export
+
+__all__ = ["log_app", "read_export"]
+
+log_app = typer.Typer(
+    help="The signed log of run heads: export it to keep outside the database, and compare an export with it.",
+    no_args_is_help=True,
+)
+
+_EXPORTED = (*ENTRY_FIELDS, "entry_hash", "signature")
+
+
+def _line(entry: dict[str, Any]) -> str:
+    plain = {k: plain_value(v) for k, v in entry.items() if k in _EXPORTED}
+    return json.dumps(plain, sort_keys=True, ensure_ascii=False)
+
+
+def read_export(path: Path) -> list[dict[str, Any]]:
+    """The entries of an export (JSON lines), or exit 2 saying why it cannot be read."""
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except OSError as exc:
+        fail(f"cannot read the export {str(path)!r}: {exc.strerror}")
+    except UnicodeDecodeError:
+        fail(f"the export {str(path)!r} is not UTF-8 text")
+    entries = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            fail(f"the export {str(path)!r} line {number} is not JSON")
+        if not isinstance(entry, dict):
+            fail(f"the export {str(path)!r} line {number} is not a JSON object")
+        entries.append(entry)
+    return entries
+
+
+def _store() -> SqlAuditStore:
+    store = opened_store(load_settings())
+    if not isinstance(store, SqlAuditStore):
+        fail("the log of run heads needs the SQL audit store")
+    return store
+
+
+@log_app.command("export")
+def export(
+    to: Annotated[Path | None, typer.Option("--out", help="Write here instead of standard output.")] = None,
+) -> None:
+    """Write every signed log entry as one JSON line (seq, run, head, seal, links, signature, key id)."""
+    text = "".join(_line(e) + "\n" for e in _store().log_entries())
+    if to is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        to.write_text(text, "utf-8")
+    except OSError as exc:
+        fail(f"cannot write {str(to)!r}: {exc.strerror}")
+    out.print(f"wrote {text.count(chr(10))} log entries to {escape(str(to))}")
+
+
+@log_app.command("verify")
+def verify(
+    export_file: Annotated[Path, typer.Argument(help="An export from `auditgraph log export`.")],
+) -> None:
+    """Compare an export with the database: exported entries missing from it or changed in it."""
+    exported = read_export(export_file)
+    problems = compare_export(exported, _store().log_entries())
+    for problem in problems:
+        out.print(f"[red]TAMPERED[/] {escape(problem)}", soft_wrap=True)
+    out.print(f"{len(exported) - len(problems)} of {len(exported)} exported entries match the database")
+    if problems:
+        raise typer.Exit(1)

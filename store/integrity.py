@@ -1,0 +1,278 @@
+"""Check a whole SQL audit store: every run's chain, the run and escalation rows against
+what the chain and the signed log of run heads say, and the log itself.
+
+Never raises on what it reads: an unreadable row (invalid JSON, a bad time, an unknown
+status or decision) is a problem of its run, in words, and checking goes on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, NamedTuple, TypeVar
+
+from pydantic import ValidationError
+
+from auditgraph.store.base import RunNotFound
+from auditgraph.store.chain import verify_run
+from auditgraph.store.headlog import entry_hash, seal
+from auditgraph.store.records import RunRecord, TraceStep
+from auditgraph.store.signing import TrustedKeys
+from auditgraph.store.sql import SqlAuditStore
+
+__all__ = ["LOG", "RunCheck", "compare_export", "unreadable", "verify_store"]
+
+LOG = "(log)"
+"""The run id under which problems of the log itself are reported."""
+
+T = TypeVar("T")
+
+
+class RunCheck(NamedTuple):
+    """What checking one run (or the log, as `LOG`) found."""
+
+    run_id: str
+    ok: bool
+    steps: int
+    head: str
+    problems: list[str]
+
+
+def unreadable(what: str, exc: Exception) -> str:
+    """A plain sentence for a row that cannot be read."""
+    if isinstance(exc, ValidationError):
+        parts = []
+        for err in exc.errors(include_url=False)[:3]:
+            where = ".".join(map(str, err["loc"])) or "value"
+            parts.append(f"{where} {err.get('input')!r}: {err['msg']}")
+        return f"{what} cannot be read: {'; '.join(parts)}"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{what} cannot be read: a stored JSON value is not valid JSON"
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if any(w in message.lower() for w in ("datetime", "isoformat", "time")):
+        return f"{what} cannot be read: a stored time is not a valid timestamp ({message})"
+    return f"{what} cannot be read: {message}"
+
+
+def _read(what: str, problems: list[str], read: Callable[[], T]) -> T | None:
+    try:
+        return read()
+    except RunNotFound:
+        raise
+    except Exception as exc:  # a malformed row is a finding, never a crash
+        problems.append(unreadable(what, exc))
+        return None
+
+
+def _columns(run: RunRecord, steps: list[TraceStep], escalation: Any, problems: list[str]) -> None:
+    """The run and escalation rows against the chained records."""
+    finals = [
+        s.output["record"]
+        for s in steps
+        if s.kind == "node" and s.node == "finalize" and s.output and isinstance(s.output.get("record"), dict)
+    ]
+    chained_decision = finals[-1].get("decision") if finals else None
+    if run.decision != chained_decision:
+        problems.append(
+            f"the run row says decision {run.decision or 'none'}, the chained trace {chained_decision or 'none'}: the run row was altered"
+        )
+    if run.status == "completed" and not finals:
+        problems.append(
+            "the run row says completed, but the chained trace has no final decision: the run row was altered"
+        )
+    if finals and run.status != "completed":
+        problems.append(
+            f"the run row says {run.status}, but the chained trace has a final decision: the run row was altered"
+        )
+    opened = [
+        s.output for s in steps if s.kind == "tool" and s.node == "escalation" and isinstance(s.output, dict)
+    ]
+    reviewed = [s.output for s in steps if s.kind == "interrupt" and s.agent == "reviewer" and s.output]
+    if run.status == "awaiting_review" and not opened:
+        problems.append(
+            "the run row says awaiting_review, but the chained trace never escalated: the run row was altered"
+        )
+    if reviewed and not opened:
+        problems.append("the chained trace has a review but no escalation: a review was forged")
+    if opened and escalation is None:
+        problems.append(
+            "the chained trace opened an escalation that is not in the escalation table: it was deleted"
+        )
+    elif escalation is not None and not opened:
+        if run.status != "running":
+            problems.append(
+                "the escalation table has an escalation the chained trace never opened: it was inserted"
+            )
+    elif escalation is not None:
+        row = escalation.model_dump(mode="json")
+        copy = dict(opened[-1])
+        for field, value in row.items():
+            if field == "status":
+                continue
+            if field in copy and copy[field] != value:
+                problems.append(
+                    f"escalation {field} is {value!r}, the chained trace says {copy[field]!r}: altered"
+                )
+        want = "resolved" if reviewed else "open"
+        if escalation.status != want and not (escalation.status == "resolved" and run.status == "running"):
+            problems.append(
+                f"escalation status is {escalation.status}, the chained trace says {want}: altered"
+            )
+
+
+def _log(
+    entries: list[dict[str, Any]], trusted: TrustedKeys | None, problems: list[str]
+) -> dict[str, dict[str, Any]]:
+    """Check the log's links, hashes and signatures; the newest entry of each run."""
+    latest: dict[str, dict[str, Any]] = {}
+    prev = ""
+    for expected, entry in enumerate(entries, start=1):
+        where = f"log entry {entry.get('seq')} (run {entry.get('run_id')})"
+        if entry.get("seq") != expected:
+            problems.append(f"{where}: expected entry {expected}: log entries were deleted")
+        if entry.get("prev_entry_hash") != prev:
+            problems.append(f"{where}: its link does not match the entry before it: the log was altered")
+        try:
+            recomputed = entry_hash(entry)
+        except (TypeError, ValueError) as exc:
+            problems.append(unreadable(where, exc))
+            recomputed = ""
+        if recomputed != entry.get("entry_hash"):
+            problems.append(f"{where}: its content does not match its hash: altered")
+        elif trusted is not None:
+            wrong = trusted.verify(
+                entry.get("key_id"), str(entry.get("entry_hash")).encode(), entry.get("signature")
+            )
+            if wrong:
+                problems.append(f"{where}: {wrong}")
+        prev = str(entry.get("entry_hash"))
+        latest[str(entry.get("run_id"))] = entry
+    return latest
+
+
+def verify_store(
+    store: SqlAuditStore, *, run_id: str | None = None, trusted: TrustedKeys | None = None
+) -> list[RunCheck]:
+    """Check one run, or every run the database mentions (`run_id` None), and the log.
+
+    `trusted`: the public keys log entries must be signed by; None skips signatures.
+    """
+    log_problems: list[str] = []
+    try:
+        entries = store.log_entries()
+    except Exception as exc:
+        entries = []
+        log_problems.append(unreadable("the log of run heads", exc))
+    latest = _log(entries, trusted, log_problems)
+    chosen = [run_id] if run_id is not None else store.run_ids()
+    results = [_run(store, rid, latest.get(rid)) for rid in chosen]
+    if run_id is None or log_problems:
+        results.append(
+            RunCheck(
+                LOG,
+                not log_problems,
+                len(entries),
+                entries[-1]["entry_hash"] if entries else "",
+                log_problems,
+            )
+        )
+    return results
+
+
+def _run(store: SqlAuditStore, run_id: str, logged: dict[str, Any] | None) -> RunCheck:
+    problems: list[str] = []
+    run: RunRecord | None = None
+    try:
+        run = _read("the run row", problems, lambda: store.get_run(run_id))
+    except RunNotFound:
+        problems.append("the run row is missing: it was deleted (other records of the run remain)")
+    steps = _read("a trace step", problems, lambda: store.steps(run_id))
+    decisions = _read("a decision record", problems, lambda: store.decisions(run_id))
+    reviews = _read("a review record", problems, lambda: store.reviews(run_id))
+    escalation = _read("the escalation row", problems, lambda: store.escalation(run_id))
+    head = ""
+    if steps is not None:
+        if run is None:
+            run_for_chain = RunRecord(
+                run_id=run_id,
+                case_id="?",
+                case_kind="?",
+                agent="?",
+                agent_version="?",
+                policy_version="?",
+                status="running",
+            )
+        else:
+            run_for_chain = run
+        found = verify_run(run_for_chain, steps, decisions or [], reviews or [])
+        head = found.head
+        problems.extend(found.problems)
+        if run is not None:
+            _columns(run, steps, escalation, problems)
+    if logged is not None:
+        _against_log(store, run_id, run, steps, logged, problems)
+    elif run is not None and run.status != "running":
+        problems.append(
+            f"the run is {run.status} but not in the log of run heads: it was inserted, "
+            "or recorded before the log existed (migration 0004)"
+        )
+    return RunCheck(run_id, not problems, len(steps or []), head, problems)
+
+
+def _against_log(
+    store: SqlAuditStore,
+    run_id: str,
+    run: RunRecord | None,
+    steps: list[TraceStep] | None,
+    logged: dict[str, Any],
+    problems: list[str],
+) -> None:
+    n, logged_head = logged["steps"], logged["head_hash"]
+    if run is None and steps == []:
+        problems.append(
+            f"the log lists this run (entry {logged['seq']}) but the database has none of it: the run was deleted"
+        )
+        return
+    if steps is not None:
+        at = next((s for s in steps if s.seq == n), None)
+        if n and at is None:
+            problems.append(
+                f"the log lists {n} step(s) ending in {logged_head[:12]}…, but the trace has {len(steps)}: steps were deleted"
+            )
+        elif n and at is not None and at.hash != logged_head:
+            problems.append(
+                f"step {n} no longer has the head hash the log lists ({logged_head[:12]}…): the chain was rewritten"
+            )
+    if run is None:
+        return
+    if run.status == "running":
+        if logged["status"] != "awaiting_review":
+            problems.append(
+                f"the run row says running, but the log lists it {logged['status']}: the run row was altered"
+            )
+        return
+    try:
+        row, escalation = store.sealed_rows(run_id)
+        now = seal(row or {}, escalation)
+    except Exception as exc:
+        problems.append(unreadable("the run row", exc))
+        return
+    if now != logged["seal"]:
+        problems.append(
+            f"the run row or its escalation changed after log entry {logged['seq']} sealed them "
+            f"(status, decision, versions, times, head, case or escalation): altered"
+        )
+
+
+def compare_export(exported: list[dict[str, Any]], stored: list[dict[str, Any]]) -> list[str]:
+    """What differs between an exported log and the database's: entries missing or changed."""
+    problems: list[str] = []
+    by_seq = {e.get("seq"): e for e in stored}
+    for entry in exported:
+        mine = by_seq.get(entry.get("seq"))
+        where = f"exported entry {entry.get('seq')} (run {entry.get('run_id')})"
+        if mine is None:
+            problems.append(f"{where} is missing from the database")
+        elif mine.get("entry_hash") != entry.get("entry_hash"):
+            problems.append(f"{where} differs from the database's: changed")
+    return problems
