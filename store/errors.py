@@ -17,5 +17,9 @@ def describe_database_error(exc: BaseException) -> str:
     if isinstance(exc, IntegrityError):
         return "the database refused a record that conflicts with one already stored"
     if isinstance(exc, OperationalError):
-        return "the database could not be reached, or stayed locked by another writer"
+        # The driver's own first line ("database is locked", "connection refused"): it
+        # names the condition, never the statement, which SQLAlchemy appends after it.
+        said = str(exc.orig or "").strip().splitlines()
+        driver = f" ({said[0][:200]})" if said else ""
+        return f"the database could not be reached, or stayed locked by another writer{driver}"
     return f"the database failed ({type(exc).__name__})"

@@ -64,7 +64,13 @@ class ReviewTaken(ReviewError):
     """Another review of the run was recorded first: the message says who decided what, when."""
 
     def __init__(
-        self, run_id: str, recorded: ReviewRecord | None, refused: str | None, *, applied: bool = True
+        self,
+        run_id: str,
+        recorded: ReviewRecord | None,
+        refused: str | None,
+        *,
+        applied: bool = True,
+        status: str | None = None,
     ) -> None:
         if recorded is None:
             said = f"run {run_id!r} was already reviewed by someone else"
@@ -72,6 +78,10 @@ class ReviewTaken(ReviewError):
             said = (
                 f"run {run_id!r} was already reviewed: {recorded.decision} by {recorded.reviewer} "
                 f"at {recorded.created_at:%Y-%m-%d %H:%M:%S} UTC"
+            )
+        if status is not None:
+            said = said.replace(
+                f"run {run_id!r} was", f"run {run_id!r} is {status}, not awaiting review: it was", 1
             )
         if refused is not None:
             said += f"; your {refused} was not recorded"
@@ -229,7 +239,7 @@ class Auditor:
         if run.status != "awaiting_review":
             if recorded is not None:
                 refused = review.decision if isinstance(review, ReviewInput) else review.get("decision")
-                raise ReviewTaken(run_id, recorded, str(refused) if refused else None)
+                raise ReviewTaken(run_id, recorded, str(refused) if refused else None, status=run.status)
             raise ReviewError(f"run {run_id!r} is {run.status}, not awaiting review; see `auditgraph queue`")
         try:
             answer = review if isinstance(review, ReviewInput) else ReviewInput.model_validate(review)
