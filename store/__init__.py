@@ -1,6 +1,6 @@
 """The audit record: runs, trace steps, escalations, reviews and decisions, in SQL or memory."""
 
-from auditgraph.store.base import AuditStore, RunNotFound, StoreError
+from auditgraph.store.base import AuditStore, ReviewConflict, RunNotFound, StoreError
 from auditgraph.store.engine import make_engine, sqlite_path
 from auditgraph.store.memory import MemoryAuditStore
 from auditgraph.store.records import (
@@ -25,6 +25,7 @@ __all__ = [
     "EscalationRecord",
     "FinalDecision",
     "MemoryAuditStore",
+    "ReviewConflict",
     "ReviewRecord",
     "RunNotFound",
     "RunRecord",

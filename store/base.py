@@ -13,7 +13,7 @@ from auditgraph.store.records import (
     TraceStep,
 )
 
-__all__ = ["AuditStore", "RunNotFound", "StoreError"]
+__all__ = ["AuditStore", "ReviewConflict", "RunNotFound", "StoreError"]
 
 
 class StoreError(RuntimeError):
@@ -22,6 +22,15 @@ class StoreError(RuntimeError):
 
 class RunNotFound(StoreError):
     """No run has that id."""
+
+
+class ReviewConflict(StoreError):
+    """The escalation was already claimed by another review; `recorded` is that review."""
+
+    def __init__(self, run_id: str, recorded: ReviewRecord | None) -> None:
+        super().__init__(f"run {run_id!r} was already reviewed")
+        self.run_id = run_id
+        self.recorded = recorded
 
 
 class AuditStore(Protocol):
@@ -65,7 +74,12 @@ class AuditStore(Protocol):
         ...
 
     def record_review(self, review: ReviewRecord) -> None:
-        """Append a review and resolve its escalation."""
+        """Claim the run's open escalation and append the review, atomically.
+
+        Raises:
+            ReviewConflict: the escalation is not open (another review claimed it) or a
+                review of it is already recorded; nothing was written.
+        """
         ...
 
     def record_decision(self, decision: DecisionRecord) -> None:

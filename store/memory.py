@@ -6,7 +6,7 @@ import threading
 from collections import defaultdict
 from typing import Any
 
-from auditgraph.store.base import RunNotFound
+from auditgraph.store.base import ReviewConflict, RunNotFound
 from auditgraph.store.records import (
     DecisionRecord,
     EscalationRecord,
@@ -77,12 +77,14 @@ class MemoryAuditStore:
             return self._escalations.setdefault(escalation.run_id, escalation)
 
     def record_review(self, review: ReviewRecord) -> None:
-        """Append a review and resolve its escalation."""
+        """Claim the run's open escalation and append the review, atomically."""
         with self._lock:
-            self._reviews[review.run_id].append(review)
             escalation = self._escalations.get(review.run_id)
-            if escalation is not None:
-                self._escalations[review.run_id] = escalation.model_copy(update={"status": "resolved"})
+            if escalation is None or escalation.status != "open":
+                earlier = self._reviews.get(review.run_id) or [None]
+                raise ReviewConflict(review.run_id, earlier[0])
+            self._escalations[review.run_id] = escalation.model_copy(update={"status": "resolved"})
+            self._reviews[review.run_id].append(review)
 
     def record_decision(self, decision: DecisionRecord) -> None:
         """Append a decision record."""

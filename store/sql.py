@@ -12,7 +12,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, col, select
 
-from auditgraph.store.base import RunNotFound
+from auditgraph.store.base import ReviewConflict, RunNotFound
 from auditgraph.store.headlog import entry_hash, seal
 from auditgraph.store.records import (
     DecisionRecord,
@@ -45,6 +45,10 @@ def _briefly_retried(method: Callable[P, T]) -> Callable[P, T]:
     """Retry `method` on a lock held a moment too long by another writer, or a dropped
     connection: the short writes a run makes outside its trace (start, escalation, review)."""
     return retrying(retry_on=(OperationalError,)).wraps(method)
+
+
+class _Unclaimed(Exception):
+    """The escalation was not open: another review claimed it first."""
 
 
 def _aware(value: Any) -> Any:
@@ -197,14 +201,29 @@ class SqlAuditStore:
 
     @_briefly_retried
     def record_review(self, review: ReviewRecord) -> None:
-        """Append a review and resolve its escalation, in one transaction."""
-        with self.engine.begin() as conn:
-            conn.execute(insert(ReviewRow.__table__), review.model_dump())  # type: ignore[attr-defined]
-            conn.execute(
-                update(EscalationRow)
-                .where(col(EscalationRow.run_id) == review.run_id)
-                .values(status="resolved")
-            )
+        """Claim the run's open escalation and append the review, in one transaction.
+
+        The claim is a compare-and-set in one statement (`UPDATE escalation SET
+        status='resolved' WHERE run_id=? AND status='open'`): of two reviews racing, one
+        updates the row and the other finds it resolved (on PostgreSQL it waits for the
+        first to commit, then sees the new status). The unique constraint on
+        `review.escalation_id` (migration 0004) refuses a second review row whatever path
+        it takes.
+        """
+        try:
+            with self.engine.begin() as conn:
+                claimed = conn.execute(
+                    update(EscalationRow)
+                    .where(col(EscalationRow.run_id) == review.run_id)
+                    .where(col(EscalationRow.status) == "open")
+                    .values(status="resolved")
+                )
+                if claimed.rowcount != 1:
+                    raise _Unclaimed
+                conn.execute(insert(ReviewRow.__table__), review.model_dump())  # type: ignore[attr-defined]
+        except (_Unclaimed, IntegrityError):
+            earlier = self.reviews(review.run_id)
+            raise ReviewConflict(review.run_id, earlier[0] if earlier else None) from None
 
     def record_decision(self, decision: DecisionRecord) -> None:
         """Append a decision record."""

@@ -96,6 +96,7 @@ class ReviewRow(SQLModel, table=True):
     """A reviewer's decision."""
 
     __tablename__ = "review"
+    __table_args__ = (UniqueConstraint("escalation_id", name="uq_review_escalation"),)
 
     review_id: str = Field(primary_key=True)
     run_id: str = Field(index=True)

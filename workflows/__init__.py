@@ -4,7 +4,7 @@ from auditgraph.workflows.context import AuditContext, GuardPolicy
 from auditgraph.workflows.erasure import ErasureReport, erase_seller
 from auditgraph.workflows.graph import build_graph
 from auditgraph.workflows.nodes import ReviewInput
-from auditgraph.workflows.runner import AuditFailed, Auditor, ReviewError, RunOutcome
+from auditgraph.workflows.runner import AuditFailed, Auditor, ReviewError, ReviewTaken, RunOutcome
 from auditgraph.workflows.tracing import RecordingError, StoreRecorder, TraceRecorder
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "RecordingError",
     "ReviewError",
     "ReviewInput",
+    "ReviewTaken",
     "RunOutcome",
     "StoreRecorder",
     "TraceRecorder",

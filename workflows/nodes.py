@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from auditgraph.agents import EvidenceSet, Verdict
 from auditgraph.agents.calls import ModelCall
-from auditgraph.store.records import DecisionRecord, FinalDecision, ReviewRecord, utcnow
+from auditgraph.store.records import DecisionRecord, EscalationRecord, FinalDecision, ReviewRecord, utcnow
 from auditgraph.tools import EVIDENCE_TYPES
 from auditgraph.tools.case import parse_case
 from auditgraph.tools.escalation import EscalationInput
@@ -40,6 +40,7 @@ __all__ = [
     "guard",
     "intake",
     "plan",
+    "review_record",
     "route_after_guard",
     "route_after_plan",
 ]
@@ -308,33 +309,54 @@ def await_review(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str,
         answer = interrupt(payload)
         trace.children.clear()
         review_input = ReviewInput.model_validate(answer)
-        agent_decision = escalation.agent_decision
-        # The review commits before this node's checkpoint: a process killed in between
-        # runs the node again, and the review it recorded stands.
+        # The runner records the review (claiming the escalation) before it resumes the
+        # graph, and the review commits before this node's checkpoint: a process killed in
+        # between runs the node again, and the review first recorded stands.
         recorded = [
             r for r in ctx.store.reviews(state["run_id"]) if r.escalation_id == escalation.escalation_id
         ]
         if recorded:
-            review = recorded[-1]
+            review = recorded[0]
         else:
-            review = ReviewRecord(
-                run_id=state["run_id"],
-                escalation_id=escalation.escalation_id,
-                reviewer=review_input.reviewer,
-                decision=review_input.decision,
-                reason=review_input.reason,
-                clause_ids=_review_clauses(review_input, state["verdict"].clause_ids),
-                agent_decision=agent_decision,
-                overrode_agent=agent_decision != "escalate" and agent_decision != review_input.decision,
-            )
             # The reviewer's free text may quote the seller: their name is masked too.
-            review = _masked(ctx, review, names=_seller_names(state))
+            review = review_record(
+                ctx,
+                state["run_id"],
+                escalation,
+                review_input,
+                state["verdict"].clause_ids,
+                names=_seller_names(state),
+            )
             ctx.store.record_review(review)
         # The whole record rides in the chained step: `trace verify` compares the stored
         # review with it, and recovery adopts it when the checkpoint after it was lost.
         trace.add(Kind.INTERRUPT, input=payload, output=review, agent=REVIEWER)
         trace.output = ReviewStepOutput(decision=review.decision, reviewer=review.reviewer)
     return {"review": review}
+
+
+def review_record(
+    ctx: AuditContext,
+    run_id: str,
+    escalation: EscalationRecord,
+    review_input: ReviewInput,
+    agent_clauses: list[str],
+    *,
+    names: tuple[str, ...] = (),
+) -> ReviewRecord:
+    """The review record a reviewer's input makes, masked as the recorder masks its copy."""
+    agent_decision = escalation.agent_decision
+    review = ReviewRecord(
+        run_id=run_id,
+        escalation_id=escalation.escalation_id,
+        reviewer=review_input.reviewer,
+        decision=review_input.decision,
+        reason=review_input.reason,
+        clause_ids=_review_clauses(review_input, agent_clauses),
+        agent_decision=agent_decision,
+        overrode_agent=agent_decision != "escalate" and agent_decision != review_input.decision,
+    )
+    return _masked(ctx, review, names=names)
 
 
 def _masked(ctx: AuditContext, record: R, *, names: tuple[str, ...] = ()) -> R:

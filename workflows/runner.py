@@ -17,8 +17,16 @@ from langgraph.types import Checkpointer, Command
 from pydantic import ValidationError
 
 from auditgraph.agents import Agent, Verdict
-from auditgraph.store.base import AuditStore
-from auditgraph.store.records import DecisionRecord, EscalationRecord, RunRecord, RunStatus, new_id
+from auditgraph.store.base import AuditStore, ReviewConflict
+from auditgraph.store.errors import describe_database_error, is_database_error
+from auditgraph.store.records import (
+    DecisionRecord,
+    EscalationRecord,
+    ReviewRecord,
+    RunRecord,
+    RunStatus,
+    new_id,
+)
 from auditgraph.tools import Toolset
 from auditgraph.tools.case import parse_case
 from auditgraph.tools.policy_retrieval import (
@@ -31,12 +39,12 @@ from auditgraph.tools.retry import first_line
 from auditgraph.workflows.context import AuditContext, GuardPolicy
 from auditgraph.workflows.external_tracing import masked_tracers
 from auditgraph.workflows.graph import build_graph
-from auditgraph.workflows.nodes import ReviewInput
+from auditgraph.workflows.nodes import ReviewInput, review_record
 from auditgraph.workflows.recovery import Recovery, RecoveryError, Resumption
 from auditgraph.workflows.state import GuardOutcome
 from auditgraph.workflows.tracing import RecordingError, StoreRecorder, redact
 
-__all__ = ["AuditFailed", "Auditor", "ReviewError", "RunOutcome"]
+__all__ = ["AuditFailed", "Auditor", "ReviewError", "ReviewTaken", "RunOutcome"]
 
 Durability = Literal["sync", "async", "exit"]
 
@@ -51,6 +59,38 @@ class AuditFailed(RuntimeError):
 
 class ReviewError(ValueError):
     """A review that cannot be applied; the message says what to change."""
+
+
+class ReviewTaken(ReviewError):
+    """Another review of the run was recorded first: the message says who decided what, when."""
+
+    def __init__(
+        self,
+        run_id: str,
+        recorded: ReviewRecord | None,
+        refused: str | None,
+        *,
+        applied: bool = True,
+        status: str | None = None,
+    ) -> None:
+        if recorded is None:
+            said = f"run {run_id!r} was already reviewed by someone else"
+        else:
+            said = (
+                f"run {run_id!r} was already reviewed: {recorded.decision} by {recorded.reviewer} "
+                f"at {recorded.created_at:%Y-%m-%d %H:%M:%S} UTC"
+            )
+        if status is not None:
+            said = said.replace(
+                f"run {run_id!r} was", f"run {run_id!r} is {status}, not awaiting review: it was", 1
+            )
+        if refused is not None:
+            said += f"; your {refused} was not recorded"
+        if not applied:
+            said += f"; if its process stopped, `auditgraph recover {run_id}` applies the recorded review"
+        super().__init__(said)
+        self.run_id = run_id
+        self.recorded = recorded
 
 
 @dataclass(frozen=True)
@@ -178,14 +218,20 @@ class Auditor:
     def review(self, run_id: str, review: dict[str, Any] | ReviewInput) -> RunOutcome:
         """Resume an escalated run with a reviewer's decision (from any process).
 
-        When a review's process was killed after the review was recorded, submitting it
-        again finishes the run on the review first recorded (one review record, chained).
+        The review is recorded first, by claiming the run's open escalation in one
+        statement: of two reviews racing, one is recorded and the other is refused with
+        `ReviewTaken`, naming who decided what and when. When a review's process was killed
+        after the review was recorded, submitting the same decision again finishes the run
+        on the review first recorded (one review record, chained), as `recover` does; a
+        different decision is refused.
 
         Raises:
             RunNotFound: no run has that id.
+            ReviewTaken: another review of the run was recorded first.
             ReviewError: the run is not awaiting review, or the review is incomplete.
         """
         run = self.store.get_run(run_id)
+        recorded = self.recorded_review(run_id)
         if run.status == "running":
             # Its escalation can be queued while the run is not: a process that died
             # before writing the pause leaves exactly that.
@@ -194,6 +240,9 @@ class Auditor:
                 f"`auditgraph recover {run_id}` first"
             )
         if run.status != "awaiting_review":
+            if recorded is not None:
+                refused = review.decision if isinstance(review, ReviewInput) else review.get("decision")
+                raise ReviewTaken(run_id, recorded, str(refused) if refused else None, status=run.status)
             raise ReviewError(f"run {run_id!r} is {run.status}, not awaiting review; see `auditgraph queue`")
         try:
             answer = review if isinstance(review, ReviewInput) else ReviewInput.model_validate(review)
@@ -204,20 +253,68 @@ class Auditor:
                 raise ReviewError(f"invalid review: {where} is empty") from None
             raise ReviewError(f"invalid review: {where} {first['msg']}") from None
         context = self.context_for(run.policy_version)
-        self._check_clauses(run_id, answer, context.policy)
+        if recorded is not None:
+            if recorded.decision != answer.decision:
+                raise ReviewTaken(run_id, recorded, answer.decision, applied=False)
+        else:
+            self._check_clauses(run_id, answer, context.policy)
+            self._claim(run, answer, context)
         resumption = self._recovery().resume_review(run, Command(resume=answer.model_dump()))
         return self._finish(run_id, resumption, context)
+
+    def recorded_review(self, run_id: str) -> ReviewRecord | None:
+        """The review recorded for the run's escalation, if any (the first, should there be more)."""
+        escalation = self.store.escalation(run_id)
+        if escalation is None:
+            return None
+        return next(
+            (r for r in self.store.reviews(run_id) if r.escalation_id == escalation.escalation_id), None
+        )
+
+    def _claim(self, run: RunRecord, answer: ReviewInput, context: AuditContext) -> None:
+        """Record the review, claiming the escalation; refused if another review claimed it."""
+        escalation = self.store.escalation(run.run_id)
+        if escalation is None:
+            raise ReviewError(f"run {run.run_id!r} has no escalation to review; see `auditgraph queue`")
+        verdict = self.graph.get_state(self._config(run.run_id)).values.get("verdict")
+        record = review_record(
+            context, run.run_id, escalation, answer, verdict.clause_ids if verdict is not None else []
+        )
+        try:
+            self.store.record_review(record)
+        except ReviewConflict as exc:
+            raise ReviewTaken(run.run_id, exc.recorded, answer.decision) from None
 
     def recover(self, run_id: str) -> RunOutcome:
         """Finish a run its process did not finish (it was killed mid-run).
 
         `Recovery.recover` (workflows/recovery.py) reads what the run left and says
-        where to resume, by durability mode; this drives the graph from there.
+        where to resume, by durability mode; this drives the graph from there. A run
+        awaiting review whose review was recorded but not applied (the review's process
+        was killed) is finished on that review, once.
 
         Raises:
             RunNotFound: no run has that id.
-            ReviewError: the run is not `running`, or its stored case was redacted.
+            ReviewError: the run is not `running` (nor holds a review not applied), or its
+                stored case was redacted.
         """
+        run = self.store.get_run(run_id)
+        if run.status == "awaiting_review":
+            recorded = self.recorded_review(run_id)
+            if recorded is None:
+                raise ReviewError(
+                    f"run {run_id!r} is awaiting review and no review is recorded; only a run left "
+                    "running, or a review recorded and not applied, can be recovered"
+                )
+            answer = ReviewInput.model_construct(
+                reviewer=recorded.reviewer,
+                decision=recorded.decision,
+                reason=recorded.reason,
+                clause_ids=list(recorded.clause_ids),
+            )
+            context = self.context_for(run.policy_version)
+            resumption = self._recovery().resume_review(run, Command(resume=answer.model_dump()))
+            return self._finish(run_id, resumption, context)
         try:
             resumption = self._recovery().recover(run_id)
         except RecoveryError as exc:
@@ -288,7 +385,11 @@ class Auditor:
                 durability=self.durability,
             )
         except Exception as exc:
-            message = f"{type(exc).__name__}: {exc}"
+            if is_database_error(exc):
+                # Never the statement: it carries the case's values.
+                message = describe_database_error(exc)
+            else:
+                message = f"{type(exc).__name__}: {exc}"
             self.recorder.close(run_id, "failed", error=message)
             raise AuditFailed(run_id, f"run {run_id} failed: {message}") from exc
         return self._close(run_id, case_id, result)

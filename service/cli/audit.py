@@ -94,10 +94,16 @@ def review(
 
 
 def recover(
-    run_id: Annotated[str, typer.Argument(help="A run left `running` by a process that died.")],
+    run_id: Annotated[
+        str,
+        typer.Argument(
+            help="A run left `running`, or a review recorded and not applied, by a process that died."
+        ),
+    ],
     as_json: JsonFlag = False,
 ) -> None:
-    """Finish a run whose process died mid-run: from its last checkpoint, or from its stored case."""
+    """Finish a run whose process died mid-run: from its last checkpoint, or from its stored case;
+    a run whose review was recorded but not applied is finished on that review."""
     with opened_auditor(load_settings()) as auditor:
         _report_outcome(lambda: auditor.recover(run_id), as_json)
 

@@ -17,12 +17,13 @@ from pydantic_settings import SettingsError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Column, Table
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from auditgraph.service.database import describe_url
 from auditgraph.service.settings import MODEL_PATTERN, Settings
 from auditgraph.service.wiring import open_auditor, open_store
 from auditgraph.store import AuditStore, StoreError
+from auditgraph.store.errors import describe_database_error
 from auditgraph.tools.brand_check import BrandRegistryError
 from auditgraph.tools.case import CaseError
 from auditgraph.tools.personal_data import MaskingFilter
@@ -94,9 +95,13 @@ def opened_auditor(settings: Settings) -> Iterator[Auditor]:
     with _setup_errors(settings):
         stack = ExitStack()
         auditor = stack.enter_context(open_auditor(settings))
-    # Errors raised while the auditor works are the command's to report, not setup's.
+    # Errors raised while the auditor works are the command's to report, not setup's; a
+    # database error is said in words here, never with its statement (case data).
     with stack:
-        yield auditor
+        try:
+            yield auditor
+        except SQLAlchemyError as exc:
+            fail(describe_database_error(exc), code=1)
 
 
 def opened_store(settings: Settings) -> AuditStore:

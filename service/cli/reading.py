@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
+from rich.text import Text
 
 from auditgraph.service.cli.common import (
     JsonFlag,
@@ -25,7 +26,7 @@ from auditgraph.service.settings import Settings
 from auditgraph.service.wiring import trusted_keys
 from auditgraph.store import AuditStore, RunNotFound, SqlAuditStore, TraceStep
 from auditgraph.store.integrity import LOG, RunCheck, compare_export, verify_store
-from auditgraph.store.records import RunStatus
+from auditgraph.store.records import EscalationRecord, ReviewRecord, RunStatus
 from auditgraph.store.signing import SigningKeyError
 from auditgraph.tools import BundledPaths
 from auditgraph.tools.case import case_json_schema
@@ -343,26 +344,63 @@ def queue(
     if name is not None and name not in QUEUES:
         fail(f"no queue {name!r}; queues are {', '.join(QUEUES)}")
     settings = load_settings()
-    found = opened_store(settings).open_escalations(queue=name)
+    store = opened_store(settings)
+    found = store.open_escalations(queue=name)
+    unapplied = _reviews_not_applied(store, name)
     if as_json:
         print_json(found)
         return
     if not found:
         out.print(f"[dim]no open escalations in {describe_url(settings.database_url)}[/]")
-        return
-    rows = table(id_column("run"), "case", "queue", "prio", "risk", "agent", "reasons", "opened (UTC)")
-    for e in found:
-        rows.add_row(
-            e.run_id,
-            e.case_id,
-            e.queue,
-            f"P{e.priority}",
-            "-" if e.risk is None else f"{e.risk:.2f}",
-            e.agent_decision,
-            ", ".join(e.reasons),
-            f"{e.opened_at:%m-%d %H:%M}",
+    else:
+        rows = table(id_column("run"), "case", "queue", "prio", "risk", "agent", "reasons", "opened (UTC)")
+        for e in found:
+            rows.add_row(
+                e.run_id,
+                e.case_id,
+                e.queue,
+                f"P{e.priority}",
+                "-" if e.risk is None else f"{e.risk:.2f}",
+                e.agent_decision,
+                ", ".join(e.reasons),
+                f"{e.opened_at:%m-%d %H:%M}",
+            )
+        out.print(rows)
+    if unapplied:
+        out.print(
+            "[yellow]review recorded, not applied[/] (the review's process stopped; finish with recover):"
         )
-    out.print(rows)
+        rows = table(
+            id_column("run"), "case", "queue", "decision", "reviewer", "recorded (UTC)", "finish with"
+        )
+        for escalation, review in unapplied:
+            rows.add_row(
+                escalation.run_id,
+                escalation.case_id,
+                escalation.queue,
+                review.decision if review else "-",
+                Text(review.reviewer) if review else "-",
+                f"{review.created_at:%m-%d %H:%M}" if review else "-",
+                f"auditgraph recover {escalation.run_id}",
+            )
+        out.print(rows)
+
+
+def _reviews_not_applied(
+    store: AuditStore, queue_name: str | None
+) -> list[tuple[EscalationRecord, ReviewRecord | None]]:
+    """Runs still awaiting review whose escalation a recorded review resolved: the review's
+    process stopped before applying it."""
+    found = []
+    for run in store.list_runs(limit=100_000, status="awaiting_review"):
+        escalation = store.escalation(run.run_id)
+        if escalation is None or escalation.status == "open":
+            continue
+        if queue_name is not None and escalation.queue != queue_name:
+            continue
+        reviews = [r for r in store.reviews(run.run_id) if r.escalation_id == escalation.escalation_id]
+        found.append((escalation, reviews[0] if reviews else None))
+    return found
 
 
 def build_bank() -> None:

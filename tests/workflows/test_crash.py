@@ -26,8 +26,9 @@ checkpoint until the graph returns, so a run killed inside the graph kept nothin
 audited again from its stored case under the same run id; the recovered trace is then the
 whole second audit. The escalating case is then reviewed, and must finish and verify.
 
-A review killed the same way leaves the run `awaiting_review`, which `recover` refuses:
-the review is submitted again instead, and must finish the run with one review record.
+A review killed the same way leaves the run `awaiting_review` with its review recorded:
+`recover` applies it, or the review is submitted again, and either must finish the run
+with one review record.
 
 Two windows need care, and are covered: a node whose trace committed but whose checkpoint
 write did not (`finalize`, a reviewed `await_review`) is applied as recorded rather than
@@ -492,9 +493,9 @@ def test_a_review_killed_by_sigkill_can_be_submitted_again(
 ) -> None:
     """A review's process killed at a node boundary leaves the run awaiting review.
 
-    `recover` is for runs left `running`; a review is re-submitted instead, from any
-    process, and must then finish the run with one review, one decision and a trace that
-    verifies.
+    The review was recorded before the graph resumed, so `recover` applies it (tried with
+    `sync`), as submitting it again does (from any process, the other modes); either must
+    finish the run with one review, one decision and a trace that verifies.
     """
     scenario, baseline = SCENARIOS[name], baselines[name, durability]
     review: dict[str, Any] = scenario.review  # type: ignore[assignment]
@@ -509,10 +510,10 @@ def test_a_review_killed_by_sigkill_can_be_submitted_again(
         run = auditor.store.get_run(RUN_ID)
         assert (run.status, run.decision) == ("awaiting_review", None)
         assert auditor.store.decisions(RUN_ID) == []
-        with pytest.raises(ReviewError, match="only a run left running"):
-            auditor.recover(RUN_ID)
-
-        reviewed = auditor.review(RUN_ID, review)
+        # The review was recorded (claiming the escalation) before the graph resumed:
+        # `recover` applies it, as submitting the same review again does.
+        assert [r.decision for r in auditor.store.reviews(RUN_ID)] == [review["decision"]]
+        reviewed = auditor.recover(RUN_ID) if durability == "sync" else auditor.review(RUN_ID, review)
         _same_outcome(reviewed, baseline.final)
         assert auditor.store.get_run(RUN_ID).status == "completed"
         steps = _check_recorded(auditor, decisions=1, reviews=1)
