@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from pydantic import ValidationError
+from pydantic import AliasChoices, SecretStr, ValidationError
 from pydantic_settings import SettingsError
 from rich.console import Console
 from rich.markup import escape
@@ -73,8 +74,49 @@ def load_settings() -> Settings:
     """Settings from the environment, or exit 2 naming the first bad setting."""
     try:
         return Settings()
-    except (ValidationError, SettingsError) as exc:
-        fail(f"configuration error: {_first_line(exc)}; see docs/configuration.md")
+    except ValidationError as exc:
+        fail(f"configuration error: {_settings_problem(exc)}; see docs/configuration.md")
+    except SettingsError as exc:
+        # Raised for a value that is not JSON where a list or mapping is expected; its
+        # message names the field, not the variable.
+        found = re.search(r'field "(\w+)"', str(exc))
+        name = env_name(found.group(1)) if found else "an AUDITGRAPH_ variable"
+        fail(f"configuration error: {name} is not valid JSON; see docs/configuration.md")
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets the `Settings` field `field` (or the variables)."""
+    alias = Settings.model_fields[field].validation_alias if field in Settings.model_fields else None
+    if isinstance(alias, AliasChoices):
+        return " or ".join(str(choice) for choice in alias.choices)
+    return f"{Settings.model_config.get('env_prefix', '')}{field}".upper()
+
+
+def _field_of(part: str) -> str | None:
+    """The `Settings` field a validation error's location part names (a field or an alias)."""
+    if part in Settings.model_fields:
+        return part
+    return next((f for f in Settings.model_fields if part in env_name(f).split(" or ")), None)
+
+
+def _settings_problem(exc: ValidationError) -> str:
+    """`AUDITGRAPH_NAME` and what is wrong with its value, for the first bad setting."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        field = next((_field_of(str(p)) for p in error["loc"] if _field_of(str(p))), None)
+        name = env_name(field) if field else "an AUDITGRAPH_ variable"
+        given = error.get("input")
+        shown = ""
+        secret = field is not None and Settings.model_fields[field].annotation in (
+            SecretStr,
+            SecretStr | None,
+        )
+        if isinstance(given, str | int | float) and not secret:
+            text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in str(given))
+            shown = f" (got {text[:60]!r})" if len(text) <= 60 else f" (got {text[:57]!r}...)"
+        problems.append(f"{name}: {error['msg'].removeprefix('Value error, ').rstrip('.')}{shown}")
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return (problems[0] if problems else _first_line(exc)) + more
 
 
 def with_model(settings: Settings, model: str | None) -> Settings:
