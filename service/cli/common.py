@@ -227,6 +227,13 @@ def read_case(source: str) -> dict[str, Any]:
         ) from None
     except RecursionError:
         raise CaseError(f"{name} nests too deeply to be a case") from None
+    except ValueError as exc:
+        # Python refuses to convert integers of more than 4,300 digits (CVE-2020-10735).
+        if "digits" in str(exc):
+            raise CaseError(
+                f"{name} holds a number of more than 4,300 digits; no case field needs one"
+            ) from None
+        raise CaseError(f"{name} is not a usable case: {_first_line(exc)[:120]}") from None
     if not isinstance(value, dict):
         raise CaseError(f"{name} holds a JSON {type(value).__name__}; a case is a JSON object")
     return value
