@@ -16,8 +16,8 @@ import typer
 from pydantic import AliasChoices, SecretStr, ValidationError
 from pydantic_settings import SettingsError
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Column, Table
+from rich.text import Text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
 from auditgraph.service.database import describe_url
@@ -39,6 +39,7 @@ __all__ = [
     "err",
     "fail",
     "id_column",
+    "line",
     "load_settings",
     "opened_auditor",
     "opened_store",
@@ -46,18 +47,68 @@ __all__ = [
     "print_json",
     "read_case",
     "table",
+    "visible",
     "with_model",
 ]
 
 MAX_CASE_BYTES = 16 * 1024 * 1024
 """Largest case file read; larger input is refused before parsing."""
 
-out = Console(highlight=False)
+_SHOWN_AS_ESCAPES = frozenset(
+    [
+        *range(0x20),
+        *range(0x7F, 0xA0),
+        0x2028,
+        0x2029,
+        *range(0x200B, 0x2010),
+        *range(0x202A, 0x202F),
+        *range(0x2060, 0x2065),
+        *range(0x2066, 0x206A),
+        0xFEFF,
+    ]
+)
+"""Characters that would move the cursor, colour the terminal, reorder or hide text:
+control characters (ESC among them), line and paragraph separators, zero-width
+characters and bidirectional controls."""
+
+
+def visible(value: object, *, lines: bool = False) -> str:
+    """`value` as text a terminal shows as it is: every control, zero-width or bidi
+    character written as an escape (`\\x1b`, `\\u202e`); line breaks kept with `lines`."""
+    text = str(value)
+    if not any(ord(c) in _SHOWN_AS_ESCAPES for c in text):
+        return text
+    return "".join(
+        c
+        if ord(c) not in _SHOWN_AS_ESCAPES or (lines and c == "\n")
+        else (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+        for c in text
+    )
+
+
+def line(*parts: str | tuple[str, str]) -> Text:
+    """One line of output: plain parts, and (text, style) parts for labels. Every part is
+    text, never markup, with control characters made visible."""
+    return Text.assemble(*((visible(p[0]), p[1]) if isinstance(p, tuple) else visible(p) for p in parts))
+
+
+class _PlainConsole(Console):
+    """A console that prints every string as text: never markup, never emoji codes, and
+    with control characters made visible. Styling is done with `line` and `Text`."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        # Every string printed, table cells included, comes through here.
+        kwargs["markup"] = False
+        kwargs["emoji"] = False
+        return super().render_str(visible(text, lines=True), **kwargs)
+
+
+out: Console = _PlainConsole(highlight=False, markup=False, emoji=False)
 """Standard output: results."""
 if not out.is_terminal:
     # Piped into a file or another tool: do not squeeze tables into 80 columns.
-    out = Console(highlight=False, width=200)
-err = Console(stderr=True, highlight=False)
+    out = _PlainConsole(highlight=False, markup=False, emoji=False, width=200)
+err: Console = _PlainConsole(stderr=True, highlight=False, markup=False, emoji=False)
 """Standard error: errors and progress."""
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
@@ -66,7 +117,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for machines.
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print `error: message` as one line on standard error and exit with `code`."""
-    err.print(f"[bold red]error:[/] {escape(message)}", markup=True, soft_wrap=True)
+    err.print(line(("error:", "bold red"), " ", message), soft_wrap=True)
     raise typer.Exit(code)
 
 
