@@ -137,3 +137,76 @@ def test_nul_is_refused_before_postgresql_sees_it(
     path = tmp_path / "case.json"
     path.write_text(json.dumps(_set(CASES["kitchen_knife_set"], ("listing", "description"), "x\x00y")))
     _refused(Settings(), runner.invoke(app, ["run", str(path)]), "contains a NUL character")
+
+
+# --- images: non-regular files and the per-case pixel budget ------------------------------
+
+
+def _photo(path: Path, size: tuple[int, int], colour: int) -> None:
+    from PIL import Image
+
+    Image.new("RGB", size, (colour, 255 - colour, colour // 2)).save(path)
+
+
+def _audit_with_images(settings: Settings, root: Path, refs: list[str], **update: Any) -> Any:
+    from auditgraph.service.wiring import open_auditor
+
+    case = load_case("kitchen_knife_set")
+    case["listing"]["images"] = refs
+    changed = settings.model_copy(update={"image_roots": [root], "image_text": "none", **update})
+    with open_auditor(changed) as auditor:
+        return auditor.audit(case)
+
+
+def test_a_fifo_in_an_allowed_folder_is_unreadable_and_never_hangs(
+    settings: Settings, tmp_path: Path
+) -> None:
+    import os
+    import signal
+
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)
+
+    def hung(signum: int, frame: object) -> None:
+        raise TimeoutError("reading a FIFO hung the run")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(60)
+    try:
+        outcome = _audit_with_images(settings, tmp_path, [str(fifo)])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert outcome.status == "awaiting_review" and outcome.decision is None
+    assert f"image_unreadable:{fifo}" in outcome.escalation.reasons
+
+
+def test_a_device_is_never_read(settings: Settings, tmp_path: Path) -> None:
+    from auditgraph.tools.image_check import ImageProblem, LocalImageSource
+
+    source = LocalImageSource(tmp_path, extra_roots=[Path("/dev")])
+    with pytest.raises(ImageProblem, match="not a regular file"):
+        source.read("/dev/zero")
+
+
+def test_decoded_pixels_are_bounded_per_case_not_per_image(settings: Settings, tmp_path: Path) -> None:
+    refs = []
+    for i in range(6):
+        path = tmp_path / f"p{i}.png"
+        _photo(path, (1000, 1000), i * 40)  # 1,000,000 pixels each
+        refs.append(str(path))
+    outcome = _audit_with_images(settings, tmp_path, refs, image_budget_pixels=3_500_000)
+    assert outcome.decision is None, "an approval rested on images past the budget"
+    over = [r for r in outcome.escalation.reasons if r.startswith("image_unreadable:")]
+    assert over == [f"image_unreadable:{r}" for r in refs[3:]], outcome.escalation.reasons
+
+
+def test_the_pixel_budget_error_names_the_setting(tmp_path: Path) -> None:
+    from auditgraph.tools.image_check import HashBank, ImageChecker, ImageCheckInput, LocalImageSource
+
+    for i in range(2):
+        _photo(tmp_path / f"q{i}.png", (800, 800), i * 90)
+    checker = ImageChecker(LocalImageSource(tmp_path), HashBank(entries=[]), case_max_pixels=1_000_000)
+    found = checker.check(ImageCheckInput(images=["q0.png", "q1.png"], seller_id="s1")).images
+    assert [f.status for f in found] == ["ok", "unreadable"]
+    assert "AUDITGRAPH_IMAGE_BUDGET_PIXELS" in (found[1].error or "")
