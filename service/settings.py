@@ -7,7 +7,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from auditgraph.agents.calls import DEFAULT_PRICES, ModelSpec
@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     image_text_max_pixels: int = Field(default=1_000_000, ge=65_536, le=40_000_000)
     """Images with more pixels are scaled down to this many before their text is read;
     reading costs grow with the pixels."""
+    image_budget_pixels: int = Field(default=48_000_000, ge=1_000_000, le=400_000_000)
+    """Decoded pixels one case's images may use together; images past the budget are
+    reported unreadable (never approved on), so a case with many huge photos stays bounded."""
     include_sensitive: bool = True
     """Keep raw listing and appeal text in trace steps; off keeps only their lengths."""
     mask_personal_data: bool = True
@@ -109,6 +112,42 @@ class Settings(BaseSettings):
     def signing_key_path(self) -> Path:
         """The signing key file in use (the development default when none is set)."""
         return self.signing_key_file or DEV_SIGNING_KEY
+
+    @field_validator("data_dir")
+    @classmethod
+    def _data_dir_is_a_folder(cls, value: Path) -> Path:
+        if not value.is_dir():
+            raise ValueError(f"{str(value)!r} is not a folder")
+        return value
+
+    @field_validator("image_roots")
+    @classmethod
+    def _image_roots_are_folders(cls, value: list[Path]) -> list[Path]:
+        for root in value:
+            if not root.is_dir():
+                raise ValueError(f"{str(root)!r} is not a folder")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_has_a_scheme(cls, value: str) -> str:
+        if not re.match(r"^[a-z][a-z0-9+]*://", value):
+            raise ValueError("give a URL such as sqlite:///path/audit.db or postgresql+psycopg://...")
+        return value
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _base_url_is_http(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s]+$", value):
+            raise ValueError("give an http:// or https:// URL, e.g. http://127.0.0.1:8765/v1")
+        return value
+
+    @field_validator("llm_api_key")
+    @classmethod
+    def _api_key_is_one_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[\x21-\x7e]+", value.get_secret_value()):
+            raise ValueError("a key is one word of printable ASCII (no spaces or line breaks)")
+        return value
 
     def model_spec(self) -> ModelSpec | None:
         """The chat model to use, or None for the rules agent."""

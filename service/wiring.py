@@ -110,6 +110,7 @@ def open_auditor(settings: Settings) -> Iterator[Auditor]:
             screen=risk_scorer(settings),
             text_reader=text_reader(settings),
             text_max_pixels=settings.image_text_max_pixels,
+            image_budget_pixels=settings.image_budget_pixels,
         )
         # After the store and the bundled data: either refusing to open is the clearer error.
         checkpointer = database.checkpointer

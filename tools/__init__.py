@@ -12,6 +12,7 @@ from auditgraph.tools.brand_check import BrandCheck, BrandChecker, load_brand_re
 from auditgraph.tools.escalation import EscalationBackend, make_escalation_tool
 from auditgraph.tools.evidence import TOOL_NAMES, Evidence, EvidenceStatus, ToolName
 from auditgraph.tools.image_check import (
+    CASE_MAX_PIXELS,
     ImageCheck,
     ImageChecker,
     LocalImageSource,
@@ -155,6 +156,7 @@ def load_bundled_toolset(
     screen: RiskScorer | None = None,
     text_reader: TextReader | None = DEFAULT_TEXT_READER,
     text_max_pixels: int = READ_MAX_PIXELS,
+    image_budget_pixels: int = CASE_MAX_PIXELS,
 ) -> Toolset:
     """Build every backend from the bundled data under `data_dir`.
 
@@ -177,7 +179,9 @@ def load_bundled_toolset(
     )
     return Toolset(
         sellers=sellers,
-        images=ImageChecker(source, load_hash_bank(paths.hash_bank), ocr=ocr),
+        images=ImageChecker(
+            source, load_hash_bank(paths.hash_bank), ocr=ocr, case_max_pixels=image_budget_pixels
+        ),
         policy=PolicyIndex(packs.current),
         screener=screener,
         brands=BrandChecker(load_brand_registry(paths.brands, paths.fx_rates)),

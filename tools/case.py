@@ -8,11 +8,13 @@ one `Listing`; a discriminated union on `kind` picks the model, and
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -21,6 +23,7 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
 )
+from pydantic_core import PydanticCustomError
 
 from auditgraph.store.records import Decision
 
@@ -98,13 +101,47 @@ regulated_health, misleading_claims, off_platform, abusive_pricing, adult and
 recalled_products."""
 POLICY_AREAS: tuple[PolicyArea, ...] = PolicyArea.__args__  # type: ignore[attr-defined]
 
+_INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me"})
+"""Unicode categories that show nothing on their own: controls, format characters (zero-width
+spaces and joiners, bidi marks, the BOM), spaces of every width and combining marks."""
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store a NUL in text or JSON, and no honest field needs one: refused
+    # here, before anything is stored, so every database treats the case alike.
+    if "\x00" in value:
+        raise PydanticCustomError("nul_character", "contains a NUL character")
+    return value
+
+
+def _visible(value: str) -> str:
+    if not any(unicodedata.category(c) not in _INVISIBLE for c in value):
+        raise PydanticCustomError("invisible_text", "is empty; it must have text")
+    return value
+
+
 Id = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=80, pattern=r"^[\w.:-]+$"),
 ]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SHORT_TEXT)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_LONG_TEXT)]
-ImageRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048)]
+ShortText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SHORT_TEXT),
+    AfterValidator(_no_nul),
+    AfterValidator(_visible),
+]
+LongText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_LONG_TEXT),
+    AfterValidator(_no_nul),
+    AfterValidator(_visible),
+]
+ImageRef = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2048),
+    AfterValidator(_no_nul),
+    AfterValidator(_visible),
+]
 
 
 class _Model(BaseModel):

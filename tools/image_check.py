@@ -21,6 +21,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import stat
+import time
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
@@ -39,6 +42,7 @@ from auditgraph.tools.retry import BackendUnavailable, call_with_retry
 from auditgraph.tools.text_screen import TextFinding
 
 __all__ = [
+    "CASE_MAX_PIXELS",
     "PDQ_MATCH_THRESHOLD",
     "BankEntry",
     "BankMatch",
@@ -64,6 +68,10 @@ PDQ_MATCH_THRESHOLD = 31
 MAX_IMAGE_BYTES = 15 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
 """Larger images are refused before decoding: a defence against decompression bombs."""
+CASE_MAX_PIXELS = 48_000_000
+"""Decoded pixels one case's images may use together (AUDITGRAPH_IMAGE_BUDGET_PIXELS)."""
+READ_SECONDS = 10.0
+"""Longest one image file may take to read from disk."""
 
 # Our limit is checked on every image before decoding. Pillow's own bomb warning (at its
 # larger limit) would only be noise; filtering it once here is safe across tool threads,
@@ -149,14 +157,47 @@ class LocalImageSource:
         if not any(path.is_relative_to(root) for root in self._allowed):
             raise ImageProblem("blocked", f"image {ref!r} is outside the allowed image folders")
         try:
-            size = path.stat().st_size
-            if size > MAX_IMAGE_BYTES:
-                raise ImageProblem("unreadable", f"image is {size:,} bytes; the limit is {MAX_IMAGE_BYTES:,}")
-            return path.read_bytes()
+            return _read_regular_file(path, ref)
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise ImageProblem("missing", f"no image file at {ref!r}") from None
         except PermissionError:
             raise ImageProblem("blocked", f"image {ref!r} is not readable") from None
+        except OSError as exc:
+            raise ImageProblem(
+                "unreadable", f"image {ref!r} cannot be read ({exc.strerror or exc})"
+            ) from None
+
+
+def _read_regular_file(path: Path, ref: str) -> bytes:
+    """The bytes of a regular file, within the size and time bounds.
+
+    Opened without blocking, so a FIFO, a device or a socket never stalls the run: anything
+    but a regular file is refused once opened (checked on the open descriptor, not the name).
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(str(path))
+        if not stat.S_ISREG(info.st_mode):
+            raise ImageProblem("unreadable", f"image {ref!r} is not a regular file")
+        if info.st_size > MAX_IMAGE_BYTES:
+            raise ImageProblem(
+                "unreadable", f"image is {info.st_size:,} bytes; the limit is {MAX_IMAGE_BYTES:,}"
+            )
+        os.set_blocking(fd, True)
+        chunks: list[bytes] = []
+        size, deadline = 0, time.monotonic() + READ_SECONDS
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_IMAGE_BYTES:
+                raise ImageProblem("unreadable", f"image is over {MAX_IMAGE_BYTES:,} bytes")
+            if time.monotonic() > deadline:
+                raise ImageProblem("unreadable", f"image {ref!r} took over {READ_SECONDS:.0f} s to read")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 class BankEntry(BaseModel):
@@ -327,8 +368,10 @@ class ImageChecker:
         *,
         threshold: int = PDQ_MATCH_THRESHOLD,
         ocr: ImageTextScreener | None = None,
+        case_max_pixels: int = CASE_MAX_PIXELS,
     ) -> None:
         self.source = source
+        self.case_max_pixels = case_max_pixels
         self.bank = bank
         self.threshold = threshold
         self.ocr = ocr
@@ -337,16 +380,27 @@ class ImageChecker:
 
     def check(self, args: ImageCheckInput) -> ImageCheck:
         """Check every image; a source failure makes the whole check `unavailable`."""
+        budget = [self.case_max_pixels]
         try:
-            findings = [self._check_one(ref, args.seller_id) for ref in args.images]
+            findings = [self._check_one(ref, args.seller_id, budget) for ref in args.images]
         except BackendUnavailable as exc:
             return ImageCheck(status="unavailable", error=str(exc))
         return ImageCheck(images=findings)
 
-    def _check_one(self, ref: str, seller_id: str) -> ImageFinding:
+    def _check_one(self, ref: str, seller_id: str, budget: list[int]) -> ImageFinding:
         try:
             # The source's contract: BackendUnavailable is what a retry may fix.
             data, _ = call_with_retry(lambda: self.source.read(ref), retry_on=(BackendUnavailable,))
+            # Decoded pixels are bounded per case, not only per image: an image past what is
+            # left of the budget is not decoded, and so is unverifiable (never approved on).
+            pixels = _pixels(data)
+            if pixels > budget[0]:
+                raise ImageProblem(
+                    "unreadable",
+                    f"image is {pixels:,} pixels; the case's images are over their budget of "
+                    f"{self.case_max_pixels:,} decoded pixels (AUDITGRAPH_IMAGE_BUDGET_PIXELS)",
+                )
+            budget[0] -= pixels
             pdq = _cached_hash(data)
         except ImageProblem as exc:
             return ImageFinding(ref=ref, status=exc.status, error=str(exc))
@@ -368,6 +422,17 @@ class ImageChecker:
             reused_by=sorted(reused),
             ocr=self.ocr.screen(ref, data) if self.ocr is not None else None,
         )
+
+
+def _pixels(data: bytes) -> int:
+    """An encoded image's pixel count from its header (nothing decoded); 0 if unreadable,
+    which hashing then reports."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, SyntaxError):
+        return 0
+    return int(width) * int(height)
 
 
 _HASH_CACHE: dict[bytes, PdqHash] = {}

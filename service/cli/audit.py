@@ -8,12 +8,12 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from auditgraph.service.cli.common import (
     JsonFlag,
     fail,
     id_column,
+    line,
     load_settings,
     opened_auditor,
     out,
@@ -90,7 +90,9 @@ def review(
     _print_outcome(outcome)
     reviews = auditor.store.reviews(run_id)
     if reviews and reviews[-1].overrode_agent:
-        out.print(f"[yellow]override[/]  the agent would have decided {reviews[-1].agent_decision}")
+        out.print(
+            line(("override", "yellow"), f"  the agent would have decided {reviews[-1].agent_decision}")
+        )
 
 
 def recover(
@@ -184,32 +186,45 @@ def _outcome_json(outcome: RunOutcome) -> dict[str, Any]:
 def _print_outcome(outcome: RunOutcome) -> None:
     verdict, decision, escalation = outcome.verdict, outcome.decision, outcome.escalation
     if decision is not None:
-        out.print(f"[bold]decision[/]  {decision.decision}  (by {decision.decided_by})")
-        out.print(f"[bold]citations[/] {', '.join(decision.clause_ids) or '-'}")
+        out.print(line(("decision", "bold"), f"  {decision.decision}  (by {decision.decided_by})"))
+        out.print(line(("citations", "bold"), f" {', '.join(decision.clause_ids) or '-'}"), soft_wrap=True)
         if decision.confidence is not None:
-            out.print(f"[bold]confidence[/] {decision.confidence:.2f}")
-        out.print(f"[bold]rationale[/] {decision.rationale}", soft_wrap=True)
+            out.print(line(("confidence", "bold"), f" {decision.confidence:.2f}"))
+        out.print(line(("rationale", "bold"), f" {decision.rationale}"), soft_wrap=True)
     elif escalation is not None:
-        out.print(f"[bold]decision[/]  escalate  → queue {escalation.queue}, priority P{escalation.priority}")
-        out.print(f"[bold]reasons[/]   {', '.join(escalation.reasons)}")
+        out.print(
+            line(
+                ("decision", "bold"),
+                f"  escalate  → queue {escalation.queue}, priority P{escalation.priority}",
+            )
+        )
+        out.print(line(("reasons", "bold"), f"   {', '.join(escalation.reasons)}"), soft_wrap=True)
         if verdict is not None:
             out.print(
-                f"[bold]agent[/]     {verdict.decision} ({verdict.confidence:.2f}): {verdict.rationale}",
+                line(
+                    ("agent", "bold"),
+                    f"     {verdict.decision} ({verdict.confidence:.2f}): {verdict.rationale}",
+                ),
                 soft_wrap=True,
             )
-            out.print(f"[bold]citations[/] {', '.join(verdict.clause_ids) or '-'}")
-    out.print(f"[bold]run[/]       {outcome.run_id}  ({outcome.status})")
+            out.print(line(("citations", "bold"), f" {', '.join(verdict.clause_ids) or '-'}"), soft_wrap=True)
+    out.print(line(("run", "bold"), f"       {outcome.run_id}  ({outcome.status})"))
     if outcome.status == "awaiting_review":
         out.print(
-            f"[dim]review with: auditgraph review {outcome.run_id} --decision approve|reject|restrict "
-            "--reason '...' --reviewer NAME[/]",
+            line(
+                (
+                    f"review with: auditgraph review {outcome.run_id} --decision approve|reject|restrict "
+                    "--reason '...' --reviewer NAME",
+                    "dim",
+                )
+            ),
             soft_wrap=True,
         )
 
 
 def _print_erasure(report: ErasureReport) -> None:
     if not report.runs:
-        out.print(f"[dim]no runs name seller {escape(report.seller_id)}[/]")
+        out.print(line((f"no runs name seller {report.seller_id}", "dim")))
         return
     rows = table(id_column("run"), "case", "status", "outcome", "steps changed", "case copy")
     for r in report.runs:
@@ -227,6 +242,11 @@ def _print_erasure(report: ErasureReport) -> None:
     out.print(f"{done} run(s) {verb}; decisions kept; checkpoints of finished runs deleted")
     if report.open_runs:
         out.print(
-            f"[yellow]{len(report.open_runs)} run(s) still open were left alone: "
-            "erase again after they are reviewed or recovered[/]"
+            line(
+                (
+                    f"{len(report.open_runs)} run(s) still open were left alone: "
+                    "erase again after they are reviewed or recovered",
+                    "yellow",
+                )
+            )
         )

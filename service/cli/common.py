@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -12,11 +13,11 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from pydantic import ValidationError
+from pydantic import AliasChoices, SecretStr, ValidationError
 from pydantic_settings import SettingsError
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Column, Table
+from rich.text import Text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 
 from auditgraph.service.database import describe_url
@@ -39,6 +40,7 @@ __all__ = [
     "err",
     "fail",
     "id_column",
+    "line",
     "load_settings",
     "opened_auditor",
     "opened_store",
@@ -46,18 +48,68 @@ __all__ = [
     "print_json",
     "read_case",
     "table",
+    "visible",
     "with_model",
 ]
 
 MAX_CASE_BYTES = 16 * 1024 * 1024
 """Largest case file read; larger input is refused before parsing."""
 
-out = Console(highlight=False)
+_SHOWN_AS_ESCAPES = frozenset(
+    [
+        *range(0x20),
+        *range(0x7F, 0xA0),
+        0x2028,
+        0x2029,
+        *range(0x200B, 0x2010),
+        *range(0x202A, 0x202F),
+        *range(0x2060, 0x2065),
+        *range(0x2066, 0x206A),
+        0xFEFF,
+    ]
+)
+"""Characters that would move the cursor, colour the terminal, reorder or hide text:
+control characters (ESC among them), line and paragraph separators, zero-width
+characters and bidirectional controls."""
+
+
+def visible(value: object, *, lines: bool = False) -> str:
+    """`value` as text a terminal shows as it is: every control, zero-width or bidi
+    character written as an escape (`\\x1b`, `\\u202e`); line breaks kept with `lines`."""
+    text = str(value)
+    if not any(ord(c) in _SHOWN_AS_ESCAPES for c in text):
+        return text
+    return "".join(
+        c
+        if ord(c) not in _SHOWN_AS_ESCAPES or (lines and c == "\n")
+        else (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+        for c in text
+    )
+
+
+def line(*parts: str | tuple[str, str]) -> Text:
+    """One line of output: plain parts, and (text, style) parts for labels. Every part is
+    text, never markup, with control characters made visible."""
+    return Text.assemble(*((visible(p[0]), p[1]) if isinstance(p, tuple) else visible(p) for p in parts))
+
+
+class _PlainConsole(Console):
+    """A console that prints every string as text: never markup, never emoji codes, and
+    with control characters made visible. Styling is done with `line` and `Text`."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        # Every string printed, table cells included, comes through here.
+        kwargs["markup"] = False
+        kwargs["emoji"] = False
+        return super().render_str(visible(text, lines=True), **kwargs)
+
+
+out: Console = _PlainConsole(highlight=False, markup=False, emoji=False)
 """Standard output: results."""
 if not out.is_terminal:
     # Piped into a file or another tool: do not squeeze tables into 80 columns.
-    out = Console(highlight=False, width=200)
-err = Console(stderr=True, highlight=False)
+    out = _PlainConsole(highlight=False, markup=False, emoji=False, width=200)
+err: Console = _PlainConsole(stderr=True, highlight=False, markup=False, emoji=False)
 """Standard error: errors and progress."""
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
@@ -66,7 +118,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for machines.
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print `error: message` as one line on standard error and exit with `code`."""
-    err.print(f"[bold red]error:[/] {escape(message)}", markup=True, soft_wrap=True)
+    err.print(line(("error:", "bold red"), " ", message), soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -74,8 +126,49 @@ def load_settings() -> Settings:
     """Settings from the environment, or exit 2 naming the first bad setting."""
     try:
         return Settings()
-    except (ValidationError, SettingsError) as exc:
-        fail(f"configuration error: {_first_line(exc)}; see docs/configuration.md")
+    except ValidationError as exc:
+        fail(f"configuration error: {_settings_problem(exc)}; see docs/configuration.md")
+    except SettingsError as exc:
+        # Raised for a value that is not JSON where a list or mapping is expected; its
+        # message names the field, not the variable.
+        found = re.search(r'field "(\w+)"', str(exc))
+        name = env_name(found.group(1)) if found else "an AUDITGRAPH_ variable"
+        fail(f"configuration error: {name} is not valid JSON; see docs/configuration.md")
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets the `Settings` field `field` (or the variables)."""
+    alias = Settings.model_fields[field].validation_alias if field in Settings.model_fields else None
+    if isinstance(alias, AliasChoices):
+        return " or ".join(str(choice) for choice in alias.choices)
+    return f"{Settings.model_config.get('env_prefix', '')}{field}".upper()
+
+
+def _field_of(part: str) -> str | None:
+    """The `Settings` field a validation error's location part names (a field or an alias)."""
+    if part in Settings.model_fields:
+        return part
+    return next((f for f in Settings.model_fields if part in env_name(f).split(" or ")), None)
+
+
+def _settings_problem(exc: ValidationError) -> str:
+    """`AUDITGRAPH_NAME` and what is wrong with its value, for the first bad setting."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        field = next((_field_of(str(p)) for p in error["loc"] if _field_of(str(p))), None)
+        name = env_name(field) if field else "an AUDITGRAPH_ variable"
+        given = error.get("input")
+        shown = ""
+        secret = field is not None and Settings.model_fields[field].annotation in (
+            SecretStr,
+            SecretStr | None,
+        )
+        if isinstance(given, str | int | float) and not secret:
+            text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in str(given))
+            shown = f" (got {text[:60]!r})" if len(text) <= 60 else f" (got {text[:57]!r}...)"
+        problems.append(f"{name}: {error['msg'].removeprefix('Value error, ').rstrip('.')}{shown}")
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return (problems[0] if problems else _first_line(exc)) + more
 
 
 def with_model(settings: Settings, model: str | None) -> Settings:
@@ -190,6 +283,13 @@ def read_case(source: str) -> dict[str, Any]:
         ) from None
     except RecursionError:
         raise CaseError(f"{name} nests too deeply to be a case") from None
+    except ValueError as exc:
+        # Python refuses to convert integers of more than 4,300 digits (CVE-2020-10735).
+        if "digits" in str(exc):
+            raise CaseError(
+                f"{name} holds a number of more than 4,300 digits; no case field needs one"
+            ) from None
+        raise CaseError(f"{name} is not a usable case: {_first_line(exc)[:120]}") from None
     if not isinstance(value, dict):
         raise CaseError(f"{name} holds a JSON {type(value).__name__}; a case is a JSON object")
     return value

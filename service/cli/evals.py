@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from auditgraph.evals.compare import compare_reports
 from auditgraph.evals.dataset import DatasetError, load_dataset, suite_path
@@ -99,13 +100,14 @@ def run(
         spec = _spec(name, path, settings, auditor, trials)
         started = time.perf_counter()
         with Progress(
-            TextColumn(f"[bold]{name}[/]"),
+            # The suite's name is a file name: text, never markup or a format string.
+            TextColumn("{task.description}", style="bold", markup=False),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             console=common.err,
         ) as progress:
-            task = progress.add_task("cases", total=len(cases) * trials)
+            task = progress.add_task(common.visible(name), total=len(cases) * trials)
             results = run_suite(
                 auditor,
                 cases,
@@ -123,7 +125,7 @@ def run(
     paths = write_reports(report, folder)
     _print_kpis(report)
     for kind, written in paths.items():
-        common.out.print(f"[bold]{kind:<9}[/] {written}")
+        common.out.print(common.line((f"{kind:<9}", "bold"), f" {written}"), soft_wrap=True)
     if gate:
         _gate(report, BASELINES / f"{name}.json")
 
@@ -149,7 +151,7 @@ def _gate(report: dict[str, Any], baseline_path: Path) -> None:
             str(row.baseline),
             str(row.current),
             str(row.tolerance),
-            "ok" if row.ok else "[red]WORSE[/]",
+            "ok" if row.ok else Text("WORSE", style="red"),
         )
     common.out.print(table)
     failed = [r.metric for r in rows if not r.ok]
@@ -206,7 +208,7 @@ def compare(
     flips = common.table("case", "expected", "A", "B", "change")
     for f in result.flipped:
         flips.add_row(f["id"], f["expected"], str(f["a"]), str(f["b"]), f["change"])
-    common.out.print(flips if result.flipped else "[dim]no case changed its outcome[/]")
+    common.out.print(flips if result.flipped else Text("no case changed its outcome", style="dim"))
     common.out.print(result.note)
 
 

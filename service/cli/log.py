@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 
-from auditgraph.service.cli.common import fail, load_settings, opened_store, out
+from auditgraph.service.cli.common import fail, line, load_settings, opened_store, out
 from auditgraph.store import SqlAuditStore
 from auditgraph.store.headlog import ENTRY_FIELDS, plain_value
 from auditgraph.store.integrity import compare_export
@@ -38,11 +37,11 @@ def read_export(path: Path) -> list[dict[str, Any]]:
     except UnicodeDecodeError:
         fail(f"the export {str(path)!r} is not UTF-8 text")
     entries = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
             continue
         try:
-            entry = json.loads(line)
+            entry = json.loads(text)
         except json.JSONDecodeError:
             fail(f"the export {str(path)!r} line {number} is not JSON")
         if not isinstance(entry, dict):
@@ -71,7 +70,7 @@ def export(
         to.write_text(text, "utf-8")
     except OSError as exc:
         fail(f"cannot write {str(to)!r}: {exc.strerror}")
-    out.print(f"wrote {text.count(chr(10))} log entries to {escape(str(to))}")
+    out.print(line(f"wrote {text.count(chr(10))} log entries to {to}"))
 
 
 @log_app.command("verify")
@@ -82,7 +81,7 @@ def verify(
     exported = read_export(export_file)
     problems = compare_export(exported, _store().log_entries())
     for problem in problems:
-        out.print(f"[red]TAMPERED[/] {escape(problem)}", soft_wrap=True)
+        out.print(line(("TAMPERED", "red"), f" {problem}"), soft_wrap=True)
     out.print(f"{len(exported) - len(problems)} of {len(exported)} exported entries match the database")
     if problems:
         raise typer.Exit(1)

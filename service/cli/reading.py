@@ -7,18 +7,19 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.markup import escape
 from rich.text import Text
 
 from auditgraph.service.cli.common import (
     JsonFlag,
     fail,
     id_column,
+    line,
     load_settings,
     opened_store,
     out,
     print_json,
     table,
+    visible,
 )
 from auditgraph.service.cli.log import read_export
 from auditgraph.service.database import describe_url
@@ -49,9 +50,8 @@ def runs(
         print_json(found)
         return
     if not found:
-        out.print(
-            f"[dim]no runs{f' with status {status}' if status else ''} in {describe_url(settings.database_url)}[/]"
-        )
+        where = describe_url(settings.database_url)
+        out.print(line((f"no runs{f' with status {status}' if status else ''} in {where}", "dim")))
         return
     rows = table(id_column("run"), "case", "kind", "status", "decision", "agent", "started (UTC)")
     for r in found:
@@ -123,8 +123,12 @@ def trace(
         )
         return
     out.print(
-        f"[bold]{run_record.run_id}[/]  case {run_record.case_id} ({run_record.case_kind})  "
-        f"status {run_record.status}  agent {run_record.agent_version}  policy {run_record.policy_version}"
+        line(
+            (run_record.run_id, "bold"),
+            f"  case {run_record.case_id} ({run_record.case_kind})  status {run_record.status}  "
+            f"agent {run_record.agent_version}  policy {run_record.policy_version}",
+        ),
+        soft_wrap=True,
     )
     rows = table("#", "+ms", "step", "kind", "ms", "result")
     origin = steps[0].started if steps else run_record.started
@@ -147,33 +151,52 @@ def trace(
         cost = f", cost ${sum(priced):.6f}" if priced else ", cost unknown (no price for the model)"
         attempts = sum(1 for s in steps if s.kind == "model" and s.input and "purpose" in s.input)
         out.print(
-            f"[bold]model[/]      {attempts} call attempt(s), {tokens_in} tokens in, {tokens_out} out{cost}"
+            line(
+                ("model", "bold"),
+                f"      {attempts} call attempt(s), {tokens_in} tokens in, {tokens_out} out{cost}",
+            )
         )
     if escalation is not None:
         out.print(
-            f"[bold]escalation[/] {escalation.escalation_id} queue {escalation.queue} P{escalation.priority} "
-            f"({escalation.status}): {', '.join(escalation.reasons)}"
+            line(
+                ("escalation", "bold"),
+                f" {escalation.escalation_id} queue {escalation.queue} P{escalation.priority} "
+                f"({escalation.status}): {', '.join(escalation.reasons)}",
+            ),
+            soft_wrap=True,
         )
     for r in reviews:
-        flag = " [yellow](override)[/]" if r.overrode_agent else ""
         out.print(
-            f"[bold]review[/]     {r.reviewer}: {r.decision}{flag} (agent: {r.agent_decision}) — {r.reason}"
+            line(
+                ("review", "bold"),
+                f"     {r.reviewer}: {r.decision}",
+                (" (override)" if r.overrode_agent else "", "yellow"),
+                f" (agent: {r.agent_decision}) — {r.reason}",
+            ),
+            soft_wrap=True,
         )
     for d in decisions:
         out.print(
-            f"[bold]decision[/]   {d.decision} by {d.decided_by}; clauses {', '.join(d.clause_ids) or '-'}"
+            line(
+                ("decision", "bold"),
+                f"   {d.decision} by {d.decided_by}; clauses {', '.join(d.clause_ids) or '-'}",
+            ),
+            soft_wrap=True,
         )
         if d.statement_of_reasons:
-            out.print(f"[dim]{d.statement_of_reasons}[/]", soft_wrap=True)
+            out.print(Text(visible(d.statement_of_reasons, lines=True), style="dim"), soft_wrap=True)
     for clause in grounds.values():
         dsa = f"; DSA {clause.dsa_category}" if clause.dsa_category else ""
         out.print(
-            f"[bold]clause[/]     {clause.id} {clause.title} ({clause.area}, {clause.severity}, "
-            f"{clause.action}; policy {run_record.policy_version}{dsa})",
+            line(
+                ("clause", "bold"),
+                f"     {clause.id} {clause.title} ({clause.area}, {clause.severity}, "
+                f"{clause.action}; policy {run_record.policy_version}{dsa})",
+            ),
             soft_wrap=True,
         )
     if missing:
-        out.print(f"[yellow]clauses[/]    {missing}", soft_wrap=True)
+        out.print(line(("clauses", "yellow"), f"    {missing}"), soft_wrap=True)
 
 
 def _grounds(data_dir: Path, version: str, clause_ids: list[str]) -> tuple[dict[str, Clause], str | None]:
@@ -224,11 +247,11 @@ def _verify(
         for r in results:
             if r.ok:
                 what = "entries" if r.run_id == LOG else "steps"
-                out.print(f"[green]ok[/]       {escape(r.run_id)}  {r.steps} {what}  head {r.head}")
+                out.print(line(("ok", "green"), f"       {r.run_id}  {r.steps} {what}  head {r.head}"))
             else:
-                out.print(f"[red]TAMPERED[/] {escape(r.run_id)}: {escape(r.problems[0])}", soft_wrap=True)
+                out.print(line(("TAMPERED", "red"), f" {r.run_id}: {r.problems[0]}"), soft_wrap=True)
                 for more in r.problems[1:]:
-                    out.print(f"         {escape(more)}", soft_wrap=True)
+                    out.print(line(f"         {more}"), soft_wrap=True)
         runs_checked = [r for r in results if not r.run_id.startswith(LOG)]
         out.print(
             f"{sum(r.ok for r in runs_checked)} of {len(runs_checked)} run(s) verify"
@@ -242,9 +265,9 @@ def _verify(
         raise typer.Exit(1)
 
 
-def _summary(step: TraceStep) -> str:
+def _summary(step: TraceStep) -> str | Text:
     if step.error:
-        return f"[red]error: {step.error}[/]"
+        return line((f"error: {step.error}", "red"))
     output = step.output or {}
     if step.kind == "tool" and step.node != "escalation":
         return f"status {output.get('status', '?')}" + _tool_detail(step.node, output)
@@ -316,17 +339,22 @@ def _image_text(steps: list[TraceStep]) -> None:
             if not isinstance(ocr, dict):
                 continue
             scale = f", scaled {ocr.get('scale')}x" if ocr.get("scale") not in (None, 1.0) else ""
-            out.print(f"[bold]image text[/] {image.get('ref')} ({ocr.get('engine')}{scale})", soft_wrap=True)
+            out.print(
+                line(("image text", "bold"), f" {image.get('ref')} ({ocr.get('engine')}{scale})"),
+                soft_wrap=True,
+            )
             if ocr.get("status") != "ok":
-                out.print(f"           [red]unread: {ocr.get('error')}[/]", soft_wrap=True)
+                out.print(line("           ", (f"unread: {ocr.get('error')}", "red")), soft_wrap=True)
                 continue
             read = _one_line(ocr.get("text"))
-            out.print(f"           read     {escape(read) if read else '(no text)'}", soft_wrap=True)
+            out.print(line(f"           read     {read or '(no text)'}"), soft_wrap=True)
             for f in ocr.get("findings") or []:
                 area = f", {f.get('area')}" if f.get("area") else ""
                 out.print(
-                    f"           finding  {f.get('kind')} {f.get('term')!r}{area}, weight {f.get('weight')}: "
-                    f'"{escape(_one_line(f.get("raw_excerpt")))}"',
+                    line(
+                        f"           finding  {f.get('kind')} {f.get('term')!r}{area}, weight {f.get('weight')}: "
+                        f'"{_one_line(f.get("raw_excerpt"))}"'
+                    ),
                     soft_wrap=True,
                 )
 
@@ -351,7 +379,7 @@ def queue(
         print_json(found)
         return
     if not found:
-        out.print(f"[dim]no open escalations in {describe_url(settings.database_url)}[/]")
+        out.print(line((f"no open escalations in {describe_url(settings.database_url)}", "dim")))
     else:
         rows = table(id_column("run"), "case", "queue", "prio", "risk", "agent", "reasons", "opened (UTC)")
         for e in found:
@@ -368,7 +396,10 @@ def queue(
         out.print(rows)
     if unapplied:
         out.print(
-            "[yellow]review recorded, not applied[/] (the review's process stopped; finish with recover):"
+            line(
+                ("review recorded, not applied", "yellow"),
+                " (the review's process stopped; finish with recover):",
+            )
         )
         rows = table(
             id_column("run"), "case", "queue", "decision", "reviewer", "recorded (UTC)", "finish with"
@@ -413,7 +444,9 @@ def build_bank() -> None:
         fail(f"cannot build the hash bank from {str(manifest)!r}: {exc}")
     paths.hash_bank.write_text(bank.model_dump_json(indent=1) + "\n", "utf-8")
     out.print(
-        f"wrote {len(bank.entries)} bank entries and {len(bank.sightings)} sightings to {paths.hash_bank}"
+        line(
+            f"wrote {len(bank.entries)} bank entries and {len(bank.sightings)} sightings to {paths.hash_bank}"
+        )
     )
 
 

@@ -430,7 +430,6 @@ AUDIT_REFS = {
     "/etc/passwd": "image_blocked",
     "listings/../../pyproject.toml": "image_blocked",
     "%2e%2e/x": "image_missing",
-    "listings/\x00.png": "image_blocked",
     "https://example.com/a.png": "image_blocked",
     "broken/truncated.png": "image_unreadable",
     "broken/not_an_image.png": "image_unreadable",
@@ -471,6 +470,14 @@ def test_audit_with_symlink_bomb_empty_and_folder_images_escalates(
     case["listing"]["images"] = [*case["listing"]["images"], *refs]
     with open_auditor(extra) as auditor:
         _assert_fail_safe(auditor, case, {f"{status}:{ref}" for ref, status in refs.items()})
+
+
+def test_audit_refuses_an_image_ref_with_a_nul_before_anything_runs(auditor: Auditor) -> None:
+    case = load_case("kitchen_knife_set")
+    case["listing"]["images"] = ["listings/\x00.png"]
+    with pytest.raises(CaseError, match=r"listing\.images\.0 contains a NUL character"):
+        auditor.audit(case)
+    assert auditor.store.list_runs() == []
 
 
 def test_symlink_fixture_really_points_outside(image_root: Path) -> None:

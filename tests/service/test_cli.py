@@ -174,7 +174,8 @@ def test_unknown_run_ids(settings: Settings) -> None:
 @pytest.mark.parametrize(
     ("variable", "value", "message", "code"),
     [
-        ("AUDITGRAPH_DATABASE_URL", "/tmp/x.db", "is not a usable database URL", 2),
+        ("AUDITGRAPH_DATABASE_URL", "/tmp/x.db", "AUDITGRAPH_DATABASE_URL: give a URL", 2),
+        ("AUDITGRAPH_DATABASE_URL", "nope://x", "is not a usable database URL", 2),
         ("AUDITGRAPH_DATABASE_URL", "mysql://u@h/db", "no driver for", 2),
         ("AUDITGRAPH_DATABASE_URL", "sqlite:////proc/nope/audit.db", "cannot open the database", 1),
         ("AUDITGRAPH_IMAGE_ROOTS", "/tmp", "configuration error", 2),

@@ -1,0 +1,66 @@
+"""Every setting given a bad value fails with one line naming its environment variable."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from auditgraph.service.cli.app import app
+from auditgraph.service.cli.common import env_name
+from auditgraph.service.settings import Settings
+
+runner = CliRunner()
+
+INVALID: dict[str, str] = {
+    "database_url": "nonsense",
+    "data_dir": "/nonexistent/auditgraph-data",
+    "image_roots": "not a JSON list",
+    "image_text": "tesseract",
+    "image_text_max_pixels": "12",
+    "image_budget_pixels": "-5",
+    "include_sensitive": "perhaps",
+    "mask_personal_data": "perhaps",
+    "durability": "sometimes",
+    "tool_concurrency": "0",
+    "confidence_bar": "1.5",
+    "model": "gpt-4o",
+    "llm_base_url": "ftp://example.org",
+    "llm_api_key": "two words",
+    "llm_timeout": "-1",
+    "llm_attempts": "99",
+    "llm_backoff": "-0.5",
+    "llm_max_tokens": "8",
+    "llm_tool_choice": "none",
+    "llm_prices": '{"gpt": "cheap"}',
+    "screen_version": "../../etc",
+    "screen_embedder": "bert",
+    "screen_embed_chars": "3",
+    "screen_settles": "maybe",
+    "screen_false_approve_budget": "0.9",
+    "screen_false_reject_budget": "-0.1",
+    "fallback_confidence": "7",
+}
+
+
+def test_every_setting_has_an_invalid_value_here() -> None:
+    assert set(INVALID) == set(Settings.model_fields)
+
+
+@pytest.mark.parametrize("field", sorted(Settings.model_fields))
+def test_a_bad_setting_fails_with_one_line_naming_its_variable(
+    field: str, tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUDITGRAPH_DATABASE_URL", f"sqlite:///{tmp_path}/audit.db")
+    variable = env_name(field).split(" or ")[0]
+    monkeypatch.setenv(variable, INVALID[field])
+    result = runner.invoke(app, ["runs"])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("error: configuration error: "), lines[0]
+    assert variable in lines[0], lines[0]
+    if field != "llm_api_key":
+        assert "1 validation error" not in lines[0]
+    else:
+        assert INVALID[field] not in lines[0], "a key must never be echoed"
