@@ -392,9 +392,10 @@ class ImageChecker:
             # The source's contract: BackendUnavailable is what a retry may fix.
             data, _ = call_with_retry(lambda: self.source.read(ref), retry_on=(BackendUnavailable,))
             # Decoded pixels are bounded per case, not only per image: an image past what is
-            # left of the budget is not decoded, and so is unverifiable (never approved on).
+            # left of the budget is not decoded, and so is unverifiable (never approved on);
+            # one over the per-image limit is refused by hashing, with that limit named.
             pixels = _pixels(data)
-            if pixels > budget[0]:
+            if MAX_IMAGE_PIXELS >= pixels > budget[0]:
                 raise ImageProblem(
                     "unreadable",
                     f"image is {pixels:,} pixels; the case's images are over their budget of "
