@@ -185,8 +185,12 @@ def _run(store: SqlAuditStore, run_id: str, logged: dict[str, Any] | None) -> Ru
     try:
         run = _read("the run row", problems, lambda: store.get_run(run_id))
     except RunNotFound:
-        problems.append("the run row is missing: it was deleted (other records of the run remain)")
+        missing = True
+    else:
+        missing = False
     steps = _read("a trace step", problems, lambda: store.steps(run_id))
+    if missing and (steps or logged is None):
+        problems.append("the run row is missing: it was deleted (other records of the run remain)")
     decisions = _read("a decision record", problems, lambda: store.decisions(run_id))
     reviews = _read("a review record", problems, lambda: store.reviews(run_id))
     escalation = _read("the escalation row", problems, lambda: store.escalation(run_id))
