@@ -113,6 +113,20 @@ class Settings(BaseSettings):
         """The signing key file in use (the development default when none is set)."""
         return self.signing_key_file or DEV_SIGNING_KEY
 
+    @field_validator("signing_key_file")
+    @classmethod
+    def _key_file_can_be_there(cls, value: Path | None) -> Path | None:
+        if value is not None and (value.is_dir() or not value.parent.is_dir()):
+            raise ValueError(f"{str(value)!r} is not a file in an existing folder")
+        return value
+
+    @field_validator("trusted_keys")
+    @classmethod
+    def _trusted_keys_exist(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.exists():
+            raise ValueError(f"{str(value)!r} is neither a PEM file nor a folder of them")
+        return value
+
     @field_validator("data_dir")
     @classmethod
     def _data_dir_is_a_folder(cls, value: Path) -> Path:

@@ -43,6 +43,7 @@ __all__ = [
     "review_record",
     "route_after_guard",
     "route_after_plan",
+    "seller_names",
 ]
 
 R = TypeVar("R", DecisionRecord, ReviewRecord)
@@ -325,7 +326,7 @@ def await_review(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str,
                 escalation,
                 review_input,
                 state["verdict"].clause_ids,
-                names=_seller_names(state),
+                names=seller_names(state),
             )
             ctx.store.record_review(review)
         # The whole record rides in the chained step: `trace verify` compares the stored
@@ -367,7 +368,7 @@ def _masked(ctx: AuditContext, record: R, *, names: tuple[str, ...] = ()) -> R:
     return type(record).model_validate(mask(record.model_dump(mode="json"), extra=names))
 
 
-def _seller_names(state: AuditState) -> tuple[str, ...]:
+def seller_names(state: AuditState) -> tuple[str, ...]:
     """The seller's display name, as the seller-history tool found it (if it ran)."""
     seller = EvidenceSet.from_mapping(state.get("evidence", {})).seller_history
     return (seller.display_name,) if seller is not None and seller.display_name else ()
@@ -421,7 +422,7 @@ def finalize(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any
                 policy_version=ctx.policy_version,
             ),
         )
-        record = _masked(ctx, record, names=_seller_names(state))
+        record = _masked(ctx, record, names=seller_names(state))
         trace.output = FinalizeOutput(
             decision=record.decision, decided_by=record.decided_by, clause_ids=clause_ids, record=record
         )

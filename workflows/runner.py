@@ -39,7 +39,7 @@ from auditgraph.tools.retry import first_line
 from auditgraph.workflows.context import AuditContext, GuardPolicy
 from auditgraph.workflows.external_tracing import masked_tracers
 from auditgraph.workflows.graph import build_graph
-from auditgraph.workflows.nodes import ReviewInput, review_record
+from auditgraph.workflows.nodes import ReviewInput, review_record, seller_names
 from auditgraph.workflows.recovery import Recovery, RecoveryError, Resumption
 from auditgraph.workflows.state import GuardOutcome
 from auditgraph.workflows.tracing import RecordingError, StoreRecorder, redact
@@ -276,9 +276,16 @@ class Auditor:
         escalation = self.store.escalation(run.run_id)
         if escalation is None:
             raise ReviewError(f"run {run.run_id!r} has no escalation to review; see `auditgraph queue`")
-        verdict = self.graph.get_state(self._config(run.run_id)).values.get("verdict")
+        values = self.graph.get_state(self._config(run.run_id)).values
+        verdict = values.get("verdict")
+        # The reviewer's free text may quote the seller: their name is masked too.
         record = review_record(
-            context, run.run_id, escalation, answer, verdict.clause_ids if verdict is not None else []
+            context,
+            run.run_id,
+            escalation,
+            answer,
+            verdict.clause_ids if verdict is not None else [],
+            names=seller_names(values),  # type: ignore[arg-type]
         )
         try:
             self.store.record_review(record)

@@ -13,6 +13,8 @@ runner = CliRunner()
 
 INVALID: dict[str, str] = {
     "database_url": "nonsense",
+    "signing_key_file": "/nonexistent/auditgraph-keys/signing-key.pem",
+    "trusted_keys": "/nonexistent/auditgraph-keys/public",
     "data_dir": "/nonexistent/auditgraph-data",
     "image_roots": "not a JSON list",
     "image_text": "tesseract",
