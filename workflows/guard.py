@@ -19,6 +19,7 @@ Any failed rule escalates with its reason: a failure never becomes an approval.
 from __future__ import annotations
 
 from auditgraph.agents import EvidenceSet, Verdict
+from auditgraph.agents.adjudicator.assurance import read_screen
 from auditgraph.tools.case import SEVERITY_RANK, Severity
 from auditgraph.tools.policy_retrieval import RetrievedClause
 from auditgraph.workflows.context import GuardPolicy
@@ -145,18 +146,18 @@ def _no_approval_above_screen(verdict: Verdict, evidence: EvidenceSet) -> GuardC
     screen = evidence.risk_screen
     if verdict.decision != "approve" or screen is None or screen.status != "ok":
         return GuardCheck(rule="approve_above_screen_threshold", passed=True)
-    if screen.violation is None or screen.approve_below is None:
+    read = read_screen(evidence)
+    if read is None:
         return GuardCheck(
             rule="approve_above_screen_threshold", passed=False, detail="the screen gave no threshold"
         )
-    ok = screen.violation < screen.approve_below
-    top = f", top area {screen.areas[0].area}" if screen.areas else ""
+    top = f", top area {read.top_area}" if read.top_area else ""
     return GuardCheck(
         rule="approve_above_screen_threshold",
-        passed=ok,
+        passed=read.clears,
         detail=""
-        if ok
-        else f"violation probability {screen.violation:.3f} >= approval threshold {screen.approve_below:.3f}{top}",
+        if read.clears
+        else f"violation probability {read.violation:.3f} >= approval threshold {read.approve_below:.3f}{top}",
     )
 
 
