@@ -35,14 +35,13 @@ from auditgraph.tools.policy_retrieval import (
     PolicyPackError,
     make_policy_retrieval_tool,
 )
-from auditgraph.tools.retry import first_line
 from auditgraph.workflows.context import AuditContext, GuardPolicy
 from auditgraph.workflows.external_tracing import masked_tracers
 from auditgraph.workflows.graph import build_graph
 from auditgraph.workflows.nodes import ReviewInput, review_record, seller_names
 from auditgraph.workflows.recovery import Recovery, RecoveryError, Resumption
 from auditgraph.workflows.state import GuardOutcome
-from auditgraph.workflows.tracing import RecordingError, StoreRecorder, redact
+from auditgraph.workflows.tracing import StoreRecorder, redact
 
 __all__ = ["AuditFailed", "Auditor", "ReviewError", "ReviewTaken", "RunOutcome"]
 
@@ -193,26 +192,19 @@ class Auditor:
         """
         case = parse_case(submission)
         run_id = run_id or new_id("run")
-        try:
-            self.store.start_run(
-                RunRecord(
-                    run_id=run_id,
-                    case_id=case.case_id,
-                    case_kind=case.kind,
-                    agent=self.agent.kind,
-                    agent_version=self.agent.version,
-                    policy_version=self.policy_version,
-                ),
-                case.model_dump(mode="json")
-                if self.recorder.include_sensitive
-                else redact(case.model_dump(mode="json")),
-            )
-        except Exception as exc:
-            raise RecordingError(
-                f"run {run_id} could not be started: the audit store refused it "
-                f"({type(exc).__name__}: {first_line(exc)}); nothing was audited"
-            ) from exc
-        self.recorder.begin(run_id)
+        self.recorder.start(
+            RunRecord(
+                run_id=run_id,
+                case_id=case.case_id,
+                case_kind=case.kind,
+                agent=self.agent.kind,
+                agent_version=self.agent.version,
+                policy_version=self.policy_version,
+            ),
+            case.model_dump(mode="json")
+            if self.recorder.include_sensitive
+            else redact(case.model_dump(mode="json")),
+        )
         return self._drive({"run_id": run_id, "submission": submission}, run_id, case.case_id)
 
     def review(self, run_id: str, review: dict[str, Any] | ReviewInput) -> RunOutcome:
