@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -120,8 +121,12 @@ class Auditor:
         mask_personal_data: bool = True,
         durability: Durability = "exit",
         max_concurrency: int | None = None,
+        integrity: Callable[[str], list[str]] | None = None,
     ) -> None:
         self.store = store
+        self.integrity = integrity
+        """Checks a run's record (chain, rows, signed log): its problems, [] when it verifies.
+        A run that does not verify is not recovered."""
         self.toolset = toolset
         self.agent = agent
         self.durability = durability
@@ -294,8 +299,9 @@ class Auditor:
 
         Raises:
             RunNotFound: no run has that id.
-            ReviewError: the run is not `running` (nor holds a review not applied), or its
-                stored case was redacted.
+            ReviewError: the run is not `running` (nor holds a review not applied); its
+                record does not verify (`integrity`); its stored case is not the one its
+                start record committed; or it was stored redacted.
         """
         run = self.store.get_run(run_id)
         if run.status == "awaiting_review":
@@ -314,11 +320,22 @@ class Auditor:
             context = self.context_for(run.policy_version)
             resumption = self._recovery().resume_review(run, Command(resume=answer.model_dump()))
             return self._finish(run_id, resumption, context)
+        self._check_integrity(run_id)
         try:
             resumption = self._recovery().recover(run_id)
         except RecoveryError as exc:
             raise ReviewError(str(exc)) from None
         return self._finish(run_id, resumption, self.context_for(self.store.get_run(run_id).policy_version))
+
+    def _check_integrity(self, run_id: str) -> None:
+        """Refuse to finish a run whose record was altered: recovery would build on it."""
+        problems = self.integrity(run_id) if self.integrity is not None else []
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise ReviewError(
+                f"run {run_id!r} does not verify, so it is not recovered: {problems[0]}{more}; "
+                f"see `auditgraph trace verify {run_id}`"
+            )
 
     def _check_clauses(self, run_id: str, answer: ReviewInput, pack: PolicyPack) -> None:
         """A reviewer's grounds must exist in the run's pack and fit the decision, as an agent's must."""
