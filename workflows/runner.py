@@ -305,6 +305,7 @@ class Auditor:
         """
         run = self.store.get_run(run_id)
         if run.status == "awaiting_review":
+            self._check_integrity(run_id)
             recorded = self.recorded_review(run_id)
             if recorded is None:
                 raise ReviewError(
