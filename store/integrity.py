@@ -248,7 +248,7 @@ def _run(store: SqlAuditStore, run_id: str, logged: dict[str, Any] | None) -> Ru
             run_for_chain = run
         unapplied = int(
             run is not None
-            and run.status == "awaiting_review"
+            and run.status in ("awaiting_review", "running")
             and escalation is not None
             and escalation.status == "resolved"
             and logged is not None
@@ -297,15 +297,21 @@ def _against_log(
             )
     if run is None:
         return
+    applying = False
     if run.status == "running":
         # Logged running: its start; logged awaiting review: a review is being applied.
         if logged["status"] not in ("running", "awaiting_review"):
             problems.append(
                 f"the run row says running, but the log lists it {logged['status']}: the run row was altered"
             )
-        return
+        if logged["status"] != "awaiting_review":
+            return
+        applying = True
     try:
         row, escalation, records = store.sealed_rows(run_id)
+        if applying:
+            # Applying a review moves the run to running and changes nothing else sealed.
+            row = {**(row or {}), "status": "awaiting_review"}
         versioned = str(logged["seal"]).startswith(SEAL_V2)
         now = seal(row or {}, escalation, records if versioned else None)
     except Exception as exc:

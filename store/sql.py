@@ -259,6 +259,18 @@ class SqlAuditStore:
             earlier = self.reviews(review.run_id)
             raise ReviewConflict(review.run_id, earlier[0] if earlier else None) from None
 
+    @_briefly_retried
+    def start_applying_review(self, run_id: str) -> bool:
+        """Mark the run running if it is awaiting review, in one statement; True if this call did."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(RunRow)
+                .where(col(RunRow.run_id) == run_id)
+                .where(col(RunRow.status) == "awaiting_review")
+                .values(status="running")
+            )
+        return result.rowcount == 1
+
     def record_decision(self, decision: DecisionRecord) -> None:
         """Append a decision record."""
         with self.engine.begin() as conn:
