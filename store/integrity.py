@@ -83,6 +83,11 @@ def _columns(
         if s.kind == "node" and s.node == "finalize" and s.output and isinstance(s.output.get("record"), dict)
     ]
     chained_decision = finals[-1].get("decision") if finals else None
+    if run.status == "running" and run.decision is None:
+        # Killed after its finalize step was written and before it closed: the row is
+        # closed on recovery.
+        finals = []
+        chained_decision = None
     if run.decision != chained_decision:
         problems.append(
             f"the run row says decision {run.decision or 'none'}, the chained trace {chained_decision or 'none'}: the run row was altered"

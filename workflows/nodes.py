@@ -20,7 +20,7 @@ from auditgraph.tools import EVIDENCE_TYPES
 from auditgraph.tools.case import parse_case
 from auditgraph.tools.escalation import EscalationInput
 from auditgraph.tools.evidence import Evidence, ToolName
-from auditgraph.tools.personal_data import mask
+from auditgraph.tools.personal_data import mask, mask_text
 from auditgraph.tools.policy_retrieval import RetrievedClause
 from auditgraph.tools.retry import BackendUnavailable
 from auditgraph.workflows.context import AuditContext, context_of
@@ -263,10 +263,15 @@ def escalate(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any
     verdict, outcome = state["verdict"], state["guard"]
     evidence = EvidenceSet.from_mapping(state.get("evidence", {}))
     seller = evidence.seller_history
+    reasons = outcome.reasons or ["decider_escalated"]
+    if ctx.mask_personal_data:
+        # A reason may quote what the seller supplied (an image's address): the queue row
+        # holds it as the trace does, masked.
+        reasons = [mask_text(r) for r in reasons]
     args = EscalationInput(
         run_id=state["run_id"],
         case_id=state["case"].case_id,
-        reasons=outcome.reasons or ["decider_escalated"],
+        reasons=reasons,
         areas=verdict.areas,
         severity=outcome.severity,
         agent_decision=verdict.proposed_decision or verdict.decision,

@@ -62,7 +62,7 @@ from auditgraph.store.chain import verify_run
 from auditgraph.store.records import TraceStep
 from auditgraph.store.sql import SqlAuditStore
 from auditgraph.tools.seller_history import SellerRecord
-from auditgraph.workflows import Auditor, ReviewError, RunOutcome, nodes
+from auditgraph.workflows import Auditor, ReviewError, ReviewTaken, RunOutcome, nodes
 from auditgraph.workflows.tracing import StoreRecorder
 from tests.conftest import load_case
 
@@ -492,11 +492,12 @@ def test_a_review_killed_by_sigkill_can_be_submitted_again(
     durability: Durability,
     kill: KillPoint,
 ) -> None:
-    """A review's process killed at a node boundary leaves the run awaiting review.
+    """A review's process killed at a node boundary leaves the run running, its review
+    recorded and signed.
 
-    The review was recorded before the graph resumed, so `recover` applies it (tried with
-    `sync`), as submitting it again does (from any process, the other modes); either must
-    finish the run with one review, one decision and a trace that verifies.
+    Submitting the review again is refused: the run is being applied, as far as anyone
+    can tell, by the process that moved it to running. `recover` applies the recorded
+    review and must finish the run with one review, one decision and a trace that verifies.
     """
     scenario, baseline = SCENARIOS[name], baselines[name, durability]
     review: dict[str, Any] = scenario.review  # type: ignore[assignment]
@@ -509,12 +510,13 @@ def test_a_review_killed_by_sigkill_can_be_submitted_again(
 
     with _open(db, durability) as auditor:
         run = auditor.store.get_run(RUN_ID)
-        assert (run.status, run.decision) == ("awaiting_review", None)
+        assert (run.status, run.decision) == ("running", None)
         assert auditor.store.decisions(RUN_ID) == []
-        # The review was recorded (claiming the escalation) before the graph resumed:
-        # `recover` applies it, as submitting the same review again does.
+        # The review was recorded (claiming the escalation) before the graph resumed.
         assert [r.decision for r in auditor.store.reviews(RUN_ID)] == [review["decision"]]
-        reviewed = auditor.recover(RUN_ID) if durability == "sync" else auditor.review(RUN_ID, review)
+        with pytest.raises(ReviewTaken, match="another process is applying that review"):
+            auditor.review(RUN_ID, review)
+        reviewed = auditor.recover(RUN_ID)
         _same_outcome(reviewed, baseline.final)
         assert auditor.store.get_run(RUN_ID).status == "completed"
         steps = _check_recorded(auditor, decisions=1, reviews=1)
