@@ -29,13 +29,18 @@ from sqlalchemy import Engine, inspect, text
 
 from auditgraph.store.base import StoreError
 from auditgraph.store.engine import sqlite_path
+from auditgraph.store.roles import may_migrate
 
-__all__ = ["current_revision", "head_revision", "schema_lock", "upgrade"]
+__all__ = ["MigrationNeeded", "current_revision", "head_revision", "schema_lock", "upgrade"]
 
 _HERE = Path(__file__).resolve().parent / "migrations"
 _FIRST = "0001"
 _FIRST_COLUMNS = {"trace_step": {"prev_hash", "hash"}, "run": {"head_hash", "case_json"}}
 """Columns the first revision has that older, unmigrated databases may lack."""
+
+
+class MigrationNeeded(StoreError):
+    """The schema is behind this build and the connected role may not migrate it."""
 
 
 @cache
@@ -63,6 +68,8 @@ def upgrade(engine: Engine) -> str:
     """Bring the database to the newest revision; returns it.
 
     Raises:
+        MigrationNeeded: on PostgreSQL, the schema is behind and the connected role may
+            not change it (run `auditgraph db migrate`); nothing was changed.
         StoreError: the database holds audit tables from before migrations that do not
             match the first revision (recreate it, or migrate it by hand), or it is at a
             revision this code does not know (a newer build migrated it).
@@ -75,6 +82,7 @@ def upgrade(engine: Engine) -> str:
             f"the database is at schema revision {current!r}, which this auditgraph does not know "
             f"(its newest is {head_revision()!r}): use the build that created it, or another database"
         )
+    _refuse_without_rights(engine, current)
     with schema_lock(engine):
         # Another process may have migrated while we waited for the lock.
         if current_revision(engine) == head_revision():
@@ -147,6 +155,22 @@ def _file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _refuse_without_rights(engine: Engine, current: str | None) -> None:
+    """On PostgreSQL, refuse before touching anything when the connected role cannot
+    migrate (the runtime role of `store.roles`): the operator migrates as the owner."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as conn:
+        if may_migrate(conn):
+            return
+        role = conn.execute(text("SELECT current_user")).scalar_one()
+    raise MigrationNeeded(
+        f"the schema is at revision {current or 'none'} and this auditgraph needs {head_revision()}, "
+        f"which role {role!r} may not migrate to: run `auditgraph db migrate` "
+        "(as the migration role, AUDITGRAPH_MIGRATION_DATABASE_URL), then start again"
+    )
 
 
 def _unknown(revision: str) -> bool:
