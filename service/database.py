@@ -116,9 +116,7 @@ def _postgres_saver(engine: Engine) -> Iterator[BaseCheckpointSaver]:
         saver.serde = checkpoint_serde()
         if not _checkpoints_current(engine, len(saver.MIGRATIONS)):
             _refuse_without_rights(engine)
-            # Its migrations are check-then-insert: one process at a time on a new database.
-            with schema_lock(engine):
-                saver.setup()
+            setup_checkpoints(engine)
         yield saver
 
 
@@ -145,6 +143,19 @@ def _refuse_without_rights(engine: Engine) -> None:
 
 def setup_checkpoints(engine: Engine) -> None:
     """Create or bring up to date LangGraph's checkpoint tables on PostgreSQL, as the
-    connected role (`auditgraph db migrate` runs this as the migration role)."""
-    with contextmanager(_postgres_saver)(engine):
-        pass
+    connected role (`auditgraph db migrate` runs this as the migration role).
+
+    `PostgresSaver.setup`'s own migrations, one process at a time (they are
+    check-then-insert), except that its indexes are built with plain CREATE INDEX: the
+    tables are new or small here, and CREATE INDEX CONCURRENTLY waits for every older
+    transaction in the whole database, however unrelated.
+    """
+    from langgraph.checkpoint.postgres import PostgresSaver
+
+    migrations = PostgresSaver.MIGRATIONS
+    with schema_lock(engine), engine.begin() as conn:
+        conn.exec_driver_sql(migrations[0])
+        done = conn.exec_driver_sql("SELECT max(v) FROM checkpoint_migrations").scalar()
+        for version in range(-1 if done is None else done, len(migrations) - 1):
+            conn.exec_driver_sql(migrations[version + 1].replace("INDEX CONCURRENTLY", "INDEX"))
+            conn.execute(text("INSERT INTO checkpoint_migrations (v) VALUES (:v)"), {"v": version + 1})

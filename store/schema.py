@@ -13,8 +13,8 @@ the revision again once it holds the lock.
 
 from __future__ import annotations
 
-import hashlib
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -26,6 +26,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import ProgrammingError
 
 from auditgraph.store.base import StoreError
 from auditgraph.store.engine import sqlite_path
@@ -74,7 +75,7 @@ def upgrade(engine: Engine) -> str:
             match the first revision (recreate it, or migrate it by hand), or it is at a
             revision this code does not know (a newer build migrated it).
     """
-    current = current_revision(engine)
+    current = _readable_revision(engine)
     if current == head_revision():
         return current
     if current is not None and _unknown(current):
@@ -98,26 +99,35 @@ def upgrade(engine: Engine) -> str:
     return head_revision()
 
 
-_LOCK_KEY = int.from_bytes(hashlib.sha256(b"auditgraph.schema").digest()[:8], "big", signed=True)
-"""The PostgreSQL advisory lock key (a 64-bit integer) that serialises schema set-up."""
+_LOCK_KEY = "hashtextextended('auditgraph.schema:' || current_schema(), 0)"
+"""The PostgreSQL advisory lock key (a 64-bit integer) that serialises set-up of one
+schema; other schemas of the same database are set up independently."""
+_LOCK_POLL = 0.1
+"""Seconds between attempts to take the PostgreSQL set-up lock."""
 
 
 @contextmanager
 def schema_lock(engine: Engine) -> Iterator[None]:
     """Hold the database's set-up lock: one process at a time migrates or seeds it.
 
-    PostgreSQL: a session-level advisory lock (waits for the holder; freed if it dies).
+    PostgreSQL: a session-level advisory lock on the schema (freed if the holder dies),
+    taken by polling between transactions rather than by waiting in one: a waiting
+    statement holds a snapshot, and LangGraph's checkpoint set-up (CREATE INDEX
+    CONCURRENTLY, under this lock) waits for every older snapshot in the database, so a
+    waiter would deadlock with the holder.
     A SQLite file: an exclusive `flock` on `<file>.lock` (freed when the holder exits,
     however it exits). In-memory SQLite belongs to one process: no lock.
     """
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
-            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _LOCK_KEY})
+            while not conn.execute(text(f"SELECT pg_try_advisory_lock({_LOCK_KEY})")).scalar():
+                conn.commit()
+                time.sleep(_LOCK_POLL)
             conn.commit()
             try:
                 yield
             finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _LOCK_KEY})
+                conn.execute(text(f"SELECT pg_advisory_unlock({_LOCK_KEY})"))
                 conn.commit()
         return
     path = sqlite_path(str(engine.url))
@@ -155,6 +165,22 @@ def _file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _readable_revision(engine: Engine) -> str | None:
+    try:
+        return current_revision(engine)
+    except ProgrammingError as exc:
+        if getattr(exc.orig, "sqlstate", None) != _NO_PRIVILEGE:
+            raise
+    raise MigrationNeeded(
+        "this role may not read the schema's revision (the runtime rights are not granted yet): "
+        "run `auditgraph db migrate` (as the migration role, AUDITGRAPH_MIGRATION_DATABASE_URL), then start again"
+    )
+
+
+_NO_PRIVILEGE = "42501"
+"""PostgreSQL's SQLSTATE for insufficient_privilege."""
 
 
 def _refuse_without_rights(engine: Engine, current: str | None) -> None:
