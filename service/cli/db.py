@@ -43,7 +43,7 @@ def _engine(url: str, what: str) -> Iterator[Engine]:
     except StoreError as exc:
         fail(f"cannot use the database {describe_url(url)}: {_first_line(exc)}", code=1)
     except SQLAlchemyError as exc:
-        fail(f"the database {describe_url(url)} refused: {_driver_line(exc)}", code=1)
+        fail(f"cannot use the database {describe_url(url)}: {_driver_line(exc)}", code=1)
     finally:
         engine.dispose()
 

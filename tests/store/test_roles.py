@@ -272,3 +272,32 @@ def test_a_database_at_0005_owned_by_the_old_app_role_is_taken_over(postgres_rol
     checked = CliRunner().invoke(app, ["db", "check"], env=env)
     assert checked.exit_code == 0, checked.output
     admin.dispose()
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "words", "code"),
+    [
+        (["db", "migrate"], {}, "set AUDITGRAPH_MIGRATION_DATABASE_URL", 2),
+        (["db", "check"], {"AUDITGRAPH_DATABASE_URL": "sqlite:///audit.db"}, "roles exist only there", 2),
+        (
+            ["db", "migrate"],
+            {"AUDITGRAPH_MIGRATION_DATABASE_URL": "postgresql+psycopg://owner@127.0.0.1:1/test"},
+            "cannot use the database",
+            1,
+        ),
+        (
+            ["db", "create-roles", "--admin-url", "postgresql+psycopg://postgres@127.0.0.1/test"],
+            {"AUDITGRAPH_MIGRATION_DATABASE_URL": "postgresql+psycopg://same@127.0.0.1/test"},
+            "both use role 'same'",
+            2,
+        ),
+    ],
+)
+def test_the_db_commands_fail_in_one_line(
+    args: list[str], env: dict[str, str], words: str, code: int, tmp_path: Any
+) -> None:
+    env = {"AUDITGRAPH_DATABASE_URL": "postgresql+psycopg://same@127.0.0.1:1/test", **env}
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output and result.output.count("\n") == 1, result.output
+    assert words in result.output, result.output
