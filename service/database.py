@@ -15,15 +15,16 @@ from typing import cast
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite import SqliteSaver
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from auditgraph.store import StoreError, make_engine, sqlite_path
-from auditgraph.store.schema import schema_lock
+from auditgraph.store.roles import may_migrate
+from auditgraph.store.schema import MigrationNeeded, schema_lock
 from auditgraph.workflows.checkpoint import checkpoint_serde
 
-__all__ = ["Database", "describe_url", "open_database"]
+__all__ = ["Database", "describe_url", "open_database", "setup_checkpoints"]
 
 
 class Database:
@@ -113,7 +114,48 @@ def _postgres_saver(engine: Engine) -> Iterator[BaseCheckpointSaver]:
     conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     with PostgresSaver.from_conn_string(conninfo) as saver:
         saver.serde = checkpoint_serde()
-        # Its migrations are check-then-insert: one process at a time on a new database.
-        with schema_lock(engine):
-            saver.setup()
+        if not _checkpoints_current(engine, len(saver.MIGRATIONS)):
+            _refuse_without_rights(engine)
+            setup_checkpoints(engine)
         yield saver
+
+
+def _checkpoints_current(engine: Engine, migrations: int) -> bool:
+    """Whether LangGraph's checkpoint tables are at its newest migration (checked first:
+    its `setup` issues CREATE TABLE IF NOT EXISTS, which a runtime role may not run)."""
+    with engine.connect() as conn:
+        if conn.execute(text("SELECT to_regclass('checkpoint_migrations')")).scalar() is None:
+            return False
+        newest = conn.execute(text("SELECT max(v) FROM checkpoint_migrations")).scalar()
+    return newest is not None and newest >= migrations - 1
+
+
+def _refuse_without_rights(engine: Engine) -> None:
+    with engine.connect() as conn:
+        if may_migrate(conn):
+            return
+        role = conn.execute(text("SELECT current_user")).scalar_one()
+    raise MigrationNeeded(
+        f"the checkpoint tables are missing or behind, and role {role!r} may not create them: "
+        "run `auditgraph db migrate` (as the migration role, AUDITGRAPH_MIGRATION_DATABASE_URL), then start again"
+    )
+
+
+def setup_checkpoints(engine: Engine) -> None:
+    """Create or bring up to date LangGraph's checkpoint tables on PostgreSQL, as the
+    connected role (`auditgraph db migrate` runs this as the migration role).
+
+    `PostgresSaver.setup`'s own migrations, one process at a time (they are
+    check-then-insert), except that its indexes are built with plain CREATE INDEX: the
+    tables are new or small here, and CREATE INDEX CONCURRENTLY waits for every older
+    transaction in the whole database, however unrelated.
+    """
+    from langgraph.checkpoint.postgres import PostgresSaver
+
+    migrations = PostgresSaver.MIGRATIONS
+    with schema_lock(engine), engine.begin() as conn:
+        conn.exec_driver_sql(migrations[0])
+        done = conn.exec_driver_sql("SELECT max(v) FROM checkpoint_migrations").scalar()
+        for version in range(-1 if done is None else done, len(migrations) - 1):
+            conn.exec_driver_sql(migrations[version + 1].replace("INDEX CONCURRENTLY", "INDEX"))
+            conn.execute(text("INSERT INTO checkpoint_migrations (v) VALUES (:v)"), {"v": version + 1})

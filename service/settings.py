@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///.auditgraph/audit.db"
     """Where the audit record and the checkpoints live. SQLite by default; a
     postgresql+psycopg:// URL moves both to PostgreSQL."""
+    migration_database_url: str | None = None
+    """PostgreSQL only: the same database as `database_url`, reached as the migration role
+    that owns the schema. `auditgraph db migrate` and `auditgraph db check` use it; the
+    app itself never does (it runs as the runtime role of `database_url`). Unset: the app
+    migrates with its own credentials on start, as on SQLite. See docs/operations.md."""
     signing_key_file: Path | None = None
     """The Ed25519 private key (PEM) that signs the log of run heads; the database never
     holds it. Unset: a development key generated on first use at
@@ -147,6 +152,13 @@ class Settings(BaseSettings):
     def _database_url_has_a_scheme(cls, value: str) -> str:
         if not re.match(r"^[a-z][a-z0-9+]*://", value):
             raise ValueError("give a URL such as sqlite:///path/audit.db or postgresql+psycopg://...")
+        return value
+
+    @field_validator("migration_database_url")
+    @classmethod
+    def _migration_url_is_postgres(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^postgresql(\+\w+)?://[^\s]+$", value):
+            raise ValueError("give a postgresql+psycopg://ROLE@HOST/DB URL (roles exist only on PostgreSQL)")
         return value
 
     @field_validator("llm_base_url")

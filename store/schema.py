@@ -13,7 +13,6 @@ the revision again once it holds the lock.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,17 +25,23 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import ProgrammingError
 from tenacity import Retrying, retry_if_result, stop_after_delay, wait_random_exponential
 
 from auditgraph.store.base import StoreError
 from auditgraph.store.engine import sqlite_path
+from auditgraph.store.roles import may_migrate
 
-__all__ = ["current_revision", "head_revision", "schema_lock", "upgrade"]
+__all__ = ["MigrationNeeded", "current_revision", "head_revision", "schema_lock", "upgrade"]
 
 _HERE = Path(__file__).resolve().parent / "migrations"
 _FIRST = "0001"
 _FIRST_COLUMNS = {"trace_step": {"prev_hash", "hash"}, "run": {"head_hash", "case_json"}}
 """Columns the first revision has that older, unmigrated databases may lack."""
+
+
+class MigrationNeeded(StoreError):
+    """The schema is behind this build and the connected role may not migrate it."""
 
 
 @cache
@@ -64,11 +69,13 @@ def upgrade(engine: Engine) -> str:
     """Bring the database to the newest revision; returns it.
 
     Raises:
+        MigrationNeeded: on PostgreSQL, the schema is behind and the connected role may
+            not change it (run `auditgraph db migrate`); nothing was changed.
         StoreError: the database holds audit tables from before migrations that do not
             match the first revision (recreate it, or migrate it by hand), or it is at a
             revision this code does not know (a newer build migrated it).
     """
-    current = current_revision(engine)
+    current = _readable_revision(engine)
     if current == head_revision():
         return current
     if current is not None and _unknown(current):
@@ -76,6 +83,7 @@ def upgrade(engine: Engine) -> str:
             f"the database is at schema revision {current!r}, which this auditgraph does not know "
             f"(its newest is {head_revision()!r}): use the build that created it, or another database"
         )
+    _refuse_without_rights(engine, current)
     with schema_lock(engine):
         # Another process may have migrated while we waited for the lock.
         if current_revision(engine) == head_revision():
@@ -93,15 +101,20 @@ def upgrade(engine: Engine) -> str:
 
 LOCK_WAIT_S = 600.0
 """How long a process waits for another to finish setting the database up."""
-_LOCK_KEY = int.from_bytes(hashlib.sha256(b"auditgraph.schema").digest()[:8], "big", signed=True)
-"""The PostgreSQL advisory lock key (a 64-bit integer) that serialises schema set-up."""
+_LOCK_KEY = "hashtextextended('auditgraph.schema:' || current_schema(), 0)"
+"""The PostgreSQL advisory lock key (a 64-bit integer) that serialises set-up of one
+schema; other schemas of the same database are set up independently."""
 
 
 @contextmanager
 def schema_lock(engine: Engine) -> Iterator[None]:
     """Hold the database's set-up lock: one process at a time migrates or seeds it.
 
-    PostgreSQL: a session-level advisory lock (waits for the holder; freed if it dies).
+    PostgreSQL: a session-level advisory lock on the schema (freed if the holder dies),
+    taken by polling between transactions rather than by waiting in one: a waiting
+    statement holds a snapshot, and LangGraph's checkpoint set-up (CREATE INDEX
+    CONCURRENTLY, under this lock) waits for every older snapshot in the database, so a
+    waiter would deadlock with the holder.
     A SQLite file: an exclusive `flock` on `<file>.lock` (freed when the holder exits,
     however it exits). In-memory SQLite belongs to one process: no lock.
     """
@@ -111,7 +124,7 @@ def schema_lock(engine: Engine) -> Iterator[None]:
             try:
                 yield
             finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _LOCK_KEY})
+                conn.execute(text(f"SELECT pg_advisory_unlock({_LOCK_KEY})"))
                 conn.commit()
         return
     path = sqlite_path(str(engine.url))
@@ -122,7 +135,7 @@ def schema_lock(engine: Engine) -> Iterator[None]:
 
 
 def _try_advisory_lock(conn: Connection) -> bool:
-    taken = bool(conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": _LOCK_KEY}).scalar())
+    taken = bool(conn.execute(text(f"SELECT pg_try_advisory_lock({_LOCK_KEY})")).scalar())
     conn.commit()
     return taken
 
@@ -176,6 +189,38 @@ def _file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def _readable_revision(engine: Engine) -> str | None:
+    try:
+        return current_revision(engine)
+    except ProgrammingError as exc:
+        if getattr(exc.orig, "sqlstate", None) != _NO_PRIVILEGE:
+            raise
+    raise MigrationNeeded(
+        "this role may not read the schema's revision (the runtime rights are not granted yet): "
+        "run `auditgraph db migrate` (as the migration role, AUDITGRAPH_MIGRATION_DATABASE_URL), then start again"
+    )
+
+
+_NO_PRIVILEGE = "42501"
+"""PostgreSQL's SQLSTATE for insufficient_privilege."""
+
+
+def _refuse_without_rights(engine: Engine, current: str | None) -> None:
+    """On PostgreSQL, refuse before touching anything when the connected role cannot
+    migrate (the runtime role of `store.roles`): the operator migrates as the owner."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as conn:
+        if may_migrate(conn):
+            return
+        role = conn.execute(text("SELECT current_user")).scalar_one()
+    raise MigrationNeeded(
+        f"the schema is at revision {current or 'none'} and this auditgraph needs {head_revision()}, "
+        f"which role {role!r} may not migrate to: run `auditgraph db migrate` "
+        "(as the migration role, AUDITGRAPH_MIGRATION_DATABASE_URL), then start again"
+    )
 
 
 def _unknown(revision: str) -> bool:

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, Engine, func, insert, text, union, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, text, union, update
 from sqlalchemy import select as core_select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, col, select
 
 from auditgraph.store.base import ReviewConflict, RunNotFound
@@ -30,13 +31,21 @@ from auditgraph.store.schema import upgrade
 from auditgraph.store.signing import Signer
 from auditgraph.store.tables import DecisionRow, EscalationRow, LogRow, ReviewRow, RunRow, StepRow
 
-__all__ = ["APPEND_ONLY_TABLES", "ERASURE_SETTING", "SqlAuditStore"]
+__all__ = ["APPEND_ONLY_TABLES", "ERASE_CALL", "ERASURE_SETTING", "SqlAuditStore"]
 
 APPEND_ONLY_TABLES = ("trace_step", "decision", "review", "run_log")
 """On PostgreSQL, rows of these tables can be inserted, never updated or deleted (the
 triggers of migrations 0001 and 0004), except trace content during an erasure."""
 ERASURE_SETTING = "auditgraph.erasure"
-"""Set (transaction-local) while `erase` runs: the one time trace content may change."""
+"""Set (transaction-local) while an erasure runs: the one time trace content may change.
+On PostgreSQL only `auditgraph_erase` (migration 0006), acting as the tables' owner, can
+make it count; setting it from any other role changes nothing."""
+ERASE_CALL = "SELECT auditgraph_erase(:run_id, :contents, :case, :record)"
+"""The erasure on PostgreSQL: one call of the SECURITY DEFINER function of revision 0006."""
+_LOG_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('auditgraph.run_log:' || current_schema(), 0))"
+"""Serialises appends to the log of run heads in this schema until the transaction ends."""
+_NO_RUN = "P0002"
+"""The SQLSTATE `auditgraph_erase` raises for a run that does not exist."""
 
 R = TypeVar("R", bound=BaseModel)
 T = TypeVar("T")
@@ -82,7 +91,9 @@ class SqlAuditStore:
         """Append the run's current head and seal to the log, in the caller's transaction
         (which has already written, so holds SQLite's write lock)."""
         if self.engine.dialect.name == "postgresql":
-            conn.execute(text("LOCK TABLE run_log IN SHARE ROW EXCLUSIVE MODE"))
+            # An advisory lock, not LOCK TABLE: the runtime role holds INSERT on the log,
+            # which allows no lock that would keep two appenders from taking one seq.
+            conn.execute(text(_LOG_LOCK))
         runs = RunRow.__table__  # type: ignore[attr-defined]
         run = conn.execute(core_select(runs).where(runs.c.run_id == run_id)).mappings().first()
         if run is None:
@@ -284,10 +295,15 @@ class SqlAuditStore:
         contents: dict[str, dict[str, Any]],
         record: TraceStep,
     ) -> None:
-        """Replace erased content and append the erasure record, in one transaction."""
+        """Replace erased content and append the erasure record, in one transaction.
+
+        On PostgreSQL the whole erasure is one call of `auditgraph_erase`, the only path
+        the runtime role has to trace content and a run's case; SQLite has no roles.
+        """
+        if self.engine.dialect.name == "postgresql":
+            self._erase_on_postgres(run_id, case=case, contents=contents, record=record)
+            return
         with self.engine.begin() as conn:
-            if self.engine.dialect.name == "postgresql":
-                conn.execute(text(f"SET LOCAL {ERASURE_SETTING} = 'on'"))
             for step_id, fields in contents.items():
                 conn.execute(update(StepRow).where(col(StepRow.id) == step_id).values(**fields))
             conn.execute(insert(StepRow.__table__), record.model_dump())  # type: ignore[attr-defined]
@@ -299,6 +315,29 @@ class SqlAuditStore:
             if result.rowcount == 0:
                 raise RunNotFound(f"no run {run_id!r}; list runs with `auditgraph runs`")
             self._append_log(conn, run_id)
+
+    def _erase_on_postgres(
+        self, run_id: str, *, case: dict | None, contents: dict[str, dict[str, Any]], record: TraceStep
+    ) -> None:
+        call = text(ERASE_CALL).bindparams(
+            bindparam("contents", type_=JSONB),
+            bindparam("case", type_=JSONB),
+            bindparam("record", type_=JSONB),
+        )
+        values = {
+            "run_id": run_id,
+            "contents": contents,
+            "case": case,
+            "record": record.model_dump(mode="json"),
+        }
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(call, values)
+                self._append_log(conn, run_id)
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) == _NO_RUN:
+                raise RunNotFound(f"no run {run_id!r}; list runs with `auditgraph runs`") from None
+            raise
 
     def purge_erased(self) -> None:
         """On SQLite, checkpoint the write-ahead log into the file and truncate it: the

@@ -7,18 +7,21 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 import yaml
 from langgraph.checkpoint.memory import InMemorySaver
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
+from typer.testing import CliRunner
 
 from auditgraph.agents import Agent, rules_agent
+from auditgraph.service.cli.app import app
 from auditgraph.service.settings import Settings
 from auditgraph.service.wiring import open_auditor
 from auditgraph.store import SqlAuditStore, make_engine
+from auditgraph.store.roles import Login, create_roles
 from auditgraph.tools import Toolset, load_bundled_toolset
 from auditgraph.workflows import Auditor, GuardPolicy
 from auditgraph.workflows.checkpoint import checkpoint_serde
@@ -92,20 +95,62 @@ def make_auditor(tmp_path: Path) -> Callable[..., Auditor]:
     return build
 
 
+class PostgresRoles(NamedTuple):
+    """URLs into one private schema of the local PostgreSQL, one per role."""
+
+    admin: str
+    """The superuser: an attacker with the owner's powers, or a DBA."""
+    migration: str
+    """The migration role: owns the schema and migrates it."""
+    runtime: str
+    """The runtime role: what the app connects as."""
+    schema: str
+
+
+def _role_url(role: str, schema: str) -> str:
+    return f"postgresql+psycopg://{role}@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
+
+
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A URL into a fresh, private schema of the local PostgreSQL; dropped afterwards."""
-    schema = f"ag_test_{uuid.uuid4().hex[:8]}"
+def postgres_roles() -> Iterator[PostgresRoles]:
+    """A fresh, empty schema owned by a new migration role, and a new runtime role with
+    the runtime rights (`auditgraph db create-roles`); all dropped afterwards."""
+    suffix = uuid.uuid4().hex[:8]
+    schema, migration, runtime = f"ag_test_{suffix}", f"ag_mig_{suffix}", f"ag_rt_{suffix}"
     admin = create_engine(POSTGRES)
     try:
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        create_roles(admin, migration=Login(migration), runtime=Login(runtime), schema=schema)
     except OperationalError as exc:
         admin.dispose()
         pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432 ({type(exc).__name__}); `.ci/run` starts it")
     try:
-        yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
+        yield PostgresRoles(
+            f"{POSTGRES}?options=-csearch_path%3D{schema}",
+            _role_url(migration, schema),
+            _role_url(runtime, schema),
+            schema,
+        )
     finally:
         with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            conn.execute(text(f"DROP OWNED BY {runtime}, {migration}"))
+            conn.execute(text(f"DROP ROLE {runtime}, {migration}"))
         admin.dispose()
+
+
+def migrate_as_owner(roles: PostgresRoles) -> None:
+    """What `auditgraph db migrate` does: migrate as the migration role, grant the runtime role."""
+    result = CliRunner().invoke(
+        app,
+        ["db", "migrate"],
+        env={"AUDITGRAPH_DATABASE_URL": roles.runtime, "AUDITGRAPH_MIGRATION_DATABASE_URL": roles.migration},
+    )
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture
+def postgres_url(postgres_roles: PostgresRoles) -> str:
+    """The app's URL into a private schema of the local PostgreSQL, migrated by the
+    migration role: the app runs as the runtime role, as a deployment should."""
+    migrate_as_owner(postgres_roles)
+    return postgres_roles.runtime

@@ -6,6 +6,7 @@ import typer
 
 from auditgraph.service.cli import audit, reading
 from auditgraph.service.cli.common import configure_logging
+from auditgraph.service.cli.db import db_app
 from auditgraph.service.cli.evals import eval_app
 from auditgraph.service.cli.log import log_app
 from auditgraph.service.cli.screen import screen_app
@@ -37,6 +38,7 @@ app.command()(reading.schema)
 app.add_typer(eval_app, name="eval")
 app.add_typer(screen_app, name="screen")
 app.add_typer(log_app, name="log")
+app.add_typer(db_app, name="db")
 
 
 def main() -> None:

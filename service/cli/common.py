@@ -159,9 +159,9 @@ def _settings_problem(exc: ValidationError) -> str:
         name = env_name(field) if field else "an AUDITGRAPH_ variable"
         given = error.get("input")
         shown = ""
-        secret = field is not None and Settings.model_fields[field].annotation in (
-            SecretStr,
-            SecretStr | None,
+        secret = field is not None and (
+            Settings.model_fields[field].annotation in (SecretStr, SecretStr | None)
+            or field.endswith("database_url")  # a URL may carry a password
         )
         if isinstance(given, str | int | float) and not secret:
             text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in str(given))

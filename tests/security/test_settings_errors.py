@@ -13,6 +13,7 @@ runner = CliRunner()
 
 INVALID: dict[str, str] = {
     "database_url": "nonsense",
+    "migration_database_url": "sqlite:///audit.db",
     "signing_key_file": "/nonexistent/auditgraph-keys/signing-key.pem",
     "trusted_keys": "/nonexistent/auditgraph-keys/public",
     "data_dir": "/nonexistent/auditgraph-data",

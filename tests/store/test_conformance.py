@@ -22,6 +22,7 @@ from auditgraph.store import (
     new_id,
     utcnow,
 )
+from tests.conftest import PostgresRoles
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
@@ -194,11 +195,16 @@ def test_review_resolves_the_escalation_and_decisions_append(store: AuditStore) 
 
 
 @pytest.mark.parametrize("table", ["trace_step", "decision", "review"])
-def test_postgres_refuses_updates_and_deletes_of_the_record(postgres_url: str, table: str) -> None:
+def test_postgres_refuses_updates_and_deletes_of_the_record(
+    postgres_url: str, postgres_roles: PostgresRoles, table: str
+) -> None:
+    """The triggers hold even for the tables' owner (the runtime role has no UPDATE or
+    DELETE to try with: tests/store/test_roles.py)."""
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
     store = SqlAuditStore(make_engine(postgres_url))
+    owner = make_engine(postgres_roles.migration)
     run = _run()
     store.start_run(run, {})
     store.record_steps([TraceStep(run_id=run.run_id, case_id=run.case_id, seq=2, node="intake", kind="node")])
@@ -226,7 +232,8 @@ def test_postgres_refuses_updates_and_deletes_of_the_record(postgres_url: str, t
         )
     )
     for statement in (f"UPDATE {table} SET run_id = run_id", f"DELETE FROM {table}"):
-        with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as conn:
+        with pytest.raises(DBAPIError, match="append-only"), owner.begin() as conn:
             conn.execute(text(statement))
     assert len(store.steps(run.run_id)) == 2
     store.engine.dispose()
+    owner.dispose()

@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, func, select
 
 from auditgraph.store.schema import head_revision
 from auditgraph.store.tables import SellerRow
+from tests.conftest import PostgresRoles
 
 ROOT = Path(__file__).resolve().parents[2]
 CASE = ROOT / "data" / "cases" / "kitchen_knife_set.json"
@@ -61,5 +62,7 @@ def test_eight_processes_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not AUDITGRAPH.exists(), reason="the auditgraph command is not installed")
-def test_eight_processes_on_a_fresh_postgres_schema(postgres_url: str) -> None:
-    _check(postgres_url, _start_at_once(postgres_url))
+def test_eight_processes_on_a_fresh_postgres_schema(postgres_roles: PostgresRoles) -> None:
+    """Run with the schema owner's credentials (a deployment without a separate runtime
+    role): the app migrates on start, once, under the lock."""
+    _check(postgres_roles.migration, _start_at_once(postgres_roles.migration))

@@ -15,6 +15,7 @@ from sqlmodel import SQLModel
 from auditgraph.store import SqlAuditStore, StoreError, make_engine, tables
 from auditgraph.store.records import EscalationRecord
 from auditgraph.store.schema import _config, current_revision, head_revision, upgrade
+from tests.conftest import PostgresRoles
 
 _OURS = {t.__tablename__ for t in tables.ALL}  # type: ignore[attr-defined]
 
@@ -42,8 +43,8 @@ def test_the_migrations_create_exactly_the_table_models(tmp_path: Path) -> None:
     assert _diffs(engine) == []
 
 
-def test_the_migrations_match_the_models_on_postgres(postgres_url: str) -> None:
-    engine = make_engine(postgres_url)
+def test_the_migrations_match_the_models_on_postgres(postgres_roles: PostgresRoles) -> None:
+    engine = make_engine(postgres_roles.migration)
     upgrade(engine)
     assert _diffs(engine) == []
     with engine.connect() as conn:
@@ -52,6 +53,11 @@ def test_the_migrations_match_the_models_on_postgres(postgres_url: str) -> None:
                  "WHERE trigger_name LIKE '%append_only'")
         ).scalars()  # fmt: skip
         assert set(triggers) == {"trace_step", "decision", "review", "run_log"}
+        guarded = conn.execute(
+            text("SELECT DISTINCT event_object_table FROM information_schema.triggers "
+                 "WHERE trigger_name LIKE '%guard'")
+        ).scalars()  # fmt: skip
+        assert set(guarded) == {"run", "escalation"}
     engine.dispose()
 
 
@@ -81,13 +87,13 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A new, empty database: a SQLite file, or a private schema of the local PostgreSQL."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'a.db'}"
-    return request.getfixturevalue("postgres_url")
+    return request.getfixturevalue("postgres_roles").migration
 
 
 def test_a_new_database_has_the_seller_table_at_the_newest_revision(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
     SqlAuditStore(engine)
-    assert current_revision(engine) == head_revision() == "0005"
+    assert current_revision(engine) == head_revision() == "0006"
     assert "seller" in inspect(engine).get_table_names()
 
 

@@ -15,11 +15,12 @@ from sqlalchemy import text
 
 from auditgraph.store import make_engine
 from auditgraph.store.schema import schema_lock
+from tests.conftest import PostgresRoles
 
 
-def test_a_waiter_does_not_block_create_index_concurrently(postgres_url: str) -> None:
-    holder = make_engine(postgres_url)
-    waiter = make_engine(postgres_url)
+def test_a_waiter_does_not_block_create_index_concurrently(postgres_roles: PostgresRoles) -> None:
+    holder = make_engine(postgres_roles.migration)
+    waiter = make_engine(postgres_roles.migration)
     waited: list[float] = []
     with holder.connect() as conn:
         conn.execute(text("CREATE TABLE lock_probe (x int)"))

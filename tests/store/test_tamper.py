@@ -21,7 +21,7 @@ from auditgraph.store.chain import step_hash
 from auditgraph.store.headlog import entry_hash, seal
 from auditgraph.store.records import ReviewRecord, RunRecord, TraceStep
 from auditgraph.store.signing import Signer
-from tests.conftest import load_case
+from tests.conftest import PostgresRoles, load_case
 
 Ids = dict[str, str]
 
@@ -55,9 +55,11 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Ids]
 class Db:
     """A database to tamper with, and `trace verify --all` on it."""
 
-    def __init__(self, url: str, key: Path, ids: Ids) -> None:
+    def __init__(self, url: str, key: Path, ids: Ids, *, attacker_url: str | None = None) -> None:
+        """`url` is the app's; the attacker's edits and reads go through `attacker_url`
+        (on PostgreSQL a superuser: the runtime role cannot make them at all)."""
         self.url, self.key, self.ids = url, key, ids
-        self.store = open_store(Settings(database_url=url, signing_key_file=key))
+        self.store = open_store(Settings(database_url=attacker_url or url, signing_key_file=key))
 
     def sql(self, statement: str, **params: Any) -> None:
         with self.store.engine.begin() as conn:
@@ -545,11 +547,11 @@ def test_an_export_shows_what_was_removed_later(db: Db, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def pg_db(postgres_url: str, tmp_path: Path) -> Iterator[Db]:
+def pg_db(postgres_url: str, postgres_roles: PostgresRoles, tmp_path: Path) -> Iterator[Db]:
     key = tmp_path / "signing-key.pem"
     Signer(key, create=True).key_id  # noqa: B018 - creates the key
     ids = _build(postgres_url, key)
-    yield Db(postgres_url, key, ids)
+    yield Db(postgres_url, key, ids, attacker_url=postgres_roles.admin)
 
 
 @pytest.mark.parametrize(

@@ -199,15 +199,17 @@ def test_the_erase_command(settings: Settings, tmp_path: Path) -> None:
 def test_erasure_on_postgres_passes_the_append_only_trigger(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The app runs as the runtime role: it may not touch trace content at all, even with
+    the old erasure flag set, yet erases through `auditgraph_erase`."""
     monkeypatch.setenv("AUDITGRAPH_DATABASE_URL", postgres_url)
     with open_auditor(Settings()) as auditor:
         run_id = auditor.audit(load_case("off_platform_whatsapp")).run_id
         step = next(s for s in auditor.store.steps(run_id) if s.node == "seller_history")
-        with pytest.raises(DBAPIError, match="append-only"):
+        with pytest.raises(DBAPIError, match="permission denied"):
             _sql(auditor, "UPDATE trace_step SET error = 'x' WHERE id = :id", id=step.id)
-        # Even during an erasure, a step's hash, link and order cannot change.
+        # The erasure flag opens nothing for the runtime role.
         engine = auditor.store.engine  # type: ignore[attr-defined]
-        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        with pytest.raises(DBAPIError, match="permission denied"), engine.begin() as conn:
             conn.execute(text("SET LOCAL auditgraph.erasure = 'on'"))
             conn.execute(text("UPDATE trace_step SET hash = 'x' WHERE id = :id"), {"id": step.id})
         report = _erase(auditor)
@@ -215,7 +217,7 @@ def test_erasure_on_postgres_passes_the_append_only_trigger(
         assert PHONE not in _dump(auditor, run_id)
         result = _verify(auditor, run_id)
         assert result.ok, result.problems
-        with pytest.raises(DBAPIError, match="append-only"):
+        with pytest.raises(DBAPIError, match="permission denied"):
             _sql(auditor, "DELETE FROM trace_step WHERE id = :id", id=step.id)
 
 
