@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, TypeVar
 
 from langchain_core.tools import BaseTool, StructuredTool
+from langgraph.config import get_config
+from langgraph.errors import GraphInterrupt
 from langgraph.runtime import Runtime
 from langgraph.types import Send, interrupt
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -23,6 +25,7 @@ from auditgraph.tools.evidence import Evidence, ToolName
 from auditgraph.tools.personal_data import mask
 from auditgraph.tools.policy_retrieval import RetrievedClause
 from auditgraph.tools.retry import BackendUnavailable
+from auditgraph.workflows import entry
 from auditgraph.workflows.context import AuditContext, context_of
 from auditgraph.workflows.guard import apply_guard
 from auditgraph.workflows.reasons import statement_of_reasons
@@ -74,15 +77,25 @@ def _trace(ctx: AuditContext, state: AuditState | ToolTask, node: str, input: An
 
 
 def intake(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
-    """Validate the submitted case; a bad case stops the run here."""
-    with _trace(context_of(runtime), state, Node.INTAKE, {"submission": state["submission"]}) as trace:
+    """Validate the submitted case; a bad case stops the run here.
+
+    The run's id is the one given, else derived from its thread. When the graph records
+    its runs itself (`AuditContext.records_runs`), the case is validated before anything is
+    written and the run is recorded here, as `Auditor.audit` records it.
+    """
+    ctx = context_of(runtime)
+    run_id = entry.run_id_for(state, get_config())
+    state = {**state, "run_id": run_id}
+    if ctx.records_runs:
+        entry.open_run(ctx, run_id, parse_case(state["submission"]))
+    with _trace(ctx, state, Node.INTAKE, {"submission": state["submission"]}) as trace:
         case = parse_case(state["submission"])
         trace.output = {
             "case_id": case.case_id,
             "kind": case.kind,
             "images": len(case.listing.images),
         }
-    return {"case": case}
+    return {"run_id": run_id, "case": case}
 
 
 def plan(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
@@ -305,6 +318,19 @@ def await_review(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str,
         "reasons": escalation.reasons,
         "agent_decision": escalation.agent_decision,
     }
+    try:
+        return _await_review(ctx, state, escalation, payload)
+    except GraphInterrupt:
+        # Paused: the interrupt's step is written; a run the graph records is now closed
+        # as awaiting review, as the runner closes its own.
+        if ctx.records_runs:
+            entry.pause_run(ctx, state["run_id"])
+        raise
+
+
+def _await_review(
+    ctx: AuditContext, state: AuditState, escalation: EscalationRecord, payload: dict[str, Any]
+) -> dict[str, Any]:
     with _trace(ctx, state, Node.AWAIT_REVIEW, payload) as trace:
         trace.add(Kind.INTERRUPT, input=payload, output={"status": "awaiting_review"})
         answer = interrupt(payload)
@@ -426,4 +452,6 @@ def finalize(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any
         trace.output = FinalizeOutput(
             decision=record.decision, decided_by=record.decided_by, clause_ids=clause_ids, record=record
         )
+    if ctx.records_runs:
+        entry.close_run(ctx, state["run_id"], record)
     return {"decision": record}
