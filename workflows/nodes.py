@@ -23,7 +23,7 @@ from auditgraph.tools.case import parse_case
 from auditgraph.tools.escalation import EscalationInput
 from auditgraph.tools.evidence import Evidence, ToolName
 from auditgraph.tools.personal_data import mask
-from auditgraph.tools.policy_retrieval import RetrievedClause
+from auditgraph.tools.policy_retrieval import PolicyPack, RetrievedClause
 from auditgraph.tools.retry import BackendUnavailable
 from auditgraph.workflows import entry
 from auditgraph.workflows.context import AuditContext, context_of
@@ -43,6 +43,7 @@ __all__ = [
     "guard",
     "intake",
     "plan",
+    "review_problem",
     "review_record",
     "route_after_guard",
     "route_after_plan",
@@ -335,7 +336,6 @@ def _await_review(
         trace.add(Kind.INTERRUPT, input=payload, output={"status": "awaiting_review"})
         answer = interrupt(payload)
         trace.children.clear()
-        review_input = ReviewInput.model_validate(answer)
         # The runner records the review (claiming the escalation) before it resumes the
         # graph, and the review commits before this node's checkpoint: a process killed in
         # between runs the node again, and the review first recorded stands.
@@ -343,14 +343,23 @@ def _await_review(
             r for r in ctx.store.reviews(state["run_id"]) if r.escalation_id == escalation.escalation_id
         ]
         if recorded:
+            ReviewInput.model_validate(answer)
             review = recorded[0]
         else:
+            # A review resumed on the graph directly (the dev server) is checked as the
+            # runner checks its own, before it claims the escalation; one refused asks again,
+            # saying why (LangGraph replays earlier answers, so each refusal is a new interrupt).
+            while (problem := _review_refused(ctx, state, answer)) is not None:
+                asked = {**payload, "refused": problem}
+                trace.add(Kind.INTERRUPT, input=asked, output={"status": "awaiting_review"})
+                answer = interrupt(asked)
+                trace.children.clear()
             # The reviewer's free text may quote the seller: their name is masked too.
             review = review_record(
                 ctx,
                 state["run_id"],
                 escalation,
-                review_input,
+                ReviewInput.model_validate(answer),
                 state["verdict"].clause_ids,
                 names=seller_names(state),
             )
@@ -360,6 +369,39 @@ def _await_review(
         trace.add(Kind.INTERRUPT, input=payload, output=review, agent=REVIEWER)
         trace.output = ReviewStepOutput(decision=review.decision, reviewer=review.reviewer)
     return {"review": review}
+
+
+def _review_refused(ctx: AuditContext, state: AuditState, answer: Any) -> str | None:
+    """Why a reviewer's answer cannot be recorded, or None."""
+    try:
+        review_input = ReviewInput.model_validate(answer)
+    except ValidationError as exc:
+        return f"invalid review: {_first_error(exc)}"
+    return review_problem(review_input, ctx.policy, state["verdict"].clause_ids)
+
+
+def review_problem(answer: ReviewInput, pack: PolicyPack, agent_clauses: list[str]) -> str | None:
+    """Why a review cannot be recorded, or None: a reviewer's grounds must exist in the run's
+    pack and fit the decision, as an agent's must. A reject or restrict naming no clause rests
+    on the agent's citations (`agent_clauses`)."""
+    unknown = [c for c in answer.clause_ids if pack.clause(c) is None]
+    if unknown:
+        return f"unknown clause ids {unknown!r} in policy pack {pack.version}"
+    if answer.decision == "approve":
+        return "an approval rests on no clause: leave out --clause" if answer.clause_ids else None
+    clause_ids = answer.clause_ids or agent_clauses
+    if not clause_ids:
+        return f"a {answer.decision} needs the clause it rests on: the agent cited none, so name one"
+    actions = {c: pack.clause(c).action for c in clause_ids}  # type: ignore[union-attr]
+    if answer.decision == "reject" and "reject" not in actions.values():
+        return f"{', '.join(clause_ids)} only restrict a listing; decide restrict, or name a clause that removes it"
+    removing = [c for c, action in actions.items() if action == "reject"]
+    if answer.decision == "restrict" and removing:
+        return (
+            f"{', '.join(removing)} {'removes' if len(removing) == 1 else 'remove'} the listing; "
+            "decide reject, or name only clauses that restrict"
+        )
+    return None
 
 
 def review_record(

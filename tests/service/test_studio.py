@@ -121,6 +121,28 @@ def test_a_run_paused_restarted_and_resumed_is_recorded_whole(store: SqlAuditSto
     assert "ok" in _verify(run_id)
 
 
+def test_a_review_resumed_on_the_graph_is_checked_before_it_claims_the_escalation(
+    store: SqlAuditStore,
+) -> None:
+    graph = _strict_graph()
+    thread = str(uuid.uuid4())
+    graph.invoke({"submission": load_case("ip_report_needs_specialist")}, _thread(thread))
+    run_id = f"run_{uuid.UUID(thread).hex}"
+    wrong = {**REVIEW, "decision": "reject", "clause_ids": ["NOPE-1"]}
+    asked = graph.invoke(Command(resume=wrong), _thread(thread))["__interrupt__"][0].value
+    assert asked["refused"].startswith("unknown clause ids ['NOPE-1'] in policy pack")
+    asked = graph.invoke(Command(resume={"reviewer": "alice"}), _thread(thread))["__interrupt__"][0].value
+    assert asked["refused"].startswith("invalid review: decision")
+    assert store.reviews(run_id) == []
+    assert [e.run_id for e in store.open_escalations()] == [run_id]
+    assert store.get_run(run_id).status == "awaiting_review"
+
+    final = graph.invoke(Command(resume=REVIEW), _thread(thread))
+    assert final["decision"].decision == "approve"
+    assert [r.decision for r in store.reviews(run_id)] == ["approve"]
+    assert "ok" in _verify(run_id)
+
+
 def test_a_run_id_is_derived_from_any_thread_id_the_same_way(store: SqlAuditStore) -> None:
     graph = _strict_graph()
     graph.invoke({"submission": load_case("switchblade_collector")}, _thread("studio thread 7"))
