@@ -257,6 +257,12 @@ class Auditor:
             if recorded.decision != answer.decision:
                 raise ReviewTaken(run_id, recorded, answer.decision, applied=False)
         else:
+            if not self.graph.get_state(self._config(run_id)).values:
+                # Claiming it would resolve an escalation no graph here can finish.
+                raise ReviewError(
+                    f"run {run_id!r} has no checkpoint in this database: it was started elsewhere "
+                    "(LangGraph's dev server keeps its own); review it where it runs"
+                )
             self._check_clauses(run_id, answer, context.policy)
             self._claim(run, answer, context)
         resumption = self._recovery().resume_review(run, Command(resume=answer.model_dump()))

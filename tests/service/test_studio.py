@@ -25,7 +25,7 @@ from auditgraph.service.settings import Settings
 from auditgraph.service.wiring import open_store
 from auditgraph.store import RunNotFound, SqlAuditStore
 from auditgraph.tools.case import CaseError
-from auditgraph.workflows import Auditor
+from auditgraph.workflows import Auditor, ReviewError
 from auditgraph.workflows.context import set_default_context
 from tests.conftest import CASES, ROOT, load_case
 
@@ -166,6 +166,18 @@ def test_an_invalid_case_records_nothing(store: SqlAuditStore) -> None:
     with pytest.raises(RunNotFound):
         store.get_run("run_broken")
     assert store.steps("run_broken") == []
+
+
+def test_a_dev_server_run_is_not_claimed_by_a_review_that_cannot_finish_it(
+    auditor: Auditor, store: SqlAuditStore
+) -> None:
+    thread = str(uuid.uuid4())
+    _strict_graph().invoke({"submission": load_case("ip_report_needs_specialist")}, _thread(thread))
+    run_id = f"run_{uuid.UUID(thread).hex}"
+    with pytest.raises(ReviewError, match="has no checkpoint in this database"):
+        auditor.review(run_id, REVIEW)
+    assert [e.run_id for e in store.open_escalations()] == [run_id]
+    assert store.reviews(run_id) == []
 
 
 def test_runs_of_the_auditor_are_recorded_once(auditor: Auditor, store: SqlAuditStore) -> None:
