@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 from auditgraph.agents import Agent, llm_agent, rules_agent
@@ -11,6 +12,7 @@ from auditgraph.agents.screen import E5Embedder, Embedder, NoEmbedder, ScreenSco
 from auditgraph.service.database import open_database
 from auditgraph.service.settings import Settings
 from auditgraph.store import SqlAuditStore, make_engine
+from auditgraph.store.integrity import verify_store
 from auditgraph.store.signing import Signer, TrustedKeys, load_public_keys
 from auditgraph.tools import DEFAULT_TEXT_READER, TextReader, Toolset, load_bundled_toolset
 from auditgraph.workflows import Auditor, GuardPolicy
@@ -124,4 +126,12 @@ def open_auditor(settings: Settings) -> Iterator[Auditor]:
             mask_personal_data=settings.mask_personal_data,
             durability=settings.durability,
             max_concurrency=settings.tool_concurrency,
+            integrity=partial(_run_problems, store, settings),
         )
+
+
+def _run_problems(store: SqlAuditStore, settings: Settings, run_id: str) -> list[str]:
+    """What `trace verify` finds wrong with one run, signatures checked with the trusted keys."""
+    trusted = trusted_keys(settings)
+    checks = verify_store(store, run_id=run_id, trusted=trusted if trusted.keys else None)
+    return [p for check in checks if check.run_id == run_id for p in check.problems]

@@ -45,8 +45,10 @@ class AuditStore(Protocol):
     - unknown ids raise `RunNotFound` from `get_run`, and give None or [] elsewhere.
     """
 
-    def start_run(self, run: RunRecord, case: dict) -> None:
-        """Record a new run and the case it audits."""
+    def start_run(self, run: RunRecord, case: dict) -> TraceStep:
+        """Record a new run, the case it audits and its start record (`chain.start_step`:
+        the case's digest, the run's first chained step), atomically; return that record.
+        The run's next step is numbered 2 and chained after it."""
         ...
 
     def finish_run(

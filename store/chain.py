@@ -13,6 +13,10 @@ step listing, for each step it changed, the digests before and after. Verificati
 takes the "before" digests for the chain and checks the content against the "after"
 ones, so an erased step edited later is still caught.
 
+A run's first step is its start record: it commits the digest of the case as stored, so
+a case edited while the run was unfinished shows (`committed_case`), and `recover` refuses
+to audit it again. An erasure's record carries the case digest before and after.
+
 Anyone who can rewrite the whole database can also rewrite the chain and its head: the
 signed log of run heads (`store.headlog`) and its exports (`auditgraph log export`) are
 what catch that.
@@ -26,12 +30,18 @@ from typing import Any, NamedTuple
 
 from auditgraph.store.records import DecisionRecord, ReviewRecord, RunRecord, TraceStep
 
+START_NODE = "start"
+"""The `node` of a run's start record (kind "start")."""
+
 __all__ = [
     "CONTENT_FIELDS",
+    "START_NODE",
     "Verification",
     "canonical",
+    "committed_case",
     "content_digests",
     "digest",
+    "start_step",
     "step_hash",
     "verify_run",
 ]
@@ -77,6 +87,44 @@ def canonical(step: TraceStep, digests: Digests | None = None) -> bytes:
 def step_hash(prev_hash: str, step: TraceStep, digests: Digests | None = None) -> str:
     """The hash of `step` chained after `prev_hash`."""
     return hashlib.sha256(prev_hash.encode() + b"\n" + canonical(step, digests)).hexdigest()
+
+
+def start_step(run: RunRecord, case: dict[str, Any] | None) -> TraceStep:
+    """A run's first chained step: the digest of its case as stored, and what audits it."""
+    step = TraceStep(
+        run_id=run.run_id,
+        case_id=run.case_id,
+        seq=1,
+        node=START_NODE,
+        kind="start",
+        output={
+            "case_digest": digest(case),
+            "case_kind": run.case_kind,
+            "agent": run.agent,
+            "agent_version": run.agent_version,
+            "policy_version": run.policy_version,
+        },
+        agent=run.agent,
+        policy_version=run.policy_version,
+        started=run.started,
+        ended=run.started,
+    )
+    return step.model_copy(update={"hash": step_hash("", step)})
+
+
+def committed_case(steps: list[TraceStep]) -> str | None:
+    """The digest the stored case must have: the start record's, or the latest erasure's
+    "after". None when the run has no start record (recorded before runs had one)."""
+    first = steps[0] if steps else None
+    if first is None or first.kind != "start" or not isinstance(first.output, dict):
+        return None
+    committed = first.output.get("case_digest")
+    for step in steps[1:]:
+        if step.kind == "erasure" and isinstance(step.output, dict):
+            copy = step.output.get("case_copy")
+            if isinstance(copy, dict) and isinstance(copy.get("after"), str):
+                committed = copy["after"]
+    return committed if isinstance(committed, str) else None
 
 
 class Verification(NamedTuple):

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, TypeVar
 from pydantic import ValidationError
 
 from auditgraph.store.base import RunNotFound
-from auditgraph.store.chain import verify_run
+from auditgraph.store.chain import committed_case, digest, verify_run
 from auditgraph.store.headlog import entry_hash, seal
 from auditgraph.store.records import RunRecord, TraceStep
 from auditgraph.store.signing import TrustedKeys
@@ -120,6 +120,24 @@ def _columns(run: RunRecord, steps: list[TraceStep], escalation: Any, problems: 
             )
 
 
+def _case(store: SqlAuditStore, run: RunRecord, steps: list[TraceStep], problems: list[str]) -> None:
+    """The stored case against the digest the run's start record (or its last erasure) committed."""
+    committed = committed_case(steps)
+    if committed is None:
+        if run.status == "running":
+            # A finished run's case is sealed by its log entry; an unfinished one only by this.
+            problems.append(
+                "the run has no start record committing its case: it was cut from the trace, "
+                "or the run was started before runs had one; it cannot be recovered safely"
+            )
+        return
+    case = _read("the stored case", problems, lambda: store.get_case(run.run_id))
+    if digest(case) != committed:
+        problems.append(
+            "the stored case is not the one the run's start record committed: the case was edited"
+        )
+
+
 def _log(
     entries: list[dict[str, Any]], trusted: TrustedKeys | None, problems: list[str]
 ) -> dict[str, dict[str, Any]]:
@@ -213,6 +231,7 @@ def _run(store: SqlAuditStore, run_id: str, logged: dict[str, Any] | None) -> Ru
         problems.extend(found.problems)
         if run is not None:
             _columns(run, steps, escalation, problems)
+            _case(store, run, steps, problems)
     if logged is not None:
         _against_log(store, run_id, run, steps, logged, problems)
     elif run is not None and run.status != "running":
@@ -250,7 +269,8 @@ def _against_log(
     if run is None:
         return
     if run.status == "running":
-        if logged["status"] != "awaiting_review":
+        # Logged running: its start; logged awaiting review: a review is being applied.
+        if logged["status"] not in ("running", "awaiting_review"):
             problems.append(
                 f"the run row says running, but the log lists it {logged['status']}: the run row was altered"
             )

@@ -7,6 +7,7 @@ from collections import defaultdict
 from typing import Any
 
 from auditgraph.store.base import ReviewConflict, RunNotFound
+from auditgraph.store.chain import start_step
 from auditgraph.store.records import (
     DecisionRecord,
     EscalationRecord,
@@ -32,11 +33,14 @@ class MemoryAuditStore:
         self._reviews: dict[str, list[ReviewRecord]] = defaultdict(list)
         self._decisions: dict[str, list[DecisionRecord]] = defaultdict(list)
 
-    def start_run(self, run: RunRecord, case: dict) -> None:
-        """Record a new run and the case it audits."""
+    def start_run(self, run: RunRecord, case: dict) -> TraceStep:
+        """Record a new run, the case it audits and its start record; return the record."""
+        first = start_step(run, case)
         with self._lock:
-            self._runs[run.run_id] = run
+            self._runs[run.run_id] = run.model_copy(update={"head_hash": first.hash})
             self._cases[run.run_id] = case
+            self._steps[run.run_id].append(first)
+        return first
 
     def finish_run(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
@@ -13,6 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, col, select
 
 from auditgraph.store.base import ReviewConflict, RunNotFound
+from auditgraph.store.chain import start_step
 from auditgraph.store.headlog import entry_hash, seal
 from auditgraph.store.records import (
     DecisionRecord,
@@ -67,7 +69,7 @@ class SqlAuditStore:
     """Satisfies `AuditStore` on any SQLAlchemy engine; brings its schema to the newest
     revision on start (`store.schema`).
 
-    Whenever a run pauses or ends, or an erasure changes its head, an entry is appended
+    Whenever a run starts, pauses or ends, or an erasure changes its head, an entry is appended
     to the log of run heads (`store.headlog`), signed with `signer` when there is one.
     """
 
@@ -140,10 +142,20 @@ class SqlAuditStore:
             return [dict(r) for r in conn.execute(core_select(table).order_by(table.c.seq)).mappings()]
 
     @_briefly_retried
-    def start_run(self, run: RunRecord, case: dict) -> None:
-        """Record a new run and the case it audits."""
+    def start_run(self, run: RunRecord, case: dict) -> TraceStep:
+        """Record a new run, the case it audits, its start record (the case's digest, as the
+        first chained step) and a log entry for it, in one transaction; return the record."""
+        # The digest is of the case as it reads back: JSON, whatever the caller passed.
+        stored = json.loads(json.dumps(case))
+        first = start_step(run, stored)
         with self.engine.begin() as conn:
-            conn.execute(insert(RunRow.__table__), {**run.model_dump(), "case_json": case})  # type: ignore[attr-defined]
+            conn.execute(
+                insert(RunRow.__table__),  # type: ignore[attr-defined]
+                {**run.model_dump(), "case_json": stored, "head_hash": first.hash},
+            )
+            conn.execute(insert(StepRow.__table__), first.model_dump())  # type: ignore[attr-defined]
+            self._append_log(conn, run.run_id)
+        return first
 
     def finish_run(
         self,

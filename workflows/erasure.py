@@ -126,7 +126,7 @@ def _kept(step: TraceStep) -> bool:
     # The decision and review copies stay as written: `trace verify` compares them with
     # the decision and review tables, which erasure keeps.
     return (
-        step.kind == "erasure"
+        step.kind in ("start", "erasure")
         or (step.kind == Kind.NODE and step.node == Node.FINALIZE)
         or (step.kind == Kind.INTERRUPT and step.agent == REVIEWER)
     )

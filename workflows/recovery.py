@@ -20,6 +20,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
 from auditgraph.store.base import AuditStore
+from auditgraph.store.chain import committed_case, digest
 from auditgraph.store.records import DecisionRecord, RunRecord, TraceStep
 from auditgraph.workflows.trace_contract import (
     RECOVER,
@@ -83,16 +84,19 @@ class Recovery:
 
         Raises:
             RunNotFound: no run has that id.
-            RecoveryError: the run is not `running`, or it kept no checkpoint and its
-                stored case was redacted.
+            RecoveryError: the run is not `running`; its stored case is not the one its
+                start record committed; or it kept no checkpoint and its stored case was
+                redacted.
         """
         run = self.store.get_run(run_id)
         if run.status != "running":
             raise RecoveryError(f"run {run_id!r} is {run.status}; only a run left running can be recovered")
         steps = self.continue_trace(run_id)
+        case = self.store.get_case(run_id)
+        self._check_case(run_id, steps, case)
         config = self.config_of(run_id)
         state = self.graph.get_state(config)
-        if state.values and steps:
+        if state.values and steps[1:]:
             decided = self.adopt_recorded(run_id, steps)
             if decided is not None:
                 # Finalize ran and its trace was written: the run was decided, and only its
@@ -101,7 +105,6 @@ class Recovery:
                 return Resumption(run.case_id, config, decided={**state.values, "decision": decided})
             self._mark(run, "checkpoint", steps, pending=list(state.next))
             return Resumption(run.case_id, config)
-        case = self.store.get_case(run_id)
         if case is None or is_redacted(case):
             raise RecoveryError(
                 f"run {run_id!r} kept no checkpoint and its case was stored redacted: audit it again"
@@ -112,6 +115,23 @@ class Recovery:
             self.graph.checkpointer.delete_thread(run_id)  # type: ignore[union-attr]
         self._mark(run, "stored case", steps)
         return Resumption(run.case_id, config, graph_input={"run_id": run_id, "submission": case})
+
+    @staticmethod
+    def _check_case(run_id: str, steps: list[TraceStep], case: dict[str, Any] | None) -> None:
+        """The stored case must be the one the run's start record committed, or recovery
+        would audit an edited case under the original run id."""
+        committed = committed_case(steps)
+        if committed is None:
+            raise RecoveryError(
+                f"run {run_id!r} has no start record committing its case (it was recorded before "
+                "runs had one, or its trace was cut): it cannot be recovered safely; audit the case again"
+            )
+        if digest(case) != committed:
+            raise RecoveryError(
+                f"the stored case of run {run_id!r} is not the one its start record committed "
+                f"(digest {committed[:12]}…): it was edited after the run began; not recovered. "
+                f"`auditgraph trace verify {run_id}` shows what else changed"
+            )
 
     def resume_review(self, run: RunRecord, resume: Command) -> Resumption:
         """How to resume a run awaiting review with `resume`, after any review killed before it.

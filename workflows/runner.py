@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -35,14 +36,13 @@ from auditgraph.tools.policy_retrieval import (
     PolicyPackError,
     make_policy_retrieval_tool,
 )
-from auditgraph.tools.retry import first_line
 from auditgraph.workflows.context import AuditContext, GuardPolicy
 from auditgraph.workflows.external_tracing import masked_tracers
 from auditgraph.workflows.graph import build_graph
 from auditgraph.workflows.nodes import ReviewInput, review_problem, review_record, seller_names
 from auditgraph.workflows.recovery import Recovery, RecoveryError, Resumption
 from auditgraph.workflows.state import GuardOutcome
-from auditgraph.workflows.tracing import RecordingError, StoreRecorder, redact
+from auditgraph.workflows.tracing import StoreRecorder, redact
 
 __all__ = ["AuditFailed", "Auditor", "ReviewError", "ReviewTaken", "RunOutcome"]
 
@@ -121,8 +121,12 @@ class Auditor:
         mask_personal_data: bool = True,
         durability: Durability = "exit",
         max_concurrency: int | None = None,
+        integrity: Callable[[str], list[str]] | None = None,
     ) -> None:
         self.store = store
+        self.integrity = integrity
+        """Checks a run's record (chain, rows, signed log): its problems, [] when it verifies.
+        A run that does not verify is not recovered."""
         self.toolset = toolset
         self.agent = agent
         self.durability = durability
@@ -193,26 +197,19 @@ class Auditor:
         """
         case = parse_case(submission)
         run_id = run_id or new_id("run")
-        try:
-            self.store.start_run(
-                RunRecord(
-                    run_id=run_id,
-                    case_id=case.case_id,
-                    case_kind=case.kind,
-                    agent=self.agent.kind,
-                    agent_version=self.agent.version,
-                    policy_version=self.policy_version,
-                ),
-                case.model_dump(mode="json")
-                if self.recorder.include_sensitive
-                else redact(case.model_dump(mode="json")),
-            )
-        except Exception as exc:
-            raise RecordingError(
-                f"run {run_id} could not be started: the audit store refused it "
-                f"({type(exc).__name__}: {first_line(exc)}); nothing was audited"
-            ) from exc
-        self.recorder.begin(run_id)
+        self.recorder.start(
+            RunRecord(
+                run_id=run_id,
+                case_id=case.case_id,
+                case_kind=case.kind,
+                agent=self.agent.kind,
+                agent_version=self.agent.version,
+                policy_version=self.policy_version,
+            ),
+            case.model_dump(mode="json")
+            if self.recorder.include_sensitive
+            else redact(case.model_dump(mode="json")),
+        )
         return self._drive({"run_id": run_id, "submission": submission}, run_id, case.case_id)
 
     def review(self, run_id: str, review: dict[str, Any] | ReviewInput) -> RunOutcome:
@@ -308,8 +305,9 @@ class Auditor:
 
         Raises:
             RunNotFound: no run has that id.
-            ReviewError: the run is not `running` (nor holds a review not applied), or its
-                stored case was redacted.
+            ReviewError: the run is not `running` (nor holds a review not applied); its
+                record does not verify (`integrity`); its stored case is not the one its
+                start record committed; or it was stored redacted.
         """
         run = self.store.get_run(run_id)
         if run.status == "awaiting_review":
@@ -328,11 +326,22 @@ class Auditor:
             context = self.context_for(run.policy_version)
             resumption = self._recovery().resume_review(run, Command(resume=answer.model_dump()))
             return self._finish(run_id, resumption, context)
+        self._check_integrity(run_id)
         try:
             resumption = self._recovery().recover(run_id)
         except RecoveryError as exc:
             raise ReviewError(str(exc)) from None
         return self._finish(run_id, resumption, self.context_for(self.store.get_run(run_id).policy_version))
+
+    def _check_integrity(self, run_id: str) -> None:
+        """Refuse to finish a run whose record was altered: recovery would build on it."""
+        problems = self.integrity(run_id) if self.integrity is not None else []
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise ReviewError(
+                f"run {run_id!r} does not verify, so it is not recovered: {problems[0]}{more}; "
+                f"see `auditgraph trace verify {run_id}`"
+            )
 
     def _check_clauses(self, run_id: str, answer: ReviewInput, pack: PolicyPack) -> None:
         """A reviewer's grounds must exist in the run's pack and fit the decision, as an agent's must."""

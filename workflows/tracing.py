@@ -24,9 +24,18 @@ from pydantic import BaseModel
 
 from auditgraph.store.base import AuditStore
 from auditgraph.store.chain import step_hash
-from auditgraph.store.records import DecisionRecord, RunStatus, StepKind, TraceStep, new_id, utcnow
+from auditgraph.store.records import (
+    DecisionRecord,
+    RunRecord,
+    RunStatus,
+    StepKind,
+    TraceStep,
+    new_id,
+    utcnow,
+)
 from auditgraph.store.retry import retrying
 from auditgraph.tools.personal_data import mask, mask_text
+from auditgraph.tools.retry import first_line
 from auditgraph.workflows.trace_contract import Kind
 
 __all__ = [
@@ -70,6 +79,10 @@ class TraceRecorder(Protocol):
 
     def record(self, steps: list[TraceStep]) -> None:
         """Number and write `steps` (one node's worth) for their run."""
+        ...
+
+    def start(self, run: RunRecord, case: dict[str, Any]) -> None:
+        """Record a new run, its case and its start record; number its steps after it."""
         ...
 
     def begin(self, run_id: str, *, after_seq: int = 0, head: str = "") -> None:
@@ -164,6 +177,22 @@ class StoreRecorder:
         self._seq: dict[str, int] = {}
         self._head: dict[str, str] = {}
         self._pending: dict[str, list[TraceStep]] = defaultdict(list)
+
+    def start(self, run: RunRecord, case: dict[str, Any]) -> None:
+        """Record a new run with its case and its start record (which commits the case's
+        digest and is signed in the log of run heads), then number its steps after it.
+
+        Raises:
+            RecordingError: the store refused the run, after the retries; nothing was recorded.
+        """
+        try:
+            first = self.store.start_run(run, case)
+        except Exception as exc:
+            raise RecordingError(
+                f"run {run.run_id} could not be started: the audit store refused it "
+                f"({type(exc).__name__}: {first_line(exc)}); nothing was audited"
+            ) from exc
+        self.begin(run.run_id, after_seq=first.seq, head=first.hash)
 
     def begin(self, run_id: str, *, after_seq: int = 0, head: str = "") -> None:
         """Start numbering a run's steps after `after_seq`, chaining them after `head`."""

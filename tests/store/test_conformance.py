@@ -63,7 +63,8 @@ def _escalation(run: RunRecord, priority: int = 3, queue: str = "fraud", **extra
 
 def test_run_lifecycle(store: AuditStore) -> None:
     run = _run()
-    store.start_run(run, {"case_id": "case-1", "listing": {"title": "x"}})
+    first = store.start_run(run, {"case_id": "case-1", "listing": {"title": "x"}})
+    assert (first.seq, first.kind, first.prev_hash) == (1, "start", "")
     assert store.get_run(run.run_id).status == "running"
     assert store.get_case(run.run_id) == {"case_id": "case-1", "listing": {"title": "x"}}
     decision = DecisionRecord(
@@ -75,10 +76,10 @@ def test_run_lifecycle(store: AuditStore) -> None:
         confidence=0.9,
         rationale="r",
     )
-    step = TraceStep(run_id=run.run_id, case_id=run.case_id, seq=1, node="finalize", kind="node")
+    step = TraceStep(run_id=run.run_id, case_id=run.case_id, seq=2, node="finalize", kind="node")
     store.finish_run(run.run_id, "completed", decision=decision, steps=[step])
     assert store.decisions(run.run_id) == [decision]
-    assert store.steps(run.run_id) == [step]
+    assert store.steps(run.run_id) == [first, step]
     done = store.get_run(run.run_id)
     assert (done.status, done.decision) == ("completed", "reject")
     assert done.ended is not None and done.ended.tzinfo is not None
@@ -119,14 +120,14 @@ def test_steps_come_back_in_seq_order_with_their_payloads(store: AuditStore) -> 
             kind="node",
             output={"i": i, "nested": [1, {"a": "é"}]},
         )
-        for i in (3, 1, 2)
+        for i in (4, 2, 3)
     ]
     store.record_steps(steps)
-    back = store.steps(run.run_id)
-    assert [s.seq for s in back] == [1, 2, 3]
-    assert back[0].output == {"i": 1, "nested": [1, {"a": "é"}]}
+    back = store.steps(run.run_id)[1:]  # after the start record
+    assert [s.seq for s in back] == [2, 3, 4]
+    assert back[0].output == {"i": 2, "nested": [1, {"a": "é"}]}
     assert back[0].started.tzinfo is not None
-    assert back[0] == next(s for s in steps if s.seq == 1)
+    assert back[0] == next(s for s in steps if s.seq == 2)
 
 
 def test_open_escalation_is_idempotent_per_run(store: AuditStore) -> None:
@@ -200,7 +201,7 @@ def test_postgres_refuses_updates_and_deletes_of_the_record(postgres_url: str, t
     store = SqlAuditStore(make_engine(postgres_url))
     run = _run()
     store.start_run(run, {})
-    store.record_steps([TraceStep(run_id=run.run_id, case_id=run.case_id, seq=1, node="intake", kind="node")])
+    store.record_steps([TraceStep(run_id=run.run_id, case_id=run.case_id, seq=2, node="intake", kind="node")])
     esc = store.open_escalation(_escalation(run))
     store.record_review(
         ReviewRecord(
@@ -227,5 +228,5 @@ def test_postgres_refuses_updates_and_deletes_of_the_record(postgres_url: str, t
     for statement in (f"UPDATE {table} SET run_id = run_id", f"DELETE FROM {table}"):
         with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as conn:
             conn.execute(text(statement))
-    assert len(store.steps(run.run_id)) == 1
+    assert len(store.steps(run.run_id)) == 2
     store.engine.dispose()

@@ -97,7 +97,8 @@ def test_a_killed_run_is_recovered_and_verifies(
     [run] = auditor.store.list_runs()
     assert run.status == "running"
     kept = auditor.store.steps(run.run_id)
-    assert (len(kept) > 0) == (durability == "sync")  # per-step mode kept the finished nodes
+    assert kept[0].kind == "start"  # the start record is written before anything runs
+    assert (len(kept) > 1) == (durability == "sync")  # per-step mode kept the finished nodes
 
     outcome = auditor.recover(run.run_id)
     assert outcome.decision is not None and outcome.decision.clause_ids == ["WPN-4"]

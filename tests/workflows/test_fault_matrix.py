@@ -789,13 +789,14 @@ class FaultyStore(SqlAuditStore):
             self.engine = self._live
         self.broken = False
 
-    def start_run(self, run: RunRecord, case: dict) -> None:
+    def start_run(self, run: RunRecord, case: dict) -> TraceStep:
         """Record the run, breaking before (`start`) or after (`mid`) as the phase says."""
         if self.phase == "start":
             self.break_()
-        super().start_run(run, case)
+        first = super().start_run(run, case)
         if self.phase == "mid":
             self.break_()
+        return first
 
     def finish_run(self, run_id: str, status: RunStatus, **kwargs: Any) -> None:
         """Close the run; a `mid` outage ends here, a `close` one begins."""
