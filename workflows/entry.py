@@ -52,7 +52,7 @@ def run_id_for(state: dict[str, Any], config: dict[str, Any]) -> str:
 
 
 def open_run(ctx: AuditContext, run_id: str, case: AnyCase) -> None:
-    """Record a run as `Auditor.audit` does: its row and stored case; numbering starts at 1.
+    """Record a run as `Auditor.audit` does: its row, stored case and start record.
 
     Call it with a case already validated, so an invalid case records nothing.
 
@@ -86,9 +86,14 @@ def open_run(ctx: AuditContext, run_id: str, case: AnyCase) -> None:
 
 
 def start_run(ctx: AuditContext, run: RunRecord, case: dict[str, Any]) -> None:
-    """The one place a directly started run is started: its row, then numbering from 1."""
-    ctx.store.start_run(run, case)
-    ctx.recorder.begin(run.run_id)
+    """The one place a directly started run is started, as `Auditor.audit` starts its own:
+    the run row, its stored case and its chained start record, signed in the log of run
+    heads; its steps are numbered after that record.
+
+    Raises:
+        RecordingError: the store refused the run; nothing was recorded.
+    """
+    ctx.recorder.start(run, case)
 
 
 def pause_run(ctx: AuditContext, run_id: str) -> None:
