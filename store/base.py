@@ -84,6 +84,11 @@ class AuditStore(Protocol):
         """
         ...
 
+    def start_applying_review(self, run_id: str) -> bool:
+        """Mark a run awaiting review as running, in one compare-and-set statement: of two
+        processes about to apply the run's recorded review, exactly one gets True."""
+        ...
+
     def record_decision(self, decision: DecisionRecord) -> None:
         """Append a decision record."""
         ...

@@ -158,9 +158,19 @@ def _same(record: DecisionRecord | ReviewRecord, copy: Any) -> bool:
 
 
 def verify_run(
-    run: RunRecord, steps: list[TraceStep], decisions: list[DecisionRecord], reviews: list[ReviewRecord]
+    run: RunRecord,
+    steps: list[TraceStep],
+    decisions: list[DecisionRecord],
+    reviews: list[ReviewRecord],
+    *,
+    unapplied: int = 0,
 ) -> Verification:
-    """Recompute the run's chain and compare its records with their chained copies."""
+    """Recompute the run's chain and compare its records with their chained copies.
+
+    `unapplied`: how many of the newest reviews may be missing from the chain because
+    they were recorded and not yet applied (the caller has checked them against the
+    signed log entry written when they were recorded).
+    """
     problems: list[str] = []
     erased = _erasures(steps, problems)
     prev = ""
@@ -206,6 +216,8 @@ def verify_run(
                 f"decision record of {record.created_at.isoformat()} differs from its chained copy: altered"
             )
     reviewed = [s.output for s in steps if s.kind == "interrupt" and s.agent == "reviewer" and s.output]
+    if unapplied and len(reviews) - len(reviewed) == unapplied:
+        reviews = reviews[: len(reviewed)]
     if len(reviews) != len(reviewed):
         problems.append(
             f"{len(reviews)} review(s) but {len(reviewed)} in the chained trace: one was inserted or deleted"

@@ -1,10 +1,10 @@
 """The signed, append-only log of run heads, hash-chained like a certificate-transparency log.
 
-Whenever a run pauses or ends (and when an erasure changes its head) the store appends an
-entry naming the run, its status, how many steps its chain has, its head hash, and a
-"seal": a digest of the run's row (status, decision, versions, times, error, head, and a
-digest of the stored case) and of its escalation row (queue, priority, risk, reasons,
-status...). Each entry links the previous one by hash and is signed with an Ed25519 key
+Whenever a run starts, pauses or ends, a review of it is recorded, or an erasure changes
+its head, the store appends an entry naming the run, its status, how many steps its chain
+has, its head hash, and a "seal": a digest of the run's row (status, decision, versions,
+times, error, head, and a digest of the stored case), of its escalation row (queue,
+priority, risk, reasons, status...) and of each of its decision and review rows. Each entry links the previous one by hash and is signed with an Ed25519 key
 that the database does not hold (`store.signing`). So:
 
 - an UPDATE of a run or escalation column after the run's last entry changes the seal;
@@ -24,7 +24,18 @@ from typing import Any
 
 from auditgraph.store.chain import digest
 
-__all__ = ["ENTRY_FIELDS", "RUN_SEALED", "entry_hash", "entry_message", "plain_value", "seal"]
+__all__ = [
+    "ENTRY_FIELDS",
+    "RUN_SEALED",
+    "SEAL_V2",
+    "entry_hash",
+    "entry_message",
+    "plain_value",
+    "seal",
+]
+
+SEAL_V2 = "v2:"
+"""The prefix of a seal that also covers the run's decision and review rows."""
 
 RUN_SEALED = (
     "run_id",
@@ -76,14 +87,33 @@ def plain_value(value: Any) -> Any:
     return value
 
 
-def seal(run: dict[str, Any], escalation: dict[str, Any] | None) -> str:
-    """The digest of a run's row and its escalation row, as read from the database."""
+def _row_digests(rows: list[dict[str, Any]]) -> list[str]:
+    # Order-free: the digest of every column but a surrogate key, of each row.
+    return sorted(digest({k: plain_value(v) for k, v in row.items() if k != "id"}) for row in rows)
+
+
+def seal(
+    run: dict[str, Any],
+    escalation: dict[str, Any] | None,
+    records: dict[str, list[dict[str, Any]]] | None = None,
+) -> str:
+    """The digest of a run's row and its escalation row, as read from the database.
+
+    With `records` (the run's decision and review rows, by table) the seal covers them
+    too and says so with a `v2:` prefix: a review is then signed the moment it is
+    recorded, before the run it decides is resumed. Entries written before carry the
+    first form, which is checked as it was written.
+    """
     body: dict[str, Any] = {f: plain_value(run.get(f)) for f in RUN_SEALED}
     body["case"] = digest(run.get("case_json"))
     body["escalation"] = (
         None if escalation is None else {f: plain_value(escalation.get(f)) for f in ESCALATION_SEALED}
     )
-    return digest(body)
+    if records is None:
+        return digest(body)
+    for table in sorted(records):
+        body[table] = _row_digests(records[table])
+    return SEAL_V2 + digest(body)
 
 
 def entry_message(entry: dict[str, Any]) -> bytes:

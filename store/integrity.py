@@ -15,12 +15,20 @@ from pydantic import ValidationError
 
 from auditgraph.store.base import RunNotFound
 from auditgraph.store.chain import committed_case, digest, verify_run
-from auditgraph.store.headlog import entry_hash, seal
+from auditgraph.store.headlog import SEAL_V2, entry_hash, seal
 from auditgraph.store.records import RunRecord, TraceStep
 from auditgraph.store.signing import TrustedKeys
 from auditgraph.store.sql import SqlAuditStore
 
-__all__ = ["LOG", "RunCheck", "compare_export", "unreadable", "verify_store"]
+__all__ = [
+    "LOG",
+    "RunCheck",
+    "check_log",
+    "compare_export",
+    "compare_exports",
+    "unreadable",
+    "verify_store",
+]
 
 LOG = "(log)"
 """The run id under which problems of the log itself are reported."""
@@ -64,8 +72,11 @@ def _read(what: str, problems: list[str], read: Callable[[], T]) -> T | None:
         return None
 
 
-def _columns(run: RunRecord, steps: list[TraceStep], escalation: Any, problems: list[str]) -> None:
-    """The run and escalation rows against the chained records."""
+def _columns(
+    run: RunRecord, steps: list[TraceStep], escalation: Any, problems: list[str], *, unapplied: bool = False
+) -> None:
+    """The run and escalation rows against the chained records (`unapplied`: a review was
+    recorded, and signed, and not yet applied, so the escalation is resolved already)."""
     finals = [
         s.output["record"]
         for s in steps
@@ -113,7 +124,7 @@ def _columns(run: RunRecord, steps: list[TraceStep], escalation: Any, problems: 
                 problems.append(
                     f"escalation {field} is {value!r}, the chained trace says {copy[field]!r}: altered"
                 )
-        want = "resolved" if reviewed else "open"
+        want = "resolved" if reviewed or unapplied else "open"
         if escalation.status != want and not (escalation.status == "resolved" and run.status == "running"):
             problems.append(
                 f"escalation status is {escalation.status}, the chained trace says {want}: altered"
@@ -136,12 +147,21 @@ def _case(store: SqlAuditStore, run: RunRecord, steps: list[TraceStep], problems
         problems.append(
             "the stored case is not the one the run's start record committed: the case was edited"
         )
+    start = steps[0]
+    started = {**(start.output or {}), "case_id": start.case_id, "started": start.started}
+    for field in ("case_id", "case_kind", "agent", "agent_version", "policy_version", "started"):
+        if getattr(run, field) != started.get(field):
+            problems.append(
+                f"the run row says {field} {getattr(run, field)!s}, its start record {started.get(field)!s}: "
+                "the run row was altered"
+            )
 
 
-def _log(
+def check_log(
     entries: list[dict[str, Any]], trusted: TrustedKeys | None, problems: list[str]
 ) -> dict[str, dict[str, Any]]:
-    """Check the log's links, hashes and signatures; the newest entry of each run."""
+    """Check a log's links, hashes and signatures (the database's, or an export), adding
+    what is wrong to `problems`; return the newest entry of each run."""
     latest: dict[str, dict[str, Any]] = {}
     prev = ""
     for expected, entry in enumerate(entries, start=1):
@@ -181,7 +201,7 @@ def verify_store(
     except Exception as exc:
         entries = []
         log_problems.append(unreadable("the log of run heads", exc))
-    latest = _log(entries, trusted, log_problems)
+    latest = check_log(entries, trusted, log_problems)
     chosen = [run_id] if run_id is not None else store.run_ids()
     results = [_run(store, rid, latest.get(rid)) for rid in chosen]
     if run_id is None or log_problems:
@@ -226,11 +246,20 @@ def _run(store: SqlAuditStore, run_id: str, logged: dict[str, Any] | None) -> Ru
             )
         else:
             run_for_chain = run
-        found = verify_run(run_for_chain, steps, decisions or [], reviews or [])
+        unapplied = int(
+            run is not None
+            and run.status in ("awaiting_review", "running")
+            and escalation is not None
+            and escalation.status == "resolved"
+            and logged is not None
+            and logged.get("status") == "awaiting_review"
+            and str(logged.get("seal")).startswith(SEAL_V2)
+        )
+        found = verify_run(run_for_chain, steps, decisions or [], reviews or [], unapplied=unapplied)
         head = found.head
         problems.extend(found.problems)
         if run is not None:
-            _columns(run, steps, escalation, problems)
+            _columns(run, steps, escalation, problems, unapplied=bool(unapplied and reviews))
             _case(store, run, steps, problems)
     if logged is not None:
         _against_log(store, run_id, run, steps, logged, problems)
@@ -268,23 +297,30 @@ def _against_log(
             )
     if run is None:
         return
+    applying = False
     if run.status == "running":
         # Logged running: its start; logged awaiting review: a review is being applied.
         if logged["status"] not in ("running", "awaiting_review"):
             problems.append(
                 f"the run row says running, but the log lists it {logged['status']}: the run row was altered"
             )
-        return
+        if logged["status"] != "awaiting_review":
+            return
+        applying = True
     try:
-        row, escalation = store.sealed_rows(run_id)
-        now = seal(row or {}, escalation)
+        row, escalation, records = store.sealed_rows(run_id)
+        if applying:
+            # Applying a review moves the run to running and changes nothing else sealed.
+            row = {**(row or {}), "status": "awaiting_review"}
+        versioned = str(logged["seal"]).startswith(SEAL_V2)
+        now = seal(row or {}, escalation, records if versioned else None)
     except Exception as exc:
         problems.append(unreadable("the run row", exc))
         return
     if now != logged["seal"]:
         problems.append(
             f"the run row or its escalation changed after log entry {logged['seq']} sealed them "
-            f"(status, decision, versions, times, head, case or escalation): altered"
+            f"(status, decision, versions, times, head, case, escalation, decisions or reviews): altered"
         )
 
 
@@ -299,4 +335,21 @@ def compare_export(exported: list[dict[str, Any]], stored: list[dict[str, Any]])
             problems.append(f"{where} is missing from the database")
         elif mine.get("entry_hash") != entry.get("entry_hash"):
             problems.append(f"{where} differs from the database's: changed")
+    return problems
+
+
+def compare_exports(older: list[dict[str, Any]], newer: list[dict[str, Any]]) -> list[str]:
+    """What differs between two exports of one log taken at different times: the older must
+    be a prefix of the newer, entry for entry (an append-only log only grows)."""
+    problems: list[str] = []
+    if len(newer) < len(older):
+        problems.append(
+            f"the newer export has {len(newer)} entries, the older {len(older)}: entries were removed"
+        )
+    for old, new in zip(older, newer, strict=False):
+        if old.get("seq") != new.get("seq") or old.get("entry_hash") != new.get("entry_hash"):
+            problems.append(
+                f"entry {old.get('seq')} (run {old.get('run_id')}) differs between the exports: "
+                "the log was rewritten"
+            )
     return problems

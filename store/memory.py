@@ -90,6 +90,15 @@ class MemoryAuditStore:
             self._escalations[review.run_id] = escalation.model_copy(update={"status": "resolved"})
             self._reviews[review.run_id].append(review)
 
+    def start_applying_review(self, run_id: str) -> bool:
+        """Mark the run running if it is awaiting review; True if this call did."""
+        with self._lock:
+            run = self._get(run_id)
+            if run.status != "awaiting_review":
+                return False
+            self._runs[run_id] = run.model_copy(update={"status": "running"})
+            return True
+
     def record_decision(self, decision: DecisionRecord) -> None:
         """Append a decision record."""
         with self._lock:

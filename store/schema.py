@@ -25,7 +25,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
+from tenacity import Retrying, retry_if_result, stop_after_delay, wait_random_exponential
 
 from auditgraph.store.base import StoreError
 from auditgraph.store.engine import sqlite_path
@@ -90,6 +91,8 @@ def upgrade(engine: Engine) -> str:
     return head_revision()
 
 
+LOCK_WAIT_S = 600.0
+"""How long a process waits for another to finish setting the database up."""
 _LOCK_KEY = int.from_bytes(hashlib.sha256(b"auditgraph.schema").digest()[:8], "big", signed=True)
 """The PostgreSQL advisory lock key (a 64-bit integer) that serialises schema set-up."""
 
@@ -104,8 +107,7 @@ def schema_lock(engine: Engine) -> Iterator[None]:
     """
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
-            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _LOCK_KEY})
-            conn.commit()
+            _take_advisory_lock(conn)
             try:
                 yield
             finally:
@@ -117,6 +119,33 @@ def schema_lock(engine: Engine) -> Iterator[None]:
         yield
         return
     yield from _file_lock(path.with_name(path.name + ".lock"))
+
+
+def _try_advisory_lock(conn: Connection) -> bool:
+    taken = bool(conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": _LOCK_KEY}).scalar())
+    conn.commit()
+    return taken
+
+
+def _take_advisory_lock(conn: Connection) -> None:
+    """Take the set-up lock by polling, each try its own short transaction.
+
+    Never `pg_advisory_lock`: a process blocked in it holds a transaction open, and the
+    holder's `CREATE INDEX CONCURRENTLY` (the checkpointer's set-up) waits for every open
+    transaction to end, so the two would wait for each other forever.
+    """
+    polling = Retrying(
+        retry=retry_if_result(lambda taken: not taken),
+        wait=wait_random_exponential(multiplier=0.02, max=0.5),
+        stop=stop_after_delay(LOCK_WAIT_S),
+        retry_error_callback=lambda _: False,
+    )
+    taken = polling(_try_advisory_lock, conn)
+    if not taken:
+        raise StoreError(
+            f"another process has held the database's set-up lock for {LOCK_WAIT_S:.0f} s "
+            "(migrating or seeding it); try again when it has finished"
+        )
 
 
 def _file_lock(path: Path) -> Iterator[None]:

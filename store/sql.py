@@ -88,6 +88,7 @@ class SqlAuditStore:
         if run is None:
             return
         escalation = self._escalation_row(conn, run_id)
+        records = self._record_rows(conn, run_id)
         step_table = StepRow.__table__  # type: ignore[attr-defined]
         steps = conn.execute(
             core_select(func.coalesce(func.max(step_table.c.seq), 0)).where(step_table.c.run_id == run_id)
@@ -102,7 +103,7 @@ class SqlAuditStore:
             "status": run["status"],
             "steps": int(steps),
             "head_hash": run["head_hash"] or "",
-            "seal": seal(dict(run), escalation),
+            "seal": seal(dict(run), escalation, records),
             "prev_entry_hash": last[1] if last else "",
             "key_id": self.signer.key_id if self.signer else None,
             "created_at": utcnow(),
@@ -117,12 +118,31 @@ class SqlAuditStore:
         row = conn.execute(core_select(table).where(table.c.run_id == run_id)).mappings().first()
         return None if row is None else dict(row)
 
-    def sealed_rows(self, run_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-        """The run's row and its escalation row, raw (what a log entry's seal covers)."""
+    @staticmethod
+    def _record_rows(conn: Connection, run_id: str) -> dict[str, list[dict[str, Any]]]:
+        return {
+            name: [
+                dict(r)
+                for r in conn.execute(
+                    core_select(table.__table__).where(table.__table__.c.run_id == run_id)  # type: ignore[attr-defined]
+                ).mappings()
+            ]
+            for name, table in (("decisions", DecisionRow), ("reviews", ReviewRow))
+        }
+
+    def sealed_rows(
+        self, run_id: str
+    ) -> tuple[dict[str, Any] | None, dict[str, Any] | None, dict[str, list[dict[str, Any]]]]:
+        """The run's row, its escalation row and its decision and review rows, raw (what a
+        log entry's seal covers)."""
         runs = RunRow.__table__  # type: ignore[attr-defined]
         with self.engine.connect() as conn:
             run = conn.execute(core_select(runs).where(runs.c.run_id == run_id)).mappings().first()
-            return (None if run is None else dict(run)), self._escalation_row(conn, run_id)
+            return (
+                (None if run is None else dict(run)),
+                self._escalation_row(conn, run_id),
+                self._record_rows(conn, run_id),
+            )
 
     def run_ids(self) -> list[str]:
         """Every run id any table mentions: runs, steps, decisions, reviews, escalations, the log."""
@@ -233,9 +253,23 @@ class SqlAuditStore:
                 if claimed.rowcount != 1:
                     raise _Unclaimed
                 conn.execute(insert(ReviewRow.__table__), review.model_dump())  # type: ignore[attr-defined]
+                # Signed now: the review decides the run before the run's chain records it.
+                self._append_log(conn, review.run_id)
         except (_Unclaimed, IntegrityError):
             earlier = self.reviews(review.run_id)
             raise ReviewConflict(review.run_id, earlier[0] if earlier else None) from None
+
+    @_briefly_retried
+    def start_applying_review(self, run_id: str) -> bool:
+        """Mark the run running if it is awaiting review, in one statement; True if this call did."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(RunRow)
+                .where(col(RunRow.run_id) == run_id)
+                .where(col(RunRow.status) == "awaiting_review")
+                .values(status="running")
+            )
+        return result.rowcount == 1
 
     def record_decision(self, decision: DecisionRecord) -> None:
         """Append a decision record."""

@@ -72,6 +72,7 @@ class ReviewTaken(ReviewError):
         *,
         applied: bool = True,
         status: str | None = None,
+        applying: bool = False,
     ) -> None:
         if recorded is None:
             said = f"run {run_id!r} was already reviewed by someone else"
@@ -88,6 +89,11 @@ class ReviewTaken(ReviewError):
             said += f"; your {refused} was not recorded"
         if not applied:
             said += f"; if its process stopped, `auditgraph recover {run_id}` applies the recorded review"
+        if applying:
+            said += (
+                f"; another process is applying that review (if it stopped, "
+                f"`auditgraph recover {run_id}` finishes it)"
+            )
         super().__init__(said)
         self.run_id = run_id
         self.recorded = recorded
@@ -217,10 +223,13 @@ class Auditor:
 
         The review is recorded first, by claiming the run's open escalation in one
         statement: of two reviews racing, one is recorded and the other is refused with
-        `ReviewTaken`, naming who decided what and when. When a review's process was killed
-        after the review was recorded, submitting the same decision again finishes the run
-        on the review first recorded (one review record, chained), as `recover` does; a
-        different decision is refused.
+        `ReviewTaken`, naming who decided what and when. Then one process, the one that
+        moves the run from awaiting review to running (one compare-and-set), applies it: a
+        second submission meanwhile is refused, saying the review is being applied. When a
+        review's process was killed after the review was recorded and before it began
+        applying it, submitting the same decision again finishes the run on the review
+        first recorded (one review record, chained), as `recover` does; a different
+        decision is refused.
 
         Raises:
             RunNotFound: no run has that id.
@@ -230,6 +239,10 @@ class Auditor:
         run = self.store.get_run(run_id)
         recorded = self.recorded_review(run_id)
         if run.status == "running":
+            if recorded is not None:
+                refused = review.decision if isinstance(review, ReviewInput) else review.get("decision")
+                differs = str(refused) if refused and refused != recorded.decision else None
+                raise ReviewTaken(run_id, recorded, differs, applying=True)
             # Its escalation can be queued while the run is not: a process that died
             # before writing the pause leaves exactly that.
             raise ReviewError(
@@ -262,8 +275,14 @@ class Auditor:
                 )
             self._check_clauses(run_id, answer, context.policy)
             self._claim(run, answer, context)
+        self._start_applying(run_id)
         resumption = self._recovery().resume_review(run, Command(resume=answer.model_dump()))
         return self._finish(run_id, resumption, context)
+
+    def _start_applying(self, run_id: str) -> None:
+        """Become the one process applying the run's recorded review, or be refused."""
+        if not self.store.start_applying_review(run_id):
+            raise ReviewTaken(run_id, self.recorded_review(run_id), None, applying=True)
 
     def recorded_review(self, run_id: str) -> ReviewRecord | None:
         """The review recorded for the run's escalation, if any (the first, should there be more)."""
@@ -300,8 +319,8 @@ class Auditor:
 
         `Recovery.recover` (workflows/recovery.py) reads what the run left and says
         where to resume, by durability mode; this drives the graph from there. A run
-        awaiting review whose review was recorded but not applied (the review's process
-        was killed) is finished on that review, once.
+        whose review was recorded but not applied (the review's process was killed before
+        or while applying it) is finished on that review, once.
 
         Raises:
             RunNotFound: no run has that id.
@@ -310,13 +329,16 @@ class Auditor:
                 start record committed; or it was stored redacted.
         """
         run = self.store.get_run(run_id)
-        if run.status == "awaiting_review":
-            recorded = self.recorded_review(run_id)
+        recorded = self.recorded_review(run_id)
+        if run.status == "awaiting_review" or (run.status == "running" and recorded is not None):
+            self._check_integrity(run_id)
             if recorded is None:
                 raise ReviewError(
                     f"run {run_id!r} is awaiting review and no review is recorded; only a run left "
                     "running, or a review recorded and not applied, can be recovered"
                 )
+            if run.status == "awaiting_review":
+                self._start_applying(run_id)
             answer = ReviewInput.model_construct(
                 reviewer=recorded.reviewer,
                 decision=recorded.decision,

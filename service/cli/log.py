@@ -9,9 +9,11 @@ from typing import Annotated, Any
 import typer
 
 from auditgraph.service.cli.common import fail, line, load_settings, opened_store, out
+from auditgraph.service.wiring import trusted_keys
 from auditgraph.store import SqlAuditStore
 from auditgraph.store.headlog import ENTRY_FIELDS, plain_value
-from auditgraph.store.integrity import compare_export
+from auditgraph.store.integrity import check_log, compare_export, compare_exports
+from auditgraph.store.signing import SigningKeyError
 
 __all__ = ["log_app", "read_export"]
 
@@ -76,12 +78,55 @@ def export(
 @log_app.command("verify")
 def verify(
     export_file: Annotated[Path, typer.Argument(help="An export from `auditgraph log export`.")],
+    public_keys: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--public-key",
+            help="A PEM public key the entries must be signed by (repeat for rotated keys); "
+            "default: the trusted keys from settings.",
+        ),
+    ] = None,
+    newer: Annotated[
+        Path | None,
+        typer.Option(
+            "--against",
+            help="A later export of the same log to compare with, instead of the database: "
+            "this export must be where that one began.",
+        ),
+    ] = None,
 ) -> None:
-    """Compare an export with the database: exported entries missing from it or changed in it."""
+    """Check an export's own links, hashes and signatures, then compare it with the database
+    (or with a later export): entries missing, changed, or the log rewritten."""
+    settings = load_settings()
+    try:
+        trusted = trusted_keys(settings, public_keys)
+    except SigningKeyError as exc:
+        fail(str(exc))
     exported = read_export(export_file)
-    problems = compare_export(exported, _store().log_entries())
+    problems: list[str] = []
+    exports = [(str(export_file), exported)]
+    if newer is not None:
+        later = read_export(newer)
+        exports.append((str(newer), later))
+    for name, entries in exports:
+        own: list[str] = []
+        check_log(entries, trusted if trusted.keys else None, own)
+        problems += [f"{name}: {p}" for p in own]
+    if not trusted.keys:
+        problems.append("no public key to check signatures with: pass --public-key FILE")
+    if newer is not None:
+        problems += compare_exports(exported, later)
+        compared = f"the export {newer}"
+    else:
+        problems += compare_export(exported, _store().log_entries())
+        compared = "the database"
     for problem in problems:
         out.print(line(("TAMPERED", "red"), f" {problem}"), soft_wrap=True)
-    out.print(f"{len(exported) - len(problems)} of {len(exported)} exported entries match the database")
+    out.print(
+        line(
+            f"{len(exported)} exported entries checked against {compared}: "
+            + ("all match" if not problems else f"{len(problems)} problem(s)")
+        )
+    )
     if problems:
         raise typer.Exit(1)

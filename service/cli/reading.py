@@ -398,7 +398,7 @@ def queue(
         out.print(
             line(
                 ("review recorded, not applied", "yellow"),
-                " (the review's process stopped; finish with recover):",
+                " (the review's process stopped, or is still applying it; if it stopped, finish with recover):",
             )
         )
         rows = table(
@@ -420,16 +420,22 @@ def queue(
 def _reviews_not_applied(
     store: AuditStore, queue_name: str | None
 ) -> list[tuple[EscalationRecord, ReviewRecord | None]]:
-    """Runs still awaiting review whose escalation a recorded review resolved: the review's
-    process stopped before applying it."""
+    """Runs whose escalation a recorded review resolved but which it has not finished: the
+    review's process stopped before applying it (still awaiting review), or while applying
+    it (running), unless it is being applied right now."""
     found = []
-    for run in store.list_runs(limit=100_000, status="awaiting_review"):
+    runs = [
+        r for status in ("awaiting_review", "running") for r in store.list_runs(limit=100_000, status=status)
+    ]  # type: ignore[arg-type]
+    for run in runs:
         escalation = store.escalation(run.run_id)
         if escalation is None or escalation.status == "open":
             continue
         if queue_name is not None and escalation.queue != queue_name:
             continue
         reviews = [r for r in store.reviews(run.run_id) if r.escalation_id == escalation.escalation_id]
+        if run.status == "running" and not reviews:
+            continue
         found.append((escalation, reviews[0] if reviews else None))
     return found
 

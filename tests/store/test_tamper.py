@@ -19,7 +19,7 @@ from auditgraph.service.settings import Settings
 from auditgraph.service.wiring import open_auditor, open_store
 from auditgraph.store.chain import step_hash
 from auditgraph.store.headlog import entry_hash, seal
-from auditgraph.store.records import TraceStep
+from auditgraph.store.records import ReviewRecord, RunRecord, TraceStep
 from auditgraph.store.signing import Signer
 from tests.conftest import load_case
 
@@ -227,7 +227,7 @@ def _forged_log_entry(db: Db, signer: Signer | None) -> None:
     """Re-chain a forged decision, then append a log entry for it (unsigned, or signed by the attacker's key)."""
     _forged_decision(db)
     run_id = db.ids["rejected"]
-    row, escalation = db.store.sealed_rows(run_id)
+    row, escalation, records = db.store.sealed_rows(run_id)
     last = db.store.log_entries()[-1]
     n = len(db.store.steps(run_id))
     entry = {
@@ -236,7 +236,7 @@ def _forged_log_entry(db: Db, signer: Signer | None) -> None:
         "status": row["status"],
         "steps": n,
         "head_hash": row["head_hash"],
-        "seal": seal(row, escalation),
+        "seal": seal(row, escalation, records),
         "prev_entry_hash": last["entry_hash"],
         "key_id": signer.key_id if signer else None,
         "created_at": "2026-12-01 06:10:00",
@@ -251,6 +251,42 @@ def _forged_log_entry(db: Db, signer: Signer | None) -> None:
             text(f"INSERT INTO run_log ({', '.join(entry)}) VALUES ({', '.join(':' + k for k in entry)})"),
             entry,
         )
+
+
+def _pending_review_edited(db: Db) -> None:
+    """A review recorded whose process died before applying it; then its decision is changed,
+    so that `recover` would apply the forged one."""
+    run_id = db.ids["awaiting"]
+    escalation = db.store.escalation(run_id)
+    assert escalation is not None
+    db.store.record_review(
+        ReviewRecord(
+            run_id=run_id,
+            escalation_id=escalation.escalation_id,
+            reviewer="ann",
+            decision="reject",
+            reason="Not as described.",
+            agent_decision="escalate",
+            overrode_agent=False,
+        )
+    )
+    db.sql("UPDATE review SET decision = 'approve' WHERE run_id = :awaiting")
+
+
+def _crashed(db: Db) -> str:
+    """A run whose process died right after it started (its start record and log entry)."""
+    case = load_case("kitchen_knife_set")
+    run = RunRecord(
+        run_id="run_crashed",
+        case_id=case["case_id"],
+        case_kind=case["kind"],
+        agent="rules",
+        agent_version="x",
+        policy_version="2026.12.1",
+    )
+    db.store.start_run(run, case)
+    db.ids["crashed"] = run.run_id
+    return run.run_id
 
 
 # (name, what to do, words verify must print). Every one of finding 1, and more.
@@ -403,6 +439,17 @@ SCENARIOS: list[tuple[str, Callable[[Db], None], str]] = [
         lambda d: d.sql("UPDATE trace_step SET node = 'edited' WHERE run_id = :rejected AND seq = 2"),
         "step seq 2",
     ),
+    ("review edited before it was applied", _pending_review_edited, "decisions or reviews"),
+    (
+        "crashed run's stored case edited",
+        lambda d: [_crashed(d), d.sql("UPDATE run SET case_json = '{}' WHERE run_id = :crashed")],
+        "the case was edited",
+    ),
+    (
+        "crashed run's policy version edited",
+        lambda d: [_crashed(d), d.sql("UPDATE run SET policy_version = 'x' WHERE run_id = :crashed")],
+        "the run row was altered",
+    ),
 ]
 MALFORMED: list[tuple[str, str, str]] = [
     (
@@ -440,6 +487,8 @@ POSTGRES_SUBSET = {
     "forged override on a run that never escalated",
     "forged decision signed by another key",
     "log entry deleted",
+    "review edited before it was applied",
+    "crashed run's stored case edited",
 }
 
 
@@ -516,3 +565,35 @@ def test_tampering_is_reported_on_postgres(
     result = pg_db.verify()
     assert result.exit_code == 1, result.output
     assert "TAMPERED" in result.output and words in result.output, result.output
+
+
+def test_an_edited_export_is_caught_by_its_own_signatures(db: Db, tmp_path: Path) -> None:
+    exported = tmp_path / "log.jsonl"
+    assert db.cli("log", "export", "--out", str(exported)).exit_code == 0
+    lines = exported.read_text().splitlines()
+    entry = json.loads(lines[1])
+    entry["status"] = "completed" if entry["status"] != "completed" else "failed"
+    lines[1] = json.dumps(entry)
+    exported.write_text("\n".join(lines) + "\n")
+    checked = db.cli("log", "verify", str(exported))
+    assert checked.exit_code == 1, checked.output
+    assert "does not match its hash" in checked.output and "Traceback" not in checked.output
+
+
+def test_two_exports_are_compared_without_the_database(db: Db, tmp_path: Path) -> None:
+    older, newer = tmp_path / "older.jsonl", tmp_path / "newer.jsonl"
+    assert db.cli("log", "export", "--out", str(older)).exit_code == 0
+    _crashed(db)  # one more run: one more entry
+    assert db.cli("log", "export", "--out", str(newer)).exit_code == 0
+    same = db.cli("log", "verify", str(older), "--against", str(newer))
+    assert same.exit_code == 0, same.output
+    # the newer export was taken from a log rewritten since: its second entry differs
+    lines = newer.read_text().splitlines()
+    lines[1] = older.read_text().splitlines()[2]
+    newer.write_text("\n".join(lines) + "\n")
+    rewritten = db.cli("log", "verify", str(older), "--against", str(newer))
+    assert rewritten.exit_code == 1 and "differs between the exports" in rewritten.output, rewritten.output
+    shorter = tmp_path / "shorter.jsonl"
+    shorter.write_text("\n".join(older.read_text().splitlines()[:3]) + "\n")
+    cut = db.cli("log", "verify", str(older), "--against", str(shorter))
+    assert cut.exit_code == 1 and "entries were removed" in cut.output, cut.output

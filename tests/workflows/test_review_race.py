@@ -235,3 +235,86 @@ def test_the_store_refuses_a_second_review_of_an_escalation(
         assert "INSERT" not in said and first.reason not in said and run_id not in said
         with store.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM review")).scalar() == 1
+
+
+SAME_DECISION_RUNS = 40
+
+
+def _same_racer(url: str, run_ids: list[str], barrier: Any, results: Any) -> None:
+    """In a child process: submit the decision already recorded, the moment the other racer does."""
+    with open_auditor(_settings(url)) as auditor:
+        for run_id in run_ids:
+            barrier.wait(timeout=120)
+            try:
+                outcome = auditor.review(run_id, REVIEWS["reject"])
+                results.put((run_id, "won", outcome.decision.decision if outcome.decision else None))
+            except ReviewTaken as exc:
+                results.put((run_id, "lost", str(exc)))
+            except BaseException as exc:
+                results.put((run_id, "error", f"{type(exc).__name__}: {exc}"))
+
+
+@pytest.mark.slow
+def test_the_same_decision_resubmitted_concurrently_is_applied_once(tmp_path: Path) -> None:
+    """A review recorded and not applied, then submitted again by two processes at once (a
+    client retrying, two tabs): one applies it, the other is told; one decision, chained."""
+    url = f"sqlite:///{tmp_path / 'audit.db'}"
+    run_ids = _escalate(url, SAME_DECISION_RUNS)
+    with open_auditor(_settings(url)) as auditor:
+        for run_id in run_ids:
+            _record_without_applying(auditor, run_id, REVIEWS["reject"])
+    ctx = multiprocessing.get_context("fork")
+    barrier, results = ctx.Barrier(2), ctx.Queue()
+    racers = [ctx.Process(target=_same_racer, args=(url, run_ids, barrier, results)) for _ in range(2)]
+    for racer in racers:
+        racer.start()
+    got = [results.get(timeout=300) for _ in range(2 * SAME_DECISION_RUNS)]
+    for racer in racers:
+        racer.join(timeout=60)
+        assert racer.exitcode == 0
+    assert not [g for g in got if g[1] == "error"], got[:3]
+    with open_auditor(_settings(url)) as auditor:
+        store = auditor.store
+        for run_id in run_ids:
+            outcomes = sorted((g for g in got if g[0] == run_id), key=lambda g: g[1])
+            assert [o[1] for o in outcomes] == ["lost", "won"], outcomes
+            assert "already reviewed: reject by bob" in outcomes[0][2] and "\n" not in outcomes[0][2]
+            decisions, reviews = store.decisions(run_id), store.reviews(run_id)
+            assert [d.decision for d in decisions] == ["reject"] and len(reviews) == 1
+            run = store.get_run(run_id)
+            assert verify_run(run, store.steps(run_id), decisions, reviews).ok
+
+
+def test_a_review_being_applied_is_refused_verified_and_recovered(settings: Settings) -> None:
+    """A process began applying the recorded review (the run is running) and stopped."""
+    [run_id] = _escalate(settings.database_url, 1)
+    with open_auditor(settings) as auditor:
+        _record_without_applying(auditor, run_id, REVIEWS["reject"])
+        assert auditor.store.start_applying_review(run_id)
+        assert not auditor.store.start_applying_review(run_id)  # only once
+        with pytest.raises(ReviewTaken, match="another process is applying that review"):
+            auditor.review(run_id, REVIEWS["reject"])
+    shown = runner.invoke(app, ["queue"], env={"COLUMNS": "250"})
+    assert "review recorded, not applied" in shown.output and run_id in shown.output
+    verified = runner.invoke(app, ["trace", "verify", run_id])
+    assert verified.exit_code == 0, verified.output
+    recovered = runner.invoke(app, ["recover", run_id])
+    assert recovered.exit_code == 0, recovered.output
+    with open_auditor(settings) as auditor:
+        store = auditor.store
+        assert [d.decision for d in store.decisions(run_id)] == ["reject"]
+        assert store.get_run(run_id).status == "completed"
+    assert runner.invoke(app, ["trace", "verify", run_id]).exit_code == 0
+
+
+def test_a_review_edited_while_being_applied_does_not_verify(settings: Settings) -> None:
+    [run_id] = _escalate(settings.database_url, 1)
+    with open_auditor(settings) as auditor:
+        _record_without_applying(auditor, run_id, REVIEWS["reject"])
+        assert auditor.store.start_applying_review(run_id)
+        with auditor.store.engine.begin() as conn:
+            conn.execute(text("UPDATE review SET decision = 'approve' WHERE run_id = :r"), {"r": run_id})
+    verified = runner.invoke(app, ["trace", "verify", run_id])
+    assert verified.exit_code == 1 and "decisions or reviews" in verified.output, verified.output
+    refused = runner.invoke(app, ["recover", run_id])
+    assert refused.exit_code == 2 and "does not verify" in refused.output, refused.output
