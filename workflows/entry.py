@@ -20,7 +20,15 @@ from auditgraph.tools.case import AnyCase
 from auditgraph.workflows.context import AuditContext
 from auditgraph.workflows.tracing import StoreRecorder, redact
 
-__all__ = ["RunAlreadyRecorded", "close_run", "open_run", "pause_run", "run_id_for", "start_run"]
+__all__ = [
+    "RunAlreadyRecorded",
+    "apply_review",
+    "close_run",
+    "open_run",
+    "pause_run",
+    "run_id_for",
+    "start_run",
+]
 
 
 class RunAlreadyRecorded(ValueError):
@@ -103,6 +111,12 @@ def pause_run(ctx: AuditContext, run_id: str) -> None:
     """
     if ctx.store.get_run(run_id).status == "running":
         ctx.recorder.close(run_id, "awaiting_review")
+
+
+def apply_review(ctx: AuditContext, run_id: str) -> None:
+    """Mark the run running again, as `Auditor.review` does before it applies a recorded
+    review (one compare-and-set; a run already running is left as it is)."""
+    ctx.store.start_applying_review(run_id)
 
 
 def close_run(ctx: AuditContext, run_id: str, decision: DecisionRecord) -> None:

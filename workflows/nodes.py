@@ -364,6 +364,8 @@ def _await_review(
                 names=seller_names(state),
             )
             ctx.store.record_review(review)
+        if ctx.records_runs:
+            entry.apply_review(ctx, state["run_id"])
         # The whole record rides in the chained step: `trace verify` compares the stored
         # review with it, and recovery adopts it when the checkpoint after it was lost.
         trace.add(Kind.INTERRUPT, input=payload, output=review, agent=REVIEWER)

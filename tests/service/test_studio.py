@@ -118,7 +118,7 @@ def test_a_run_paused_restarted_and_resumed_is_recorded_whole(store: SqlAuditSto
     assert store.open_escalations() == []
     steps = store.steps(run_id)
     assert [s.seq for s in steps] == list(range(1, len(steps) + 1))
-    assert _log_entries(store, run_id) == 3  # started, paused, completed
+    assert _log_entries(store, run_id) == 4  # started, paused, review recorded, completed
     assert "ok" in _verify(run_id)
 
 
@@ -185,7 +185,7 @@ def test_runs_of_the_auditor_are_recorded_once(auditor: Auditor, store: SqlAudit
     assert auditor.context.records_runs is False
     first = auditor.audit(load_case("ip_report_needs_specialist"))
     auditor.review(first.run_id, REVIEW)
-    assert _log_entries(store, first.run_id) == 3  # started, paused, completed
+    assert _log_entries(store, first.run_id) == 4  # started, paused, review recorded, completed
     assert [d.decision for d in store.decisions(first.run_id)] == ["approve"]
 
 
