@@ -41,6 +41,10 @@ class AuditContext:
     guard: GuardPolicy = GuardPolicy()
     mask_personal_data: bool = True
     """Mask personal data in the decision and review records this run writes."""
+    records_runs: bool = False
+    """The graph records each run's start, pause and end itself (`workflows.entry`): for
+    runs started on the graph directly, as LangGraph's dev server does. False when a runner
+    (`Auditor`) records them, so no run is recorded twice."""
 
     @property
     def policy_version(self) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, TypeVar
 
 from langchain_core.tools import BaseTool, StructuredTool
+from langgraph.config import get_config
+from langgraph.errors import GraphInterrupt
 from langgraph.runtime import Runtime
 from langgraph.types import Send, interrupt
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -21,8 +23,9 @@ from auditgraph.tools.case import parse_case
 from auditgraph.tools.escalation import EscalationInput
 from auditgraph.tools.evidence import Evidence, ToolName
 from auditgraph.tools.personal_data import mask, mask_text
-from auditgraph.tools.policy_retrieval import RetrievedClause
+from auditgraph.tools.policy_retrieval import PolicyPack, RetrievedClause
 from auditgraph.tools.retry import BackendUnavailable
+from auditgraph.workflows import entry
 from auditgraph.workflows.context import AuditContext, context_of
 from auditgraph.workflows.guard import apply_guard
 from auditgraph.workflows.reasons import statement_of_reasons
@@ -40,6 +43,7 @@ __all__ = [
     "guard",
     "intake",
     "plan",
+    "review_problem",
     "review_record",
     "route_after_guard",
     "route_after_plan",
@@ -74,15 +78,25 @@ def _trace(ctx: AuditContext, state: AuditState | ToolTask, node: str, input: An
 
 
 def intake(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
-    """Validate the submitted case; a bad case stops the run here."""
-    with _trace(context_of(runtime), state, Node.INTAKE, {"submission": state["submission"]}) as trace:
+    """Validate the submitted case; a bad case stops the run here.
+
+    The run's id is the one given, else derived from its thread. When the graph records
+    its runs itself (`AuditContext.records_runs`), the case is validated before anything is
+    written and the run is recorded here, as `Auditor.audit` records it.
+    """
+    ctx = context_of(runtime)
+    run_id = entry.run_id_for(state, get_config())
+    state = {**state, "run_id": run_id}
+    if ctx.records_runs:
+        entry.open_run(ctx, run_id, parse_case(state["submission"]))
+    with _trace(ctx, state, Node.INTAKE, {"submission": state["submission"]}) as trace:
         case = parse_case(state["submission"])
         trace.output = {
             "case_id": case.case_id,
             "kind": case.kind,
             "images": len(case.listing.images),
         }
-    return {"case": case}
+    return {"run_id": run_id, "case": case}
 
 
 def plan(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
@@ -310,11 +324,23 @@ def await_review(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str,
         "reasons": escalation.reasons,
         "agent_decision": escalation.agent_decision,
     }
+    try:
+        return _await_review(ctx, state, escalation, payload)
+    except GraphInterrupt:
+        # Paused: the interrupt's step is written; a run the graph records is now closed
+        # as awaiting review, as the runner closes its own.
+        if ctx.records_runs:
+            entry.pause_run(ctx, state["run_id"])
+        raise
+
+
+def _await_review(
+    ctx: AuditContext, state: AuditState, escalation: EscalationRecord, payload: dict[str, Any]
+) -> dict[str, Any]:
     with _trace(ctx, state, Node.AWAIT_REVIEW, payload) as trace:
         trace.add(Kind.INTERRUPT, input=payload, output={"status": "awaiting_review"})
         answer = interrupt(payload)
         trace.children.clear()
-        review_input = ReviewInput.model_validate(answer)
         # The runner records the review (claiming the escalation) before it resumes the
         # graph, and the review commits before this node's checkpoint: a process killed in
         # between runs the node again, and the review first recorded stands.
@@ -322,23 +348,67 @@ def await_review(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str,
             r for r in ctx.store.reviews(state["run_id"]) if r.escalation_id == escalation.escalation_id
         ]
         if recorded:
+            ReviewInput.model_validate(answer)
             review = recorded[0]
         else:
+            # A review resumed on the graph directly (the dev server) is checked as the
+            # runner checks its own, before it claims the escalation; one refused asks again,
+            # saying why (LangGraph replays earlier answers, so each refusal is a new interrupt).
+            while (problem := _review_refused(ctx, state, answer)) is not None:
+                asked = {**payload, "refused": problem}
+                trace.add(Kind.INTERRUPT, input=asked, output={"status": "awaiting_review"})
+                answer = interrupt(asked)
+                trace.children.clear()
             # The reviewer's free text may quote the seller: their name is masked too.
             review = review_record(
                 ctx,
                 state["run_id"],
                 escalation,
-                review_input,
+                ReviewInput.model_validate(answer),
                 state["verdict"].clause_ids,
                 names=seller_names(state),
             )
             ctx.store.record_review(review)
+        if ctx.records_runs:
+            entry.apply_review(ctx, state["run_id"])
         # The whole record rides in the chained step: `trace verify` compares the stored
         # review with it, and recovery adopts it when the checkpoint after it was lost.
         trace.add(Kind.INTERRUPT, input=payload, output=review, agent=REVIEWER)
         trace.output = ReviewStepOutput(decision=review.decision, reviewer=review.reviewer)
     return {"review": review}
+
+
+def _review_refused(ctx: AuditContext, state: AuditState, answer: Any) -> str | None:
+    """Why a reviewer's answer cannot be recorded, or None."""
+    try:
+        review_input = ReviewInput.model_validate(answer)
+    except ValidationError as exc:
+        return f"invalid review: {_first_error(exc)}"
+    return review_problem(review_input, ctx.policy, state["verdict"].clause_ids)
+
+
+def review_problem(answer: ReviewInput, pack: PolicyPack, agent_clauses: list[str]) -> str | None:
+    """Why a review cannot be recorded, or None: a reviewer's grounds must exist in the run's
+    pack and fit the decision, as an agent's must. A reject or restrict naming no clause rests
+    on the agent's citations (`agent_clauses`)."""
+    unknown = [c for c in answer.clause_ids if pack.clause(c) is None]
+    if unknown:
+        return f"unknown clause ids {unknown!r} in policy pack {pack.version}"
+    if answer.decision == "approve":
+        return "an approval rests on no clause: leave out --clause" if answer.clause_ids else None
+    clause_ids = answer.clause_ids or agent_clauses
+    if not clause_ids:
+        return f"a {answer.decision} needs the clause it rests on: the agent cited none, so name one"
+    actions = {c: pack.clause(c).action for c in clause_ids}  # type: ignore[union-attr]
+    if answer.decision == "reject" and "reject" not in actions.values():
+        return f"{', '.join(clause_ids)} only restrict a listing; decide restrict, or name a clause that removes it"
+    removing = [c for c, action in actions.items() if action == "reject"]
+    if answer.decision == "restrict" and removing:
+        return (
+            f"{', '.join(removing)} {'removes' if len(removing) == 1 else 'remove'} the listing; "
+            "decide reject, or name only clauses that restrict"
+        )
+    return None
 
 
 def review_record(
@@ -431,4 +501,6 @@ def finalize(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any
         trace.output = FinalizeOutput(
             decision=record.decision, decided_by=record.decided_by, clause_ids=clause_ids, record=record
         )
+    if ctx.records_runs:
+        entry.close_run(ctx, state["run_id"], record)
     return {"decision": record}

@@ -39,7 +39,7 @@ from auditgraph.tools.policy_retrieval import (
 from auditgraph.workflows.context import AuditContext, GuardPolicy
 from auditgraph.workflows.external_tracing import masked_tracers
 from auditgraph.workflows.graph import build_graph
-from auditgraph.workflows.nodes import ReviewInput, review_record, seller_names
+from auditgraph.workflows.nodes import ReviewInput, review_problem, review_record, seller_names
 from auditgraph.workflows.recovery import Recovery, RecoveryError, Resumption
 from auditgraph.workflows.state import GuardOutcome
 from auditgraph.workflows.tracing import StoreRecorder, redact
@@ -267,6 +267,12 @@ class Auditor:
             if recorded.decision != answer.decision:
                 raise ReviewTaken(run_id, recorded, answer.decision, applied=False)
         else:
+            if not self.graph.get_state(self._config(run_id)).values:
+                # Claiming it would resolve an escalation no graph here can finish.
+                raise ReviewError(
+                    f"run {run_id!r} has no checkpoint in this database: it was started elsewhere "
+                    "(LangGraph's dev server keeps its own); review it where it runs"
+                )
             self._check_clauses(run_id, answer, context.policy)
             self._claim(run, answer, context)
         self._start_applying(run_id)
@@ -361,32 +367,14 @@ class Auditor:
 
     def _check_clauses(self, run_id: str, answer: ReviewInput, pack: PolicyPack) -> None:
         """A reviewer's grounds must exist in the run's pack and fit the decision, as an agent's must."""
-        unknown = [c for c in answer.clause_ids if pack.clause(c) is None]
-        if unknown:
-            raise ReviewError(f"unknown clause ids {unknown!r} in policy pack {pack.version}")
-        if answer.decision == "approve":
-            if answer.clause_ids:
-                raise ReviewError("an approval rests on no clause: leave out --clause")
-            return
-        clause_ids = answer.clause_ids
-        if not clause_ids:
+        if answer.decision == "approve" or answer.clause_ids:
+            agent_clauses: list[str] = []
+        else:
             verdict = self.graph.get_state(self._config(run_id)).values.get("verdict")
-            clause_ids = verdict.clause_ids if verdict is not None else []
-            if not clause_ids:
-                raise ReviewError(
-                    f"a {answer.decision} needs the clause it rests on: the agent cited none, so name one"
-                )
-        actions = {c: pack.clause(c).action for c in clause_ids}  # type: ignore[union-attr]
-        if answer.decision == "reject" and "reject" not in actions.values():
-            raise ReviewError(
-                f"{', '.join(clause_ids)} only restrict a listing; decide restrict, or name a clause that removes it"
-            )
-        removing = [c for c, action in actions.items() if action == "reject"]
-        if answer.decision == "restrict" and removing:
-            raise ReviewError(
-                f"{', '.join(removing)} {'removes' if len(removing) == 1 else 'remove'} the listing; "
-                "decide reject, or name only clauses that restrict"
-            )
+            agent_clauses = verdict.clause_ids if verdict is not None else []
+        problem = review_problem(answer, pack, agent_clauses)
+        if problem is not None:
+            raise ReviewError(problem)
 
     def _recovery(self) -> Recovery:
         # Built per call from the parts the auditor holds now, should any be swapped.

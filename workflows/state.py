@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 from pydantic import BaseModel, ConfigDict
 from typing_extensions import TypedDict
@@ -68,9 +68,13 @@ class GuardOutcome(BaseModel):
 
 
 class InputState(TypedDict):
-    """What a caller passes in: the submitted case JSON and the run's id."""
+    """What a caller passes in: the submitted case JSON and the run's id.
 
-    run_id: str
+    The run id may be left out when the run has a thread: `intake` derives it from the
+    thread id (`workflows.entry.run_id_for`) and every later node reads it from the state.
+    """
+
+    run_id: NotRequired[str]
     submission: dict[str, Any]
 
 

@@ -151,6 +151,10 @@ class StoreRecorder:
     or ends: the pairing for checkpoints written only at exit, where a crash re-runs the
     whole case and so re-records every step. Either way a failed write is retried, then
     kept pending until `close`.
+
+    `continue_from_store=True` is for processes that see a run only part way, such as a
+    dev server resuming a run it started before a restart: the first steps it records for
+    a run it has not `begin`-ed are numbered and chained after that run's last stored step.
     """
 
     def __init__(
@@ -161,8 +165,10 @@ class StoreRecorder:
         mask_personal_data: bool = True,
         write: Literal["node", "run"] = "node",
         attempts: int = 3,
+        continue_from_store: bool = False,
     ) -> None:
         self.store = store
+        self.continue_from_store = continue_from_store
         self.include_sensitive = include_sensitive
         self.mask_personal_data = mask_personal_data
         self.write = write
@@ -201,6 +207,8 @@ class StoreRecorder:
             return
         run_id = steps[0].run_id
         with self._lock:
+            if self.continue_from_store and run_id not in self._seq:
+                self._continue(run_id)
             numbered = []
             for step in steps:
                 seq = self._seq.get(step.run_id, 0) + 1
@@ -217,6 +225,17 @@ class StoreRecorder:
             log.error("trace write failed for run %s: %s", run_id, exc)
             with self._lock:
                 self._pending[run_id].extend(numbered)
+
+    def _continue(self, run_id: str) -> None:
+        """Number and chain after the run's last stored step (the caller holds the lock)."""
+        try:
+            stored = self.store.steps(run_id)
+        except Exception as exc:  # never raise into the run; the numbering then starts at 1
+            log.error("cannot read the stored trace of run %s: %s", run_id, exc)
+            return
+        last = stored[-1] if stored else None
+        self._seq[run_id] = last.seq if last else 0
+        self._head[run_id] = last.hash if last else ""
 
     def pending(self, run_id: str) -> list[TraceStep]:
         """Steps of `run_id` not yet written."""
