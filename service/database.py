@@ -20,8 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from auditgraph.store import StoreError, make_engine, sqlite_path
-from auditgraph.store.roles import may_migrate
-from auditgraph.store.schema import MigrationNeeded, schema_lock
+from auditgraph.store.schema import require_migration_rights, schema_lock
 from auditgraph.workflows.checkpoint import checkpoint_serde
 
 __all__ = ["Database", "describe_url", "open_database", "setup_checkpoints"]
@@ -115,7 +114,7 @@ def _postgres_saver(engine: Engine) -> Iterator[BaseCheckpointSaver]:
     with PostgresSaver.from_conn_string(conninfo) as saver:
         saver.serde = checkpoint_serde()
         if not _checkpoints_current(engine, len(saver.MIGRATIONS)):
-            _refuse_without_rights(engine)
+            require_migration_rights(engine, "the checkpoint tables are missing or behind")
             setup_checkpoints(engine)
         yield saver
 
@@ -128,17 +127,6 @@ def _checkpoints_current(engine: Engine, migrations: int) -> bool:
             return False
         newest = conn.execute(text("SELECT max(v) FROM checkpoint_migrations")).scalar()
     return newest is not None and newest >= migrations - 1
-
-
-def _refuse_without_rights(engine: Engine) -> None:
-    with engine.connect() as conn:
-        if may_migrate(conn):
-            return
-        role = conn.execute(text("SELECT current_user")).scalar_one()
-    raise MigrationNeeded(
-        f"the checkpoint tables are missing or behind, and role {role!r} may not create them: "
-        "run `auditgraph db migrate` (as the migration role, AUDITGRAPH_MIGRATION_DATABASE_URL), then start again"
-    )
 
 
 def setup_checkpoints(engine: Engine) -> None:

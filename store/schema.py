@@ -32,7 +32,14 @@ from auditgraph.store.base import StoreError
 from auditgraph.store.engine import sqlite_path
 from auditgraph.store.roles import may_migrate
 
-__all__ = ["MigrationNeeded", "current_revision", "head_revision", "schema_lock", "upgrade"]
+__all__ = [
+    "MigrationNeeded",
+    "current_revision",
+    "head_revision",
+    "require_migration_rights",
+    "schema_lock",
+    "upgrade",
+]
 
 _HERE = Path(__file__).resolve().parent / "migrations"
 _FIRST = "0001"
@@ -83,7 +90,9 @@ def upgrade(engine: Engine) -> str:
             f"the database is at schema revision {current!r}, which this auditgraph does not know "
             f"(its newest is {head_revision()!r}): use the build that created it, or another database"
         )
-    _refuse_without_rights(engine, current)
+    require_migration_rights(
+        engine, f"the schema is at revision {current or 'none'} and this auditgraph needs {head_revision()}"
+    )
     with schema_lock(engine):
         # Another process may have migrated while we waited for the lock.
         if current_revision(engine) == head_revision():
@@ -207,9 +216,14 @@ _NO_PRIVILEGE = "42501"
 """PostgreSQL's SQLSTATE for insufficient_privilege."""
 
 
-def _refuse_without_rights(engine: Engine, current: str | None) -> None:
-    """On PostgreSQL, refuse before touching anything when the connected role cannot
-    migrate (the runtime role of `store.roles`): the operator migrates as the owner."""
+def require_migration_rights(engine: Engine, behind: str) -> None:
+    """On PostgreSQL, refuse before touching anything when something is `behind` and the
+    connected role cannot migrate (the runtime role of `store.roles`): the operator
+    migrates as the owner.
+
+    Raises:
+        MigrationNeeded: saying what is behind and the command that brings it up to date.
+    """
     if engine.dialect.name != "postgresql":
         return
     with engine.connect() as conn:
@@ -217,8 +231,7 @@ def _refuse_without_rights(engine: Engine, current: str | None) -> None:
             return
         role = conn.execute(text("SELECT current_user")).scalar_one()
     raise MigrationNeeded(
-        f"the schema is at revision {current or 'none'} and this auditgraph needs {head_revision()}, "
-        f"which role {role!r} may not migrate to: run `auditgraph db migrate` "
+        f"{behind}, and role {role!r} may not migrate: run `auditgraph db migrate` "
         "(as the migration role, AUDITGRAPH_MIGRATION_DATABASE_URL), then start again"
     )
 

@@ -26,8 +26,8 @@ __all__ = [
     "close_run",
     "open_run",
     "pause_run",
+    "record_start",
     "run_id_for",
-    "start_run",
 ]
 
 
@@ -76,11 +76,21 @@ def open_run(ctx: AuditContext, run_id: str, case: AnyCase) -> None:
             f"run {run_id!r} is already recorded ({found.status}, case {found.case_id!r}): "
             "start the case on a new thread, or give a run_id not used yet"
         )
+    record_start(ctx, run_id, case)
+
+
+def record_start(ctx: AuditContext, run_id: str, case: AnyCase) -> None:
+    """The one place a run is started, by `Auditor.audit` and on the graph alike: the run
+    row, its stored case (redacted when sensitive data is off) and its chained start
+    record, signed in the log of run heads; its steps are numbered after that record.
+
+    Raises:
+        RecordingError: the store refused the run; nothing was recorded.
+    """
     stored = case.model_dump(mode="json")
     if isinstance(ctx.recorder, StoreRecorder) and not ctx.recorder.include_sensitive:
         stored = redact(stored)
-    start_run(
-        ctx,
+    ctx.recorder.start(
         RunRecord(
             run_id=run_id,
             case_id=case.case_id,
@@ -91,17 +101,6 @@ def open_run(ctx: AuditContext, run_id: str, case: AnyCase) -> None:
         ),
         stored,
     )
-
-
-def start_run(ctx: AuditContext, run: RunRecord, case: dict[str, Any]) -> None:
-    """The one place a directly started run is started, as `Auditor.audit` starts its own:
-    the run row, its stored case and its chained start record, signed in the log of run
-    heads; its steps are numbered after that record.
-
-    Raises:
-        RecordingError: the store refused the run; nothing was recorded.
-    """
-    ctx.recorder.start(run, case)
 
 
 def pause_run(ctx: AuditContext, run_id: str) -> None:

@@ -37,12 +37,13 @@ from auditgraph.tools.policy_retrieval import (
     make_policy_retrieval_tool,
 )
 from auditgraph.workflows.context import AuditContext, GuardPolicy
+from auditgraph.workflows.entry import record_start
 from auditgraph.workflows.external_tracing import masked_tracers
 from auditgraph.workflows.graph import build_graph
 from auditgraph.workflows.nodes import ReviewInput, review_problem, review_record, seller_names
 from auditgraph.workflows.recovery import Recovery, RecoveryError, Resumption
 from auditgraph.workflows.state import GuardOutcome
-from auditgraph.workflows.tracing import StoreRecorder, redact
+from auditgraph.workflows.tracing import StoreRecorder
 
 __all__ = ["AuditFailed", "Auditor", "ReviewError", "ReviewTaken", "RunOutcome"]
 
@@ -203,19 +204,7 @@ class Auditor:
         """
         case = parse_case(submission)
         run_id = run_id or new_id("run")
-        self.recorder.start(
-            RunRecord(
-                run_id=run_id,
-                case_id=case.case_id,
-                case_kind=case.kind,
-                agent=self.agent.kind,
-                agent_version=self.agent.version,
-                policy_version=self.policy_version,
-            ),
-            case.model_dump(mode="json")
-            if self.recorder.include_sensitive
-            else redact(case.model_dump(mode="json")),
-        )
+        record_start(self.context, run_id, case)
         return self._drive({"run_id": run_id, "submission": submission}, run_id, case.case_id)
 
     def review(self, run_id: str, review: dict[str, Any] | ReviewInput) -> RunOutcome:
