@@ -279,6 +279,8 @@ def _summary(step: TraceStep) -> str | Text:
         return f"{output['decision']} ({output.get('confidence', 0):.2f}) cites {', '.join(output.get('clause_ids', [])) or '-'}"
     if step.kind == "guard":
         return f"{output.get('action')} {', '.join(output.get('reasons', []))}".strip()
+    if step.kind == "start":
+        return f"case committed: digest {str(output.get('case_digest'))[:16]}…, policy {output.get('policy_version')}"
     if step.kind == "recovery":
         return f"recovered from the {output.get('from')} after {output.get('steps_kept')} kept step(s)"
     if step.kind == "erasure":
