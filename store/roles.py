@@ -7,6 +7,9 @@ The runtime role (the credentials in AUDITGRAPH_DATABASE_URL) may:
 - update only `run.status`, `run.decision`, `run.error`, `run.ended`, `run.head_hash`
   and `escalation.status` (column privileges; the triggers of revision 0006 check the
   values too);
+- create API tokens (`tokens create` runs with the app's settings) and update only a
+  token's `last_used_at` and `revoked_at` (the guard of revision 0007 refuses
+  un-revoking); never delete one, nor change its digest, name or role;
 - execute `auditgraph_erase`, the one way to replace trace content and a run's copy of
   its case, which appends the erasure record to the chain in the same call;
 - read and write LangGraph's checkpoint tables (runs resume from them; an erasure
@@ -60,6 +63,7 @@ RUNTIME_TABLES: dict[str, TableGrant] = {
     "escalation": TableGrant(("SELECT", "INSERT"), ("status",)),
     "run_log": TableGrant(("SELECT", "INSERT")),
     "seller": TableGrant(("SELECT", "INSERT")),
+    "api_token": TableGrant(("SELECT", "INSERT"), ("last_used_at", "revoked_at")),
     "alembic_version": TableGrant(("SELECT",)),
 }
 """The audit tables (and Alembic's revision table) and the runtime role's rights on them."""
@@ -79,6 +83,7 @@ _OWNED_FUNCTIONS = (
     "auditgraph_append_only()",
     "auditgraph_run_guard()",
     "auditgraph_escalation_guard()",
+    "auditgraph_api_token_guard()",
     ERASE_FUNCTION,
 )
 _FORBIDDEN = ("UPDATE", "DELETE", "TRUNCATE", "TRIGGER", "REFERENCES")

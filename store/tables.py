@@ -6,11 +6,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-__all__ = ["ALL", "DecisionRow", "EscalationRow", "LogRow", "ReviewRow", "RunRow", "SellerRow", "StepRow"]
+__all__ = [
+    "ALL",
+    "ApiTokenRow",
+    "DecisionRow",
+    "EscalationRow",
+    "LogRow",
+    "ReviewRow",
+    "RunRow",
+    "SellerRow",
+    "StepRow",
+]
 
 _Json = JSON().with_variant(JSONB(), "postgresql")
 
@@ -155,5 +165,39 @@ class LogRow(SQLModel, table=True):
     created_at: datetime = _time()
 
 
-ALL: tuple[type[SQLModel], ...] = (RunRow, StepRow, EscalationRow, ReviewRow, DecisionRow, SellerRow, LogRow)
+class ApiTokenRow(SQLModel, table=True):
+    """An API token: its SHA-256 digest (never the token), name and role (see `store.tokens`)."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (
+        # One active token per name; a revoked token keeps its name, and the name is free again.
+        Index(
+            "uq_api_token_active_name",
+            "name",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
+
+    token_id: str = Field(primary_key=True)
+    token_digest: str = Field(unique=True)
+    hint: str
+    name: str
+    role: str
+    created_at: datetime = _time()
+    last_used_at: datetime | None = _time(nullable=True)
+    revoked_at: datetime | None = _time(nullable=True)
+
+
+ALL: tuple[type[SQLModel], ...] = (
+    RunRow,
+    StepRow,
+    EscalationRow,
+    ReviewRow,
+    DecisionRow,
+    SellerRow,
+    LogRow,
+    ApiTokenRow,
+)
 """Every table the migrations own."""

@@ -57,7 +57,7 @@ def test_the_migrations_match_the_models_on_postgres(postgres_roles: PostgresRol
             text("SELECT DISTINCT event_object_table FROM information_schema.triggers "
                  "WHERE trigger_name LIKE '%guard'")
         ).scalars()  # fmt: skip
-        assert set(guarded) == {"run", "escalation"}
+        assert set(guarded) == {"run", "escalation", "api_token"}
     engine.dispose()
 
 
@@ -93,7 +93,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def test_a_new_database_has_the_seller_table_at_the_newest_revision(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
     SqlAuditStore(engine)
-    assert current_revision(engine) == head_revision() == "0006"
+    assert current_revision(engine) == head_revision() == "0007"
     assert "seller" in inspect(engine).get_table_names()
 
 
