@@ -14,12 +14,14 @@ from auditgraph.service.settings import Settings
 from auditgraph.store import SqlAuditStore, make_engine
 from auditgraph.store.integrity import verify_store
 from auditgraph.store.signing import Signer, TrustedKeys, load_public_keys
+from auditgraph.store.tokens import TokenStore
 from auditgraph.tools import DEFAULT_TEXT_READER, TextReader, Toolset, load_bundled_toolset
 from auditgraph.workflows import Auditor, GuardPolicy
 
 __all__ = [
     "open_auditor",
     "open_store",
+    "open_tokens",
     "risk_scorer",
     "screen_embedder",
     "screen_folder",
@@ -35,6 +37,11 @@ def open_store(settings: Settings) -> SqlAuditStore:
     The record alone, for reading it: no checkpoint connection is opened.
     """
     return SqlAuditStore(make_engine(settings.database_url), signer=signer(settings))
+
+
+def open_tokens(settings: Settings) -> TokenStore:
+    """The API tokens in `settings.database_url` (the schema is brought up to date)."""
+    return TokenStore(make_engine(settings.database_url))
 
 
 def signer(settings: Settings) -> Signer:

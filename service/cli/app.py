@@ -10,6 +10,7 @@ from auditgraph.service.cli.db import db_app
 from auditgraph.service.cli.evals import eval_app
 from auditgraph.service.cli.log import log_app
 from auditgraph.service.cli.screen import screen_app
+from auditgraph.service.cli.tokens import tokens_app
 
 __all__ = ["app", "main"]
 
@@ -39,6 +40,7 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(screen_app, name="screen")
 app.add_typer(log_app, name="log")
 app.add_typer(db_app, name="db")
+app.add_typer(tokens_app, name="tokens")
 
 
 def main() -> None:

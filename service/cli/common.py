@@ -22,9 +22,10 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, S
 
 from auditgraph.service.database import describe_url
 from auditgraph.service.settings import MODEL_PATTERN, Settings
-from auditgraph.service.wiring import open_auditor, open_store
+from auditgraph.service.wiring import open_auditor, open_store, open_tokens
 from auditgraph.store import AuditStore, StoreError
 from auditgraph.store.errors import describe_database_error
+from auditgraph.store.tokens import TokenStore
 from auditgraph.tools.brand_check import BrandRegistryError
 from auditgraph.tools.case import CaseError
 from auditgraph.tools.personal_data import MaskingFilter
@@ -44,6 +45,7 @@ __all__ = [
     "load_settings",
     "opened_auditor",
     "opened_store",
+    "opened_tokens",
     "out",
     "print_json",
     "read_case",
@@ -201,6 +203,12 @@ def opened_store(settings: Settings) -> AuditStore:
     """The audit store, or one line saying why the database cannot be used."""
     with _setup_errors(settings):
         return open_store(settings)
+
+
+def opened_tokens(settings: Settings) -> TokenStore:
+    """The API tokens, or one line saying why the database cannot be used."""
+    with _setup_errors(settings):
+        return open_tokens(settings)
 
 
 @contextmanager
