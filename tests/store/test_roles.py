@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -22,10 +22,11 @@ from auditgraph.store.records import TraceStep
 from auditgraph.store.schema import _config, current_revision, head_revision
 from auditgraph.store.signing import Signer
 from auditgraph.store.sql import ERASE_CALL
+from auditgraph.store.tokens import TokenStore, digest
 from auditgraph.workflows.erasure import erase_seller
 from tests.conftest import PostgresRoles, load_case, migrate_as_owner
 
-TABLES = ("run", "trace_step", "decision", "review", "escalation", "run_log", "seller")
+TABLES = ("run", "trace_step", "decision", "review", "escalation", "run_log", "seller", "api_token")
 APPEND_ONLY = ("trace_step", "decision", "review", "run_log")
 SELLER = "S00010"  # off_platform_whatsapp's seller
 
@@ -72,7 +73,7 @@ def test_the_runtime_role_cannot_truncate(audited: Audited, table: str) -> None:
     assert "permission denied" in audited.refused(f"TRUNCATE {table}")
 
 
-@pytest.mark.parametrize("table", (*APPEND_ONLY, "run", "escalation", "seller"))
+@pytest.mark.parametrize("table", (*APPEND_ONLY, "run", "escalation", "seller", "api_token"))
 def test_the_runtime_role_cannot_delete(audited: Audited, table: str) -> None:
     assert "permission denied" in audited.refused(f"DELETE FROM {table}")
 
@@ -301,3 +302,87 @@ def test_the_db_commands_fail_in_one_line(
     assert result.exit_code == code, result.output
     assert "Traceback" not in result.output and result.output.count("\n") == 1, result.output
     assert words in result.output, result.output
+
+
+class Tokened(NamedTuple):
+    """A migrated schema with two tokens (one revoked), and the roles' URLs."""
+
+    roles: PostgresRoles
+    active: str
+    """The active token's id."""
+    revoked: str
+    """The revoked token's id."""
+
+
+@pytest.fixture
+def tokened(postgres_url: str, postgres_roles: PostgresRoles) -> Iterator[Tokened]:
+    engine = create_engine(postgres_url)
+    store = TokenStore(engine)
+    active = store.create("ops", "ops").info.token_id
+    revoked = store.create("old", "auditor").info.token_id
+    store.revoke(revoked)
+    engine.dispose()
+    yield Tokened(postgres_roles, active, revoked)
+
+
+def _refused_as(url: str, statement: str, **params: Any) -> str:
+    engine = create_engine(url)
+    try:
+        with pytest.raises(DBAPIError) as caught, engine.begin() as conn:
+            conn.execute(text(statement), params)
+    finally:
+        engine.dispose()
+    return str(caught.value.orig)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE api_token SET token_digest = :digest WHERE token_id = :active",
+        "UPDATE api_token SET role = 'admin' WHERE token_id = :active",
+        "UPDATE api_token SET name = 'someone' WHERE token_id = :active",
+        "UPDATE api_token SET hint = 'agt_x' WHERE token_id = :active",
+        "UPDATE api_token SET created_at = now() WHERE token_id = :active",
+        "UPDATE api_token SET token_id = 'tok_other' WHERE token_id = :active",
+        "DELETE FROM api_token WHERE token_id = :revoked",
+    ],
+)
+def test_the_runtime_role_cannot_delete_or_rewrite_a_token(tokened: Tokened, statement: str) -> None:
+    said = _refused_as(
+        tokened.roles.runtime,
+        statement,
+        digest=digest("agt_mine"),
+        active=tokened.active,
+        revoked=tokened.revoked,
+    )
+    assert "permission denied" in said, said
+
+
+@pytest.mark.parametrize("role", ["runtime", "migration"])
+def test_no_role_can_unrevoke_or_delete_a_token(tokened: Tokened, role: str) -> None:
+    url = getattr(tokened.roles, role)
+    said = _refused_as(
+        url, "UPDATE api_token SET revoked_at = NULL WHERE token_id = :revoked", revoked=tokened.revoked
+    )
+    assert "revoked once, for good" in said, said
+    if role == "migration":  # the owner has the privileges; the guard still refuses
+        said = _refused_as(url, "DELETE FROM api_token WHERE token_id = :active", active=tokened.active)
+        assert "on api_token is refused" in said, said
+        said = _refused_as(
+            url, "UPDATE api_token SET role = 'admin' WHERE token_id = :active", active=tokened.active
+        )
+        assert "on api_token is refused" in said, said
+
+
+def test_the_runtime_role_may_record_use_and_revoke(tokened: Tokened) -> None:
+    engine = create_engine(tokened.roles.runtime)
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE api_token SET last_used_at = now() WHERE token_id = :t"), {"t": tokened.active}
+        )
+        conn.execute(
+            text("UPDATE api_token SET revoked_at = now() WHERE token_id = :t"), {"t": tokened.active}
+        )
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM api_token WHERE revoked_at IS NULL")).scalar() == 0
+    engine.dispose()
