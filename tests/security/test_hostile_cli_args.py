@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from auditgraph.service.cli.app import app
 from auditgraph.service.settings import Settings
-from auditgraph.service.wiring import open_auditor, open_store
+from auditgraph.service.wiring import open_auditor, open_store, open_tokens
 from auditgraph.store.chain import verify_run
 from tests.conftest import load_case
 
@@ -123,3 +123,23 @@ def test_erase_arguments_are_refused_or_applied(
 def test_queue_and_status_filters_are_refused_or_listed(settings: Settings, name: str) -> None:
     _check(runner.invoke(app, ["queue", "--queue", name]))
     _check(runner.invoke(app, ["runs", "--status", name]))
+
+
+@hsettings(max_examples=40, deadline=None, suppress_health_check=FIXTURE_OK)
+@given(name=text_args, role=st.one_of(st.sampled_from(["ops", "reviewer", "auditor", "admin"]), text_args))
+@example(name="[bold red]x", role="ops")
+@example(name="ops-ingest", role="[/]")
+def test_token_names_and_roles_are_refused_or_created_whole(settings: Settings, name: str, role: str) -> None:
+    tokens = open_tokens(settings)
+    before = tokens.list_tokens()
+    result = runner.invoke(app, ["tokens", "create", "--name", name, "--role", role])
+    _check(result, allowed=(0, 2))
+    after = tokens.list_tokens()
+    if result.exit_code == 0:
+        [made] = [t for t in after if t not in before]
+        assert (made.name, made.role) == (name, role)
+        assert tokens.authenticate(result.stdout.strip()) is not None
+        tokens.revoke(made.token_id)  # the name is free for the next example
+    else:
+        assert after == before
+    _check(runner.invoke(app, ["tokens", "revoke", name]), allowed=(0, 2))
