@@ -200,3 +200,25 @@ def test_a_database_from_before_the_risk_revision_keeps_its_escalations_and_rank
     ranked = [e.run_id for e in store.open_escalations(queue="general")]
     # Same priority: the riskiest first, an escalation from before risk was recorded last.
     assert ranked == ["run_high", "run_low", "run_old"]
+
+
+@pytest.mark.parametrize("created_before", [False, True])
+def test_a_database_at_0006_gets_the_token_table_and_its_guard(url: str, created_before: bool) -> None:
+    engine = make_engine(url)
+    _migrate(engine, "0006")
+    if created_before:  # adopted: the table already made from the models
+        with engine.begin() as conn:
+            tables.ApiTokenRow.__table__.create(conn)  # type: ignore[attr-defined]
+    SqlAuditStore(engine)
+    assert current_revision(engine) == head_revision()
+    assert "api_token" in inspect(engine).get_table_names()
+    assert _diffs(engine) == []
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            guards = conn.execute(
+                text(
+                    "SELECT trigger_name FROM information_schema.triggers WHERE event_object_table = 'api_token'"
+                )
+            ).scalars()
+            assert set(guards) == {"api_token_guard"}
+    engine.dispose()
