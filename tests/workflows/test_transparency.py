@@ -159,23 +159,21 @@ VALID: dict[str, Any] = {
     "automated_detection": "Yes",
     "automated_decision": "AUTOMATED_DECISION_FULLY",
 }
+REQUIRED = (
+    "decision_ground",
+    "content_type",
+    "category",
+    "content_date",
+    "application_date",
+    "decision_facts",
+    "source_type",
+    "automated_detection",
+    "automated_decision",
+    "puid",
+)
 _GROUND_SWAP = {"incompatible_content_ground": None, "incompatible_content_explanation": None}
 BROKEN: dict[str, tuple[dict[str, Any], str]] = {
-    **{
-        f"missing {f}": ({f: None}, f"'{f}' is required")
-        for f in (
-            "decision_ground",
-            "content_type",
-            "category",
-            "content_date",
-            "application_date",
-            "decision_facts",
-            "source_type",
-            "automated_detection",
-            "automated_decision",
-            "puid",
-        )
-    },  # fmt: skip
+    **{f"missing {f}": ({f: None}, f"'{f}' is required") for f in REQUIRED},
     "no decision at all": ({"decision_visibility": None}, "one of 'decision_visibility'"),
     "unknown field": ({"territory": ["DE"]}, "'territory' is not a field"),
     "visibility not a list": (
