@@ -21,7 +21,7 @@ from auditgraph.tools.dsa_sor import MAX_BATCH, statement_problems
 from auditgraph.tools.policy_pack import PolicyLibrary, PolicyPackError
 from auditgraph.workflows.transparency import batched, restricting_statements
 
-__all__ = ["export_app"]
+__all__ = ["batch_lines", "export_app"]
 
 export_app = typer.Typer(help="Export records in the formats others ask for.", no_args_is_help=True)
 
@@ -38,7 +38,8 @@ def _since(value: str | None) -> datetime | None:
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
-def _lines(statements: list[dict[str, Any]]) -> str:
+def batch_lines(statements: list[dict[str, Any]]) -> str:
+    """The export's text: one JSON array of at most 100 statements per line."""
     return "".join(
         json.dumps(b, ensure_ascii=False, sort_keys=True) + "\n" for b in batched(statements, MAX_BATCH)
     )
@@ -73,7 +74,7 @@ def sor(
         problems = statement_problems(statement, taxonomy=library_taxonomy, today=today)
         if problems:
             fail(f"statement {statement.get('puid')!r} breaks the schema: {'; '.join(problems)}", code=1)
-    text = _lines(statements)
+    text = batch_lines(statements)
     if to is None:
         typer.echo(text, nl=False)
         return
