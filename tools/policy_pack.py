@@ -135,9 +135,12 @@ class DsaTaxonomy(_Frozen):
         return {k for c in self.categories.values() for k in c.keywords} | {self.other_keyword}
 
     def problems(self, pack: PolicyPack) -> list[str]:
-        """Clauses of `pack` whose DSA category or keywords the database does not accept."""
+        """Clauses of `pack` whose DSA category or keywords the database does not accept,
+        and, in a pack that maps its clauses at all (2026.12.1 on), clauses left unmapped:
+        a statement of reasons takes its category from the clauses a decision cites."""
         known = self.keywords()
-        found = []
+        maps = any(c.dsa_category is not None for c in pack.clauses)
+        found = [f"{c.id}: no DSA category" for c in pack.clauses if maps and c.dsa_category is None]
         for c in pack.clauses:
             if c.dsa_category is not None and c.dsa_category not in self.categories:
                 found.append(f"{c.id}: unknown DSA category {c.dsa_category}")
