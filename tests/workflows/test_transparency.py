@@ -15,7 +15,7 @@ from auditgraph.tools import BundledPaths
 from auditgraph.tools.case import parse_case
 from auditgraph.tools.dsa_sor import statement_problems
 from auditgraph.tools.policy_pack import DsaTaxonomy, PolicyLibrary
-from auditgraph.workflows import Auditor
+from auditgraph.workflows import Auditor, erase_seller
 from auditgraph.workflows.transparency import batched, restricting_statements, statement_for
 from tests.conftest import DATA, EXPECTED, load_case
 
@@ -304,3 +304,19 @@ def test_the_validator_refuses_each_broken_rule(change: dict[str, Any], expected
     broken = {k: v for k, v in {**VALID, **change}.items() if v is not None}
     problems = statement_problems(broken, taxonomy=TAXONOMY, today=date(2026, 12, 1))
     assert any(expected in p for p in problems), problems
+
+
+def test_a_run_erased_in_full_text_still_gives_a_valid_statement(auditor: Auditor) -> None:
+    case = load_case("switchblade_collector")
+    outcome = auditor.audit(case)
+    erase_seller(
+        auditor.store,
+        auditor.graph.checkpointer,  # type: ignore[arg-type]
+        case["listing"]["seller_id"],
+        reason="DSR-1",
+        requested_by="privacy-office",
+        full_text=True,
+    )
+    [statement] = restricting_statements(auditor.store, LIBRARY)
+    assert outcome.run_id in statement["puid"]
+    assert statement_problems(statement, taxonomy=TAXONOMY, today=TODAY) == []
