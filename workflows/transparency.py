@@ -57,6 +57,7 @@ _SOURCE: dict[str, SourceType] = {
     "classifier": "SOURCE_VOLUNTARY",
     "hash_match": "SOURCE_VOLUNTARY",
     "proactive_sweep": "SOURCE_VOLUNTARY",
+    "seller_appeal": "SOURCE_VOLUNTARY",
 }
 _DETECTED_BY_MACHINE = frozenset({"classifier", "hash_match", "proactive_sweep"})
 _NOT_PUID = re.compile(r"[^A-Za-z0-9_-]")
@@ -141,8 +142,9 @@ def _source(case: AnyCase) -> str:
         return "rights_holder"
     if isinstance(case, ListingReview):
         return case.signal.source
-    # A seller's appeal: the marketplace looked at the listing again of its own motion.
-    return "proactive_sweep"
+    # A seller's appeal: the marketplace looked at the listing again of its own motion,
+    # on the seller's request, not on a notice and not on a machine's detection.
+    return "seller_appeal"
 
 
 def _ground(source: str, clauses: list[Clause], pack: PolicyPack) -> dict[str, str]:

@@ -68,6 +68,12 @@ def test_fields_follow_the_case_and_the_pack(auditor: Auditor) -> None:
     assert notice["decision_ground"] == "DECISION_GROUND_ILLEGAL_CONTENT"
     assert notice["illegal_content_legal_ground"] and notice["illegal_content_explanation"]
     assert "incompatible_content_ground" not in notice
+    appeal = _statement(auditor, auditor.audit(load_case("appeal_still_counterfeit")).run_id)
+    assert (appeal["source_type"], appeal["automated_detection"]) == ("SOURCE_VOLUNTARY", "No")
+    swept = load_case("switchblade_collector")
+    swept["signal"] = {"source": "classifier", "reason": "weapon classifier", "score": 0.9}
+    machine = _statement(auditor, auditor.audit(swept).run_id)
+    assert (machine["source_type"], machine["automated_detection"]) == ("SOURCE_VOLUNTARY", "Yes")
     recall = _statement(auditor, auditor.audit(load_case("recalled_infant_sleeper")).run_id)
     assert recall["category"] == "STATEMENT_CATEGORY_UNSAFE_AND_PROHIBITED_PRODUCTS"
     assert set(recall["category_specification"]) & {"KEYWORD_UNSAFE_PRODUCTS", "KEYWORD_PROHIBITED_PRODUCTS"}
