@@ -32,6 +32,7 @@ __all__ = [
     "PolicyLibrary",
     "PolicyPack",
     "PolicyPackError",
+    "StatementRules",
     "load_dsa_taxonomy",
     "load_pack",
     "load_policy_pack",
@@ -121,6 +122,20 @@ class _DsaCategory(_Frozen):
     """The keywords the Transparency Database lists under this category, with their labels."""
 
 
+class StatementRules(_Frozen):
+    """How a statement of reasons fills the fields that depend on the decision and on why
+    the case was opened (the `statements` section of `dsa_taxonomy.yaml`)."""
+
+    visibility: dict[Literal["reject", "restrict"], str]
+    """Decision -> `decision_visibility` value."""
+    source_types: dict[str, str]
+    """Why the case was opened (signal source, or `ip_report` / `seller_appeal`) -> `source_type`."""
+    automated_detection: list[str] = Field(default_factory=list)
+    """The sources that are automated means of detection."""
+    illegal_content: list[str] = Field(default_factory=list)
+    """The sources that assert illegal content rather than a breach of the terms."""
+
+
 class DsaTaxonomy(_Frozen):
     """The statement-of-reasons categories and keywords of the DSA Transparency Database."""
 
@@ -129,6 +144,8 @@ class DsaTaxonomy(_Frozen):
     categories: dict[str, _DsaCategory] = Field(min_length=1)
     other_keyword: str = "KEYWORD_OTHER"
     """The keyword any category may take when no other fits."""
+    statements: StatementRules | None = None
+    """How statements of reasons fill their decision and source fields."""
 
     def keywords(self) -> set[str]:
         """Every keyword the database accepts."""

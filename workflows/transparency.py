@@ -21,7 +21,11 @@ Where each field comes from:
 - `content_date`: the day the case was received (the earliest date the record knows for
   the listing); `application_date`: the day of the decision record.
 - `decision_facts`: the rationale and a summary of the evidence in the trace.
-- `source_type` and `automated_detection`: from the case's signal.
+- `source_type` and `automated_detection`: from why the case was opened (a listing
+  review's signal source, or the case's kind).
+
+The decision and source mappings are data: the `statements` section of
+`data/policy/dsa_taxonomy.yaml`.
 - `automated_decision`: from the trace: PARTIALLY when a reviewer's interrupt step is
   recorded, FULLY otherwise.
 
@@ -33,33 +37,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
 from auditgraph.store.base import AuditStore
 from auditgraph.store.records import DecisionRecord, RunRecord, TraceStep
-from auditgraph.tools.case import AnyCase, IpReport, ListingReview, parse_case
+from auditgraph.tools.case import AnyCase, ListingReview, parse_case
 from auditgraph.tools.dsa_sor import MAX_BATCH
 from auditgraph.tools.personal_data import mask_text
-from auditgraph.tools.policy_pack import Clause, PolicyLibrary, PolicyPack
+from auditgraph.tools.policy_pack import Clause, PolicyLibrary, PolicyPack, PolicyPackError, StatementRules
 
 __all__ = ["batched", "restricting_statements", "statement_for"]
 
 _T = TypeVar("_T")
-SourceType = Literal["SOURCE_ARTICLE_16", "SOURCE_TYPE_OTHER_NOTIFICATION", "SOURCE_VOLUNTARY"]
-
-_VISIBILITY = {
-    "reject": "DECISION_VISIBILITY_CONTENT_REMOVED",
-    "restrict": "DECISION_VISIBILITY_CONTENT_DEMOTED",
-}
-_SOURCE: dict[str, SourceType] = {
-    "rights_holder": "SOURCE_ARTICLE_16",
-    "user_report": "SOURCE_TYPE_OTHER_NOTIFICATION",
-    "classifier": "SOURCE_VOLUNTARY",
-    "hash_match": "SOURCE_VOLUNTARY",
-    "proactive_sweep": "SOURCE_VOLUNTARY",
-    "seller_appeal": "SOURCE_VOLUNTARY",
-}
-_DETECTED_BY_MACHINE = frozenset({"classifier", "hash_match", "proactive_sweep"})
 _NOT_PUID = re.compile(r"[^A-Za-z0-9_-]")
 _MAX_FACTS = 5000
 _MAX_GROUND = 500
@@ -67,14 +56,21 @@ _MAX_EXPLANATION = 2000
 
 
 def statement_for(
-    run: RunRecord, case: AnyCase, decision: DecisionRecord, steps: list[TraceStep], pack: PolicyPack
+    run: RunRecord,
+    case: AnyCase,
+    decision: DecisionRecord,
+    steps: list[TraceStep],
+    pack: PolicyPack,
+    *,
+    rules: StatementRules,
 ) -> dict[str, Any]:
-    """The statement of reasons for one reject or restrict of `run`.
+    """The statement of reasons for one reject or restrict of `run`; `rules` (data, the
+    `statements` section of `dsa_taxonomy.yaml`) map the decision and the case's source.
 
     Raises:
         ValueError: `decision` is an approval, which needs no statement.
     """
-    if decision.decision not in _VISIBILITY:
+    if decision.decision not in ("reject", "restrict"):
         raise ValueError(
             f"decision {decision.decision!r} restricts nothing: only reject and restrict get a statement"
         )
@@ -82,16 +78,16 @@ def statement_for(
     source = _source(case)
     statement: dict[str, Any] = {
         "puid": _puid(run, decision),
-        "decision_visibility": [_VISIBILITY[decision.decision]],
-        **_ground(source, clauses, pack),
+        "decision_visibility": [rules.visibility[decision.decision]],
+        **_ground(source in rules.illegal_content, clauses, pack),
         "category": next((c.dsa_category for c in clauses if c.dsa_category), None),
         "category_specification": sorted({k for c in clauses for k in c.dsa_keywords}),
         "content_type": _content_types(steps),
         "content_date": min(case.received_at, decision.created_at).date().isoformat(),
         "application_date": decision.created_at.date().isoformat(),
         "decision_facts": _clip(mask_text(f"{decision.rationale}{_evidence(steps)}"), _MAX_FACTS),
-        "source_type": _SOURCE[source],
-        "automated_detection": "Yes" if source in _DETECTED_BY_MACHINE else "No",
+        "source_type": rules.source_types.get(source),
+        "automated_detection": "Yes" if source in rules.automated_detection else "No",
         "automated_decision": _automation(steps),
     }
     if not statement["category_specification"]:
@@ -103,7 +99,14 @@ def restricting_statements(
     store: AuditStore, library: PolicyLibrary, *, since: datetime | None = None, limit: int = 1_000_000
 ) -> Iterator[dict[str, Any]]:
     """A statement for each finished run whose final decision is a reject or restrict,
-    decided at or after `since`, oldest first."""
+    decided at or after `since`, oldest first.
+
+    Raises:
+        PolicyPackError: the policy folder has no statement rules, or a run's pack is missing.
+    """
+    rules = library.taxonomy.statements if library.taxonomy is not None else None
+    if rules is None:
+        raise PolicyPackError("the policy folder's dsa_taxonomy.yaml has no statements section")
     runs = sorted(store.list_runs(limit=limit, status="completed"), key=lambda r: r.started)
     for run in runs:
         records = store.decisions(run.run_id)
@@ -111,11 +114,10 @@ def restricting_statements(
         if not records or raw is None:
             continue
         final = records[-1]
-        if final.decision not in _VISIBILITY or (since is not None and final.created_at < since):
+        if final.decision not in ("reject", "restrict") or (since is not None and final.created_at < since):
             continue
-        yield statement_for(
-            run, parse_case(raw), final, store.steps(run.run_id), library.pack(run.policy_version)
-        )
+        pack = library.pack(run.policy_version)
+        yield statement_for(run, parse_case(raw), final, store.steps(run.run_id), pack, rules=rules)
 
 
 def batched(items: Iterable[_T], size: int = MAX_BATCH) -> Iterator[list[_T]]:
@@ -138,20 +140,15 @@ def _puid(run: RunRecord, decision: DecisionRecord) -> str:
 
 
 def _source(case: AnyCase) -> str:
-    if isinstance(case, IpReport):
-        return "rights_holder"
-    if isinstance(case, ListingReview):
-        return case.signal.source
-    # A seller's appeal: the marketplace looked at the listing again of its own motion,
-    # on the seller's request, not on a notice and not on a machine's detection.
-    return "seller_appeal"
+    """Why the case was opened: a listing review's signal source, else the case's kind."""
+    return case.signal.source if isinstance(case, ListingReview) else case.kind
 
 
-def _ground(source: str, clauses: list[Clause], pack: PolicyPack) -> dict[str, str]:
+def _ground(illegal: bool, clauses: list[Clause], pack: PolicyPack) -> dict[str, str]:
     cited = "; ".join(f"{c.id} {c.title}" for c in clauses) or "no clause recorded"
     terms = f"{pack.name} {pack.version}: {cited}"
     explanation = mask_text(" ".join(f"{c.id}: {c.text}" for c in clauses) or terms)
-    if source == "rights_holder":
+    if illegal:
         return {
             "decision_ground": "DECISION_GROUND_ILLEGAL_CONTENT",
             "illegal_content_legal_ground": _clip(

@@ -21,6 +21,8 @@ from tests.conftest import DATA, EXPECTED, load_case
 
 LIBRARY = PolicyLibrary(BundledPaths(DATA).policy_dir)
 TAXONOMY: DsaTaxonomy = LIBRARY.taxonomy  # type: ignore[assignment]
+RULES = TAXONOMY.statements
+assert RULES is not None
 TODAY = datetime.now(UTC).date()
 RESTRICTING = sorted(name for name, e in EXPECTED.items() if e["decision"] in ("reject", "restrict"))
 
@@ -29,9 +31,8 @@ def _statement(auditor: Auditor, run_id: str) -> dict[str, Any]:
     store = auditor.store
     run = store.get_run(run_id)
     case = parse_case(store.get_case(run_id))
-    return statement_for(
-        run, case, store.decisions(run_id)[-1], store.steps(run_id), LIBRARY.pack(run.policy_version)
-    )
+    pack = LIBRARY.pack(run.policy_version)
+    return statement_for(run, case, store.decisions(run_id)[-1], store.steps(run_id), pack, rules=RULES)
 
 
 def test_bundled_restricting_cases_are_the_ones_expected() -> None:
@@ -94,7 +95,7 @@ def test_no_personal_data_in_any_field(auditor: Auditor) -> None:
     run = auditor.store.get_run(outcome.run_id)
     decision = auditor.store.decisions(outcome.run_id)[-1]
     leaky = decision.model_copy(update={"rationale": f"Seller wrote {mail} and {phone} in the listing."})
-    built = statement_for(run, parse_case(case), leaky, [], LIBRARY.pack(run.policy_version))
+    built = statement_for(run, parse_case(case), leaky, [], LIBRARY.pack(run.policy_version), rules=RULES)
     assert mail not in json.dumps(built) and phone not in json.dumps(built)
 
 
@@ -136,7 +137,9 @@ def test_puid_is_unique_per_decision_and_uses_only_allowed_characters() -> None:
     later = base.model_copy(
         update={"decided_by": "reviewer", "created_at": datetime(2026, 12, 1, 10, tzinfo=UTC)}
     )
-    first, second = (statement_for(run, case, d, [], LIBRARY.current)["puid"] for d in (base, later))
+    first, second = (
+        statement_for(run, case, d, [], LIBRARY.current, rules=RULES)["puid"] for d in (base, later)
+    )
     assert first != second
     assert all(c.isalnum() or c in "_-" for c in first + second)
 
