@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from auditgraph.store.base import AuditStore
@@ -83,8 +83,8 @@ def statement_for(
         "category": next((c.dsa_category for c in clauses if c.dsa_category), None),
         "category_specification": sorted({k for c in clauses for k in c.dsa_keywords}),
         "content_type": _content_types(steps),
-        "content_date": min(case.received_at, decision.created_at).date().isoformat(),
-        "application_date": decision.created_at.date().isoformat(),
+        "content_date": _day(min(case.received_at, decision.created_at)),
+        "application_date": _day(decision.created_at),
         "decision_facts": _clip(mask_text(f"{decision.rationale}{_evidence(steps)}"), _MAX_FACTS),
         "source_type": rules.source_types.get(source),
         "automated_detection": "Yes" if source in rules.automated_detection else "No",
@@ -196,6 +196,10 @@ def _evidence(steps: list[TraceStep]) -> str:
 def _automation(steps: list[TraceStep]) -> str:
     reviewed = any(s.kind == "interrupt" and s.agent == "reviewer" for s in steps)
     return "AUTOMATED_DECISION_PARTIALLY" if reviewed else "AUTOMATED_DECISION_FULLY"
+
+
+def _day(moment: datetime) -> str:
+    return moment.astimezone(UTC).date().isoformat()
 
 
 def _clip(text: str, limit: int) -> str:
