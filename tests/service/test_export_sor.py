@@ -4,11 +4,15 @@ that the local schema validator accepts, and one clear line for bad input."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
+from auditgraph.service.cli import export
 from auditgraph.service.cli.app import app
 from auditgraph.service.cli.export import batch_lines
 from auditgraph.service.settings import Settings
@@ -78,3 +82,17 @@ def test_bad_input_is_one_line_and_exit_2(settings: Settings, tmp_path: Path) ->
 def test_more_than_one_hundred_statements_are_split_into_batches() -> None:
     lines = batch_lines([{"puid": f"p{i}"} for i in range(205)]).splitlines()
     assert [len(json.loads(text)) for text in lines] == [100, 100, 5]
+
+
+def test_a_statement_that_breaks_the_schema_stops_the_export_with_exit_1(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> Iterator[dict[str, Any]]:
+        yield {"puid": "case 1", "decision_facts": "x"}
+
+    monkeypatch.setattr(export, "restricting_statements", broken)
+    result = _invoke("export", "sor")
+    assert result.exit_code == 1
+    assert "statement 'case 1' breaks the schema" in result.output
+    assert "'puid' may hold only" in result.output and "Traceback" not in result.output
+    assert result.stdout == ""
