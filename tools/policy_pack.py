@@ -32,6 +32,7 @@ __all__ = [
     "PolicyLibrary",
     "PolicyPack",
     "PolicyPackError",
+    "StatementRules",
     "load_dsa_taxonomy",
     "load_pack",
     "load_policy_pack",
@@ -121,6 +122,20 @@ class _DsaCategory(_Frozen):
     """The keywords the Transparency Database lists under this category, with their labels."""
 
 
+class StatementRules(_Frozen):
+    """How a statement of reasons fills the fields that depend on the decision and on why
+    the case was opened (the `statements` section of `dsa_taxonomy.yaml`)."""
+
+    visibility: dict[Literal["reject", "restrict"], str]
+    """Decision -> `decision_visibility` value."""
+    source_types: dict[str, str]
+    """Why the case was opened (signal source, or `ip_report` / `seller_appeal`) -> `source_type`."""
+    automated_detection: list[str] = Field(default_factory=list)
+    """The sources that are automated means of detection."""
+    illegal_content: list[str] = Field(default_factory=list)
+    """The sources that assert illegal content rather than a breach of the terms."""
+
+
 class DsaTaxonomy(_Frozen):
     """The statement-of-reasons categories and keywords of the DSA Transparency Database."""
 
@@ -129,15 +144,20 @@ class DsaTaxonomy(_Frozen):
     categories: dict[str, _DsaCategory] = Field(min_length=1)
     other_keyword: str = "KEYWORD_OTHER"
     """The keyword any category may take when no other fits."""
+    statements: StatementRules | None = None
+    """How statements of reasons fill their decision and source fields."""
 
     def keywords(self) -> set[str]:
         """Every keyword the database accepts."""
         return {k for c in self.categories.values() for k in c.keywords} | {self.other_keyword}
 
     def problems(self, pack: PolicyPack) -> list[str]:
-        """Clauses of `pack` whose DSA category or keywords the database does not accept."""
+        """Clauses of `pack` whose DSA category or keywords the database does not accept,
+        and, in a pack that maps its clauses at all (2026.12.1 on), clauses left unmapped:
+        a statement of reasons takes its category from the clauses a decision cites."""
         known = self.keywords()
-        found = []
+        maps = any(c.dsa_category is not None for c in pack.clauses)
+        found = [f"{c.id}: no DSA category" for c in pack.clauses if maps and c.dsa_category is None]
         for c in pack.clauses:
             if c.dsa_category is not None and c.dsa_category not in self.categories:
                 found.append(f"{c.id}: unknown DSA category {c.dsa_category}")

@@ -8,6 +8,7 @@ from auditgraph.service.cli import audit, reading
 from auditgraph.service.cli.common import configure_logging
 from auditgraph.service.cli.db import db_app
 from auditgraph.service.cli.evals import eval_app
+from auditgraph.service.cli.export import export_app
 from auditgraph.service.cli.log import log_app
 from auditgraph.service.cli.screen import screen_app
 from auditgraph.service.cli.tokens import tokens_app
@@ -41,6 +42,7 @@ app.add_typer(screen_app, name="screen")
 app.add_typer(log_app, name="log")
 app.add_typer(db_app, name="db")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(export_app, name="export")
 
 
 def main() -> None:

@@ -173,6 +173,20 @@ def test_a_dsa_value_the_database_does_not_have_is_refused(tmp_path: Path) -> No
         PolicyLibrary(folder)
 
 
+def test_a_clause_without_a_dsa_category_is_refused_once_a_pack_maps_its_clauses(tmp_path: Path) -> None:
+    folder = tmp_path / "policy"
+    folder.mkdir()
+    shutil.copy(POLICY / "dsa_taxonomy.yaml", folder)
+    text = (POLICY / "pack.yaml").read_text("utf-8")
+    unmapped = text.replace(
+        "    dsa_category: STATEMENT_CATEGORY_INTELLECTUAL_PROPERTY_INFRINGEMENTS\n", "", 1
+    )
+    assert unmapped != text
+    (folder / "pack.yaml").write_text(unmapped, "utf-8")
+    with pytest.raises(PolicyPackError, match="CIP-1: no DSA category"):
+        PolicyLibrary(folder)
+
+
 def test_a_clause_in_an_area_the_definitions_leave_out_is_refused(tmp_path: Path) -> None:
     clause = {"id": "WPN-1", "area": "weapons", "title": "t", "text": "x", "severity": "high",
               "action": "reject"}  # fmt: skip
