@@ -38,6 +38,7 @@ __all__ = [
     "MAX_CASE_BYTES",
     "JsonFlag",
     "configure_logging",
+    "emit",
     "err",
     "fail",
     "id_column",
@@ -122,6 +123,19 @@ def fail(message: str, code: int = 2) -> NoReturn:
     """Print `error: message` as one line on standard error and exit with `code`."""
     err.print(line(("error:", "bold red"), " ", message), soft_wrap=True)
     raise typer.Exit(code)
+
+
+def emit(text: str, to: Path | None) -> bool:
+    """Write `text` to the file `to`, or to standard output when it is None; True if a file
+    was written. Exit 2 with one line when the file cannot be written."""
+    if to is None:
+        typer.echo(text, nl=False)
+        return False
+    try:
+        to.write_text(text, "utf-8")
+    except OSError as exc:
+        fail(f"cannot write {str(to)!r}: {exc.strerror}")
+    return True
 
 
 def load_settings() -> Settings:

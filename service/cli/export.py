@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from auditgraph.service.cli.common import fail, line, load_settings, opened_store, out
+from auditgraph.service.cli.common import emit, fail, line, load_settings, opened_store, out
 from auditgraph.store import StoreError
 from auditgraph.tools import BundledPaths
 from auditgraph.tools.case import CaseError
@@ -75,11 +75,5 @@ def sor(
         if problems:
             fail(f"statement {statement.get('puid')!r} breaks the schema: {'; '.join(problems)}", code=1)
     text = batch_lines(statements)
-    if to is None:
-        typer.echo(text, nl=False)
-        return
-    try:
-        to.write_text(text, "utf-8")
-    except OSError as exc:
-        fail(f"cannot write {str(to)!r}: {exc.strerror}")
-    out.print(line(f"wrote {len(statements)} statements in {text.count(chr(10))} batches to {to}"))
+    if emit(text, to):
+        out.print(line(f"wrote {len(statements)} statements in {text.count(chr(10))} batches to {to}"))

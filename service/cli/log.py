@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from auditgraph.service.cli.common import fail, line, load_settings, opened_store, out
+from auditgraph.service.cli.common import emit, fail, line, load_settings, opened_store, out
 from auditgraph.service.wiring import trusted_keys
 from auditgraph.store import SqlAuditStore
 from auditgraph.store.headlog import ENTRY_FIELDS, plain_value
@@ -65,14 +65,8 @@ def export(
 ) -> None:
     """Write every signed log entry as one JSON line (seq, run, head, seal, links, signature, key id)."""
     text = "".join(_line(e) + "\n" for e in _store().log_entries())
-    if to is None:
-        typer.echo(text, nl=False)
-        return
-    try:
-        to.write_text(text, "utf-8")
-    except OSError as exc:
-        fail(f"cannot write {str(to)!r}: {exc.strerror}")
-    out.print(line(f"wrote {text.count(chr(10))} log entries to {to}"))
+    if emit(text, to):
+        out.print(line(f"wrote {text.count(chr(10))} log entries to {to}"))
 
 
 @log_app.command("verify")
