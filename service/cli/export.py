@@ -76,4 +76,12 @@ def sor(
             fail(f"statement {statement.get('puid')!r} breaks the schema: {'; '.join(problems)}", code=1)
     text = batch_lines(statements)
     if emit(text, to):
-        out.print(line(f"wrote {len(statements)} statements in {text.count(chr(10))} batches to {to}"))
+        out.print(
+            line(
+                f"wrote {_count(len(statements), 'statement')} in {_count(text.count(chr(10)), 'batch')} to {to}"
+            )
+        )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}{'es' if noun.endswith('ch') else 's'}"

@@ -55,7 +55,7 @@ def test_export_to_a_file_and_since(settings: Settings, tmp_path: Path) -> None:
     target = tmp_path / "sor.jsonl"
     result = _invoke("export", "sor", "--out", str(target))
     assert result.exit_code == 0, result.output
-    assert "wrote 1 statements in 1 batches" in result.output
+    assert "wrote 1 statement in 1 batch to" in result.output
     assert len(json.loads(target.read_text("utf-8").strip())) == 1
     later = _invoke("export", "sor", "--since", "2099-01-01")
     assert later.exit_code == 0 and later.stdout == ""
