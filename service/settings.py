@@ -114,6 +114,24 @@ class Settings(BaseSettings):
     """When the model is unavailable, a rules-agent reject or restrict at or above this
     confidence stands; anything else escalates as model_unavailable."""
 
+    api_host: str = Field(default="127.0.0.1", min_length=1, max_length=255)
+    """Where `auditgraph serve` listens. The default is this machine only; put a TLS proxy
+    in front before opening it wider (tokens travel in a header)."""
+    api_port: int = Field(default=8080, ge=1, le=65535)
+    api_workers: int = Field(default=1, ge=1, le=64)
+    """Server processes; each holds one auditor and its own thread pool."""
+    api_audit_threads: int = Field(default=4, ge=1, le=256)
+    """Audits one server process runs at once, off its event loop; more wait their turn."""
+    api_read_threads: int = Field(default=8, ge=1, le=256)
+    """Reads (runs, traces, queues) one server process serves at once, apart from audits,
+    so a burst of slow cases never holds up a read or a health check."""
+    api_max_body_bytes: int = Field(default=1_048_576, ge=1024, le=64 * 1024 * 1024)
+    """Largest request body accepted (413 past it). Cases name their images by path."""
+    api_wait_seconds: float = Field(default=30.0, gt=0, le=600)
+    """How long `POST /v1/cases?wait=true` waits for an outcome before answering 202."""
+    api_page_size: int = Field(default=50, ge=1, le=500)
+    """Runs per page of `GET /v1/runs` when the client asks for no `limit`."""
+
     def signing_key_path(self) -> Path:
         """The signing key file in use (the development default when none is set)."""
         return self.signing_key_file or DEV_SIGNING_KEY

@@ -9,6 +9,7 @@ one `Listing`; a discriminated union on `kind` picks the model, and
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
@@ -38,6 +39,7 @@ __all__ = [
     "CaseKind",
     "Decision",
     "EvidenceDocument",
+    "FieldProblem",
     "IpReport",
     "Listing",
     "ListingReview",
@@ -244,8 +246,22 @@ and for validation alike (the discriminator is ignored by type checkers)."""
 _CASE_ADAPTER: TypeAdapter[AnyCase] = TypeAdapter(AnyCase)
 
 
+@dataclass(frozen=True)
+class FieldProblem:
+    """One thing wrong with a submitted case: the field (dotted path; "case" for the whole)
+    and what is wrong with it, in words."""
+
+    field: str
+    message: str
+
+
 class CaseError(ValueError):
-    """A case that cannot be audited; the message is one line a person can act on."""
+    """A case that cannot be audited; the message is one line a person can act on, and
+    `fields` names the fields at fault (the first few) for a door that reports them apart."""
+
+    def __init__(self, message: str, fields: tuple[FieldProblem, ...] = ()) -> None:
+        super().__init__(message)
+        self.fields = fields or (FieldProblem("case", message),)
 
 
 def parse_case(raw: object) -> AnyCase:
@@ -259,10 +275,18 @@ def parse_case(raw: object) -> AnyCase:
     try:
         return _CASE_ADAPTER.validate_python(raw)
     except ValidationError as exc:
-        raise CaseError(_describe(exc)) from None
+        fields = _problems(exc)
+        raise CaseError(_describe(exc, fields), fields) from None
 
 
-def _describe(exc: ValidationError) -> str:
+def _describe(exc: ValidationError, fields: tuple[FieldProblem, ...]) -> str:
+    parts = [f"{p.field} {p.message}" for p in fields]
+    more = len(exc.errors()) - len(parts)
+    suffix = f" (and {more} more)" if more > 0 else ""
+    return ("invalid case: " + "; ".join(parts))[:_MAX_ERROR] + suffix
+
+
+def _problems(exc: ValidationError) -> tuple[FieldProblem, ...]:
     parts = []
     for err in exc.errors(include_url=False)[:3]:
         where = ".".join(_shown(p) for p in err["loc"] if not str(p).startswith("function-"))
@@ -281,10 +305,8 @@ def _describe(exc: ValidationError) -> str:
             where, message = "kind", f"must be one of listing_review, seller_appeal, ip_report (got {tag!r})"
         elif err["type"] == "union_tag_not_found":
             where, message = "kind", "is missing: say listing_review, seller_appeal or ip_report"
-        parts.append(f"{where or 'case'} {message}")
-    more = len(exc.errors()) - len(parts)
-    suffix = f" (and {more} more)" if more > 0 else ""
-    return ("invalid case: " + "; ".join(parts))[:_MAX_ERROR] + suffix
+        parts.append(FieldProblem(where or "case", message))
+    return tuple(parts)
 
 
 _MAX_ERROR = 400

@@ -30,7 +30,14 @@ from auditgraph.workflows.context import AuditContext, context_of
 from auditgraph.workflows.guard import apply_guard
 from auditgraph.workflows.reasons import statement_of_reasons
 from auditgraph.workflows.state import AuditState, ToolTask
-from auditgraph.workflows.trace_contract import REVIEWER, FinalizeOutput, Kind, Node, ReviewStepOutput
+from auditgraph.workflows.trace_contract import (
+    ADJUDICATOR,
+    REVIEWER,
+    FinalizeOutput,
+    Kind,
+    Node,
+    ReviewStepOutput,
+)
 from auditgraph.workflows.tracing import NodeTrace
 
 __all__ = [
@@ -228,7 +235,7 @@ def adjudicate(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, A
         _record_model_calls(trace, "adjudicator", verdict.model_calls)
         trace.add(
             "model",
-            node="adjudicator",
+            node=ADJUDICATOR,
             input={
                 "tools": sorted(evidence.gathered()),
                 "clauses": sorted(evidence.retrieved_clauses()),

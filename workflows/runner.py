@@ -45,7 +45,7 @@ from auditgraph.workflows.recovery import Recovery, RecoveryError, Resumption
 from auditgraph.workflows.state import GuardOutcome
 from auditgraph.workflows.tracing import StoreRecorder
 
-__all__ = ["AuditFailed", "Auditor", "ReviewError", "ReviewTaken", "RunOutcome"]
+__all__ = ["AuditFailed", "Auditor", "ReviewError", "ReviewTaken", "RunOutcome", "StartedRun"]
 
 Durability = Literal["sync", "async", "exit"]
 
@@ -98,6 +98,15 @@ class ReviewTaken(ReviewError):
         super().__init__(said)
         self.run_id = run_id
         self.recorded = recorded
+
+
+@dataclass(frozen=True)
+class StartedRun:
+    """A run whose start is recorded and whose graph has not run yet (`Auditor.start`)."""
+
+    run_id: str
+    case_id: str
+    submission: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -202,10 +211,27 @@ class Auditor:
             RecordingError: the run could not be started, or its trace could not be
                 written completely.
         """
+        return self.drive(self.start(submission, run_id=run_id))
+
+    def start(self, submission: dict[str, Any], *, run_id: str | None = None) -> StartedRun:
+        """Validate a case and record its run's start, without running it yet: a door
+        that answers before the audit ends (202 and a run to poll) starts it first, so the
+        run is there to read as soon as its id is given out. `drive` runs it.
+
+        Raises:
+            CaseError: the case is invalid; nothing was recorded.
+            RecordingError: the run could not be started (e.g. its id is taken).
+        """
         case = parse_case(submission)
         run_id = run_id or new_id("run")
         record_start(self.context, run_id, case)
-        return self._drive({"run_id": run_id, "submission": submission}, run_id, case.case_id)
+        return StartedRun(run_id=run_id, case_id=case.case_id, submission=submission)
+
+    def drive(self, started: StartedRun) -> RunOutcome:
+        """Run a started run to its pause for review or its end (see `audit`)."""
+        return self._drive(
+            {"run_id": started.run_id, "submission": started.submission}, started.run_id, started.case_id
+        )
 
     def review(self, run_id: str, review: dict[str, Any] | ReviewInput) -> RunOutcome:
         """Resume an escalated run with a reviewer's decision (from any process).

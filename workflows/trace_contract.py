@@ -26,6 +26,7 @@ from auditgraph.store.records import (
 )
 
 __all__ = [
+    "ADJUDICATOR",
     "RECOVER",
     "REVIEWER",
     "FinalizeOutput",
@@ -35,7 +36,9 @@ __all__ = [
     "RecoverySource",
     "ReviewStepOutput",
     "last_node_step",
+    "recorded_guard",
     "recorded_review",
+    "recorded_verdict",
 ]
 
 
@@ -67,6 +70,9 @@ class Kind:
 
 REVIEWER: Final = "reviewer"
 """The `agent` of the interrupt step that holds a reviewer's whole `ReviewRecord`."""
+
+ADJUDICATOR: Final = "adjudicator"
+"""The `node` of the model step inside `adjudicate` that holds the whole verdict."""
 
 RECOVER: Final = "recover"
 """The `node` of a recovery step; no graph node has this name."""
@@ -152,3 +158,20 @@ def recorded_review(steps: list[TraceStep], node_step: TraceStep) -> ReviewRecor
         return ReviewRecord.model_validate(held[-1].output)
     except ValidationError:
         return None
+
+
+def recorded_verdict(steps: list[TraceStep]) -> dict[str, Any] | None:
+    """The verdict the run's last adjudication gave, as its trace holds it (None if none)."""
+    return next(
+        (
+            s.output
+            for s in reversed(steps)
+            if s.kind == "model" and s.node == ADJUDICATOR and not s.error and s.output
+        ),
+        None,
+    )
+
+
+def recorded_guard(steps: list[TraceStep]) -> dict[str, Any] | None:
+    """What the guard made of the run's last verdict, as its trace holds it (None if none)."""
+    return next((s.output for s in reversed(steps) if s.kind == "guard" and s.output), None)

@@ -46,7 +46,7 @@ from auditgraph.tools.dsa_sor import MAX_BATCH
 from auditgraph.tools.personal_data import mask_text
 from auditgraph.tools.policy_pack import Clause, PolicyLibrary, PolicyPack, PolicyPackError, StatementRules
 
-__all__ = ["batched", "restricting_statements", "statement_for"]
+__all__ = ["batched", "restricting_statements", "run_statement", "statement_for"]
 
 _T = TypeVar("_T")
 _NOT_PUID = re.compile(r"[^A-Za-z0-9_-]")
@@ -109,15 +109,38 @@ def restricting_statements(
         raise PolicyPackError("the policy folder's dsa_taxonomy.yaml has no statements section")
     runs = sorted(store.list_runs(limit=limit, status="completed"), key=lambda r: r.started)
     for run in runs:
-        records = store.decisions(run.run_id)
-        raw = store.get_case(run.run_id)
-        if not records or raw is None:
-            continue
-        final = records[-1]
-        if final.decision not in ("reject", "restrict") or (since is not None and final.created_at < since):
-            continue
-        pack = library.pack(run.policy_version)
-        yield statement_for(run, parse_case(raw), final, store.steps(run.run_id), pack, rules=rules)
+        statement = _statement(store, library, run, rules, since)
+        if statement is not None:
+            yield statement
+
+
+def run_statement(store: AuditStore, library: PolicyLibrary, run_id: str) -> dict[str, Any] | None:
+    """The statement of reasons for one run's final decision; None when the run has no
+    final decision that restricts anything (it is running, approved, or awaiting review).
+
+    Raises:
+        RunNotFound: no run has that id.
+        PolicyPackError: the policy folder has no statement rules, or the run's pack is missing.
+    """
+    rules = library.taxonomy.statements if library.taxonomy is not None else None
+    if rules is None:
+        raise PolicyPackError("the policy folder's dsa_taxonomy.yaml has no statements section")
+    run = store.get_run(run_id)
+    return _statement(store, library, run, rules, None) if run.status == "completed" else None
+
+
+def _statement(
+    store: AuditStore, library: PolicyLibrary, run: RunRecord, rules: StatementRules, since: datetime | None
+) -> dict[str, Any] | None:
+    records = store.decisions(run.run_id)
+    raw = store.get_case(run.run_id)
+    if not records or raw is None:
+        return None
+    final = records[-1]
+    if final.decision not in ("reject", "restrict") or (since is not None and final.created_at < since):
+        return None
+    pack = library.pack(run.policy_version)
+    return statement_for(run, parse_case(raw), final, store.steps(run.run_id), pack, rules=rules)
 
 
 def batched(items: Iterable[_T], size: int = MAX_BATCH) -> Iterator[list[_T]]:

@@ -11,6 +11,7 @@ from auditgraph.service.cli.evals import eval_app
 from auditgraph.service.cli.export import export_app
 from auditgraph.service.cli.log import log_app
 from auditgraph.service.cli.screen import screen_app
+from auditgraph.service.cli.serve import serve
 from auditgraph.service.cli.tokens import tokens_app
 
 __all__ = ["app", "main"]
@@ -37,6 +38,7 @@ for command in (
     app.command()(command)
 app.command("build-bank")(reading.build_bank)
 app.command()(reading.schema)
+app.command()(serve)
 app.add_typer(eval_app, name="eval")
 app.add_typer(screen_app, name="screen")
 app.add_typer(log_app, name="log")

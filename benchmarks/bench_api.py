@@ -1,0 +1,184 @@
+"""Benchmark: the HTTP API under 1, 4 and 16 concurrent clients, against the same cases
+audited in-process, on this machine, loopback only, with the rules agent.
+
+Run:  .venv/bin/python benchmarks/bench_api.py [--cases 48] [--levels 1 4 16]
+
+Starts `auditgraph serve` on a fresh SQLite database in a temporary folder (as an
+operator would, default settings), then:
+  in-process  the bundled cases through `Auditor.audit`, wired as the server wires it
+              (one process, one thread: the baseline a door is measured against)
+  api@N       N client threads each submitting cases with `POST /v1/cases?wait=true`
+              until `--cases` cases are audited (each under a new case id)
+  read        `GET /v1/runs/{id}` and `GET /v1/runs/{id}/trace` of audited runs
+Prints throughput (cases/s), median and p95 latency per level, and the ratio of API
+throughput to in-process throughput. Each configuration is warmed first (models load on
+first use). The machine is shared and noisy: compare ratios from one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from auditgraph.service.settings import Settings  # noqa: E402
+from auditgraph.service.wiring import open_auditor  # noqa: E402
+from auditgraph.store import make_engine  # noqa: E402
+from auditgraph.store.tokens import TokenStore  # noqa: E402
+
+CASES = sorted((ROOT / "data" / "cases").glob("*.json"))
+_ids = iter(range(10**9))
+_ids_lock = threading.Lock()
+
+
+def _case(i: int) -> dict[str, Any]:
+    case = json.loads(CASES[i % len(CASES)].read_text())
+    with _ids_lock:
+        case["case_id"] = f"{case['case_id']}-b{next(_ids)}"
+    return case
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(int(len(ordered) * q), len(ordered) - 1)]
+
+
+def _row(name: str, count: int, seconds: float, latencies: list[float]) -> float:
+    rate = count / seconds
+    print(
+        f"{name:<12} {count:>5} {rate:>9.1f} {statistics.median(latencies):>9.1f} {_pct(latencies, 0.95):>9.1f}",
+        flush=True,
+    )
+    return rate
+
+
+def _in_process(folder: Path, count: int) -> float:
+    settings = Settings(database_url=f"sqlite:///{folder / 'inprocess.db'}")
+    with open_auditor(settings) as auditor:
+        for i in range(len(CASES)):
+            auditor.audit(_case(i))  # warm: models and caches load on first use
+        latencies = []
+        start = time.perf_counter()
+        for i in range(count):
+            began = time.perf_counter()
+            auditor.audit(_case(i))
+            latencies.append((time.perf_counter() - began) * 1000)
+        return _row("in-process", count, time.perf_counter() - start, latencies)
+
+
+def _serve(folder: Path) -> tuple[subprocess.Popen[bytes], str, str]:
+    url = f"sqlite:///{folder / 'api.db'}"
+    engine = make_engine(url)
+    token = TokenStore(engine).create("bench", "ops").token
+    engine.dispose()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "AUDITGRAPH_DATABASE_URL": url, "AUDITGRAPH_API_PORT": str(port)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "auditgraph.service", "serve"],
+        cwd=folder,
+        env=env,
+        stdout=(folder / "server.log").open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return process, base, token
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"the server did not start:\n{(folder / 'server.log').read_text()}")
+
+
+def _api(base: str, token: str, clients: int, count: int) -> tuple[float, list[str]]:
+    latencies: list[float] = []
+    run_ids: list[str] = []
+    remaining = iter(range(count))
+    lock = threading.Lock()
+
+    def client() -> None:
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=300) as http:
+            while True:
+                with lock:
+                    i = next(remaining, None)
+                if i is None:
+                    return
+                began = time.perf_counter()
+                response = http.post("/v1/cases", json=_case(i), params={"wait": "true"})
+                elapsed = (time.perf_counter() - began) * 1000
+                if response.status_code != 201:
+                    raise SystemExit(f"submit answered {response.status_code}: {response.text[:300]}")
+                with lock:
+                    latencies.append(elapsed)
+                    run_ids.append(response.json()["run"]["run_id"])
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        for future in [pool.submit(client) for _ in range(clients)]:
+            future.result()
+    return _row(f"api@{clients}", count, time.perf_counter() - start, latencies), run_ids
+
+
+def _reads(base: str, token: str, run_ids: list[str]) -> None:
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as http:
+        for path in ("/v1/runs/{}", "/v1/runs/{}/trace"):
+            latencies = []
+            start = time.perf_counter()
+            for run_id in run_ids:
+                began = time.perf_counter()
+                assert http.get(path.format(run_id)).status_code == 200
+                latencies.append((time.perf_counter() - began) * 1000)
+            _row(
+                "read" + path.removeprefix("/v1/runs/{}") or "read",
+                len(run_ids),
+                time.perf_counter() - start,
+                latencies,
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=48, help="cases audited per configuration")
+    parser.add_argument("--levels", type=int, nargs="+", default=[1, 4, 16], help="concurrent clients")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        print(f"{'config':<12} {'cases':>5} {'cases/s':>9} {'p50 ms':>9} {'p95 ms':>9}")
+        baseline = _in_process(folder, args.cases)
+        process, base, token = _serve(folder)
+        try:
+            _api(base, token, 2, len(CASES))  # warm the server's models and caches
+            rates = {}
+            run_ids: list[str] = []
+            for clients in args.levels:
+                rates[clients], run_ids = _api(base, token, clients, args.cases)
+            _reads(base, token, run_ids[:50])
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        print()
+        for clients, rate in rates.items():
+            print(f"api@{clients} / in-process throughput: {rate / baseline:.2f}")
+
+
+if __name__ == "__main__":
+    main()

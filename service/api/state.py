@@ -1,0 +1,82 @@
+"""What one server process holds for its requests: one auditor, the tokens, and two pools.
+
+The auditor is built once, when the process starts (the CLI builds one per command and
+pays ~2.5 s of imports and loading for it). Audits and reads run in worker threads, each
+kind under its own limit, so a burst of slow cases never holds up a read, and neither
+ever blocks the event loop that answers health checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import anyio
+from anyio import CapacityLimiter
+from fastapi import Request
+
+from auditgraph.service.api.metrics import ApiMetrics
+from auditgraph.service.settings import Settings
+from auditgraph.service.wiring import open_auditor, trusted_keys
+from auditgraph.store import SqlAuditStore
+from auditgraph.store.signing import TrustedKeys
+from auditgraph.store.submissions import SubmissionStore
+from auditgraph.store.tokens import TokenStore
+from auditgraph.workflows import Auditor
+
+__all__ = ["ApiState", "api_state", "open_state"]
+
+T = TypeVar("T")
+
+
+@dataclass
+class ApiState:
+    """The process's shared parts; one per app, built by its lifespan."""
+
+    settings: Settings
+    auditor: Auditor
+    tokens: TokenStore
+    submissions: SubmissionStore
+    trusted: TrustedKeys
+    metrics: ApiMetrics
+    audits: CapacityLimiter
+    reads: CapacityLimiter
+    background: dict[str, Any] = field(default_factory=dict)
+    """Audits this process is running, by run id: kept referenced until they end, and
+    awaited by a retry of the same submission that asks to wait."""
+
+    @property
+    def store(self) -> SqlAuditStore:
+        """The audit record."""
+        return self.auditor.store  # type: ignore[return-value]
+
+    async def read(self, function: Callable[..., T], *args: Any) -> T:
+        """Run a blocking read in the read pool."""
+        return await anyio.to_thread.run_sync(function, *args, limiter=self.reads)
+
+    async def audit(self, function: Callable[..., T], *args: Any) -> T:
+        """Run a blocking audit step in the audit pool."""
+        return await anyio.to_thread.run_sync(function, *args, limiter=self.audits)
+
+
+def open_state(settings: Settings, resources: ExitStack) -> ApiState:
+    """Open the auditor and the stores for `settings`; `resources` closes them."""
+    auditor = resources.enter_context(open_auditor(settings))
+    engine = auditor.store.engine  # type: ignore[attr-defined]
+    return ApiState(
+        settings=settings,
+        auditor=auditor,
+        tokens=TokenStore(engine),
+        submissions=SubmissionStore(engine),
+        trusted=trusted_keys(settings),
+        metrics=ApiMetrics(engine),
+        audits=CapacityLimiter(settings.api_audit_threads),
+        reads=CapacityLimiter(settings.api_read_threads),
+    )
+
+
+def api_state(request: Request) -> ApiState:
+    """The process's shared parts (a FastAPI dependency)."""
+    return request.app.state.api  # type: ignore[no-any-return]

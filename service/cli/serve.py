@@ -1,0 +1,59 @@
+"""`auditgraph serve`: the HTTP API on uvicorn (docs/operations.md, "The HTTP API")."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from auditgraph.service.cli.common import err, fail, line, load_settings, opened_store
+
+__all__ = ["serve"]
+
+
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on [default: AUDITGRAPH_API_HOST, 127.0.0.1].")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port [default: AUDITGRAPH_API_PORT, 8080].")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=64, help="Server processes [default: AUDITGRAPH_API_WORKERS, 1].")
+    ] = None,
+) -> None:
+    """Serve the HTTP API (/v1: submit, read, review, verify; /docs; /healthz, /readyz, /metrics).
+    Callers authenticate with tokens from `auditgraph tokens create`."""
+    settings = load_settings()
+    changes = {k: v for k, v in {"api_host": host, "api_port": port, "api_workers": workers}.items() if v}
+    settings = settings.model_copy(update=changes)
+    # Opened once here so a bad database URL or schema is one line now, not a traceback per worker.
+    opened_store(settings).engine.dispose()
+    err.print(
+        line(
+            ("serving", "bold"),
+            f" http://{settings.api_host}:{settings.api_port}  (OpenAPI at /docs and /openapi.json; "
+            f"{settings.api_workers} worker(s))",
+        ),
+        soft_wrap=True,
+    )
+    try:
+        if settings.api_workers == 1:
+            from auditgraph.service.api import create_app
+
+            uvicorn.run(
+                create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info"
+            )
+        else:
+            # Each worker process builds its own app, from the same environment.
+            uvicorn.run(
+                "auditgraph.service.api:create_app",
+                factory=True,
+                host=settings.api_host,
+                port=settings.api_port,
+                workers=settings.api_workers,
+                log_level="info",
+            )
+    except OSError as exc:
+        fail(f"cannot listen on {settings.api_host}:{settings.api_port}: {exc.strerror or exc}", code=1)
