@@ -35,6 +35,7 @@ START_NODE = "start"
 
 __all__ = [
     "CONTENT_FIELDS",
+    "LATER_FIELDS",
     "START_NODE",
     "Verification",
     "canonical",
@@ -153,8 +154,18 @@ def _erasures(steps: list[TraceStep], problems: list[str]) -> dict[str, tuple[Di
     return erased
 
 
+LATER_FIELDS = frozenset({"reviewer_role", "review_digest"})
+"""Optional record fields (and columns, revision 0008) added after records were chained
+and sealed: one that is None counts as absent, so a copy written before the field existed
+still matches its record, and any value set in it (or taken out of it) is a difference."""
+
+
+def _present(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if not (k in LATER_FIELDS and v is None)}
+
+
 def _same(record: DecisionRecord | ReviewRecord, copy: Any) -> bool:
-    return isinstance(copy, dict) and record.model_dump(mode="json") == copy
+    return isinstance(copy, dict) and _present(record.model_dump(mode="json")) == _present(copy)
 
 
 def verify_run(
