@@ -28,7 +28,7 @@ import hashlib
 import json
 from typing import Any, NamedTuple
 
-from auditgraph.store.records import DecisionRecord, ReviewRecord, RunRecord, TraceStep
+from auditgraph.store.records import DecisionRecord, EscalationRecord, ReviewRecord, RunRecord, TraceStep
 
 START_NODE = "start"
 """The `node` of a run's start record (kind "start")."""
@@ -42,6 +42,7 @@ __all__ = [
     "committed_case",
     "content_digests",
     "digest",
+    "review_digest",
     "start_step",
     "step_hash",
     "verify_run",
@@ -126,6 +127,29 @@ def committed_case(steps: list[TraceStep]) -> str | None:
             if isinstance(copy, dict) and isinstance(copy.get("after"), str):
                 committed = copy["after"]
     return committed if isinstance(committed, str) else None
+
+
+REVIEW_DIGEST_VERSION = 1
+"""The version of what `review_digest` covers, inside what it digests."""
+
+
+def review_digest(run: RunRecord, escalation: EscalationRecord) -> str:
+    """The digest of a run as a reviewer reads it: SHA-256 (hex) of the canonical JSON of
+    the run id, its escalation id and its head hash.
+
+    The head of a run awaiting review is the hash of the last step chained when it paused,
+    which commits to every step before it: the case, the evidence, the verdict and the
+    guard's reasons. A reviewer's door sends the digest of what it showed with the review,
+    and a review of a run that changed since (another head, another escalation) is refused.
+    """
+    return digest(
+        {
+            "v": REVIEW_DIGEST_VERSION,
+            "run_id": run.run_id,
+            "escalation_id": escalation.escalation_id,
+            "head_hash": run.head_hash,
+        }
+    )
 
 
 class Verification(NamedTuple):
