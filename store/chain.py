@@ -28,19 +28,21 @@ import hashlib
 import json
 from typing import Any, NamedTuple
 
-from auditgraph.store.records import DecisionRecord, ReviewRecord, RunRecord, TraceStep
+from auditgraph.store.records import DecisionRecord, EscalationRecord, ReviewRecord, RunRecord, TraceStep
 
 START_NODE = "start"
 """The `node` of a run's start record (kind "start")."""
 
 __all__ = [
     "CONTENT_FIELDS",
+    "LATER_FIELDS",
     "START_NODE",
     "Verification",
     "canonical",
     "committed_case",
     "content_digests",
     "digest",
+    "review_digest",
     "start_step",
     "step_hash",
     "verify_run",
@@ -127,6 +129,29 @@ def committed_case(steps: list[TraceStep]) -> str | None:
     return committed if isinstance(committed, str) else None
 
 
+REVIEW_DIGEST_VERSION = 1
+"""The version of what `review_digest` covers, inside what it digests."""
+
+
+def review_digest(run: RunRecord, escalation: EscalationRecord) -> str:
+    """The digest of a run as a reviewer reads it: SHA-256 (hex) of the canonical JSON of
+    the run id, its escalation id and its head hash.
+
+    The head of a run awaiting review is the hash of the last step chained when it paused,
+    which commits to every step before it: the case, the evidence, the verdict and the
+    guard's reasons. A reviewer's door sends the digest of what it showed with the review,
+    and a review of a run that changed since (another head, another escalation) is refused.
+    """
+    return digest(
+        {
+            "v": REVIEW_DIGEST_VERSION,
+            "run_id": run.run_id,
+            "escalation_id": escalation.escalation_id,
+            "head_hash": run.head_hash,
+        }
+    )
+
+
 class Verification(NamedTuple):
     """What `verify_run` found."""
 
@@ -153,8 +178,18 @@ def _erasures(steps: list[TraceStep], problems: list[str]) -> dict[str, tuple[Di
     return erased
 
 
+LATER_FIELDS = frozenset({"reviewer_role", "review_digest"})
+"""Optional record fields (and columns, revision 0008) added after records were chained
+and sealed: one that is None counts as absent, so a copy written before the field existed
+still matches its record, and any value set in it (or taken out of it) is a difference."""
+
+
+def _present(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if not (k in LATER_FIELDS and v is None)}
+
+
 def _same(record: DecisionRecord | ReviewRecord, copy: Any) -> bool:
-    return isinstance(copy, dict) and record.model_dump(mode="json") == copy
+    return isinstance(copy, dict) and _present(record.model_dump(mode="json")) == _present(copy)
 
 
 def verify_run(

@@ -22,7 +22,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from auditgraph.store.chain import digest
+from auditgraph.store.chain import LATER_FIELDS, digest
 
 __all__ = [
     "ENTRY_FIELDS",
@@ -88,8 +88,14 @@ def plain_value(value: Any) -> Any:
 
 
 def _row_digests(rows: list[dict[str, Any]]) -> list[str]:
-    # Order-free: the digest of every column but a surrogate key, of each row.
-    return sorted(digest({k: plain_value(v) for k, v in row.items() if k != "id"}) for row in rows)
+    # Order-free: the digest of every column but a surrogate key, of each row; a column
+    # added later is left out while NULL, so seals written before it existed still match.
+    return sorted(
+        digest(
+            {k: plain_value(v) for k, v in row.items() if k != "id" and not (k in LATER_FIELDS and v is None)}
+        )
+        for row in rows
+    )
 
 
 def seal(

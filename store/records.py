@@ -144,6 +144,11 @@ class ReviewRecord(_Record):
     overrode_agent: bool
     """True when the agent had decided and the reviewer decided otherwise."""
     created_at: datetime = Field(default_factory=utcnow)
+    reviewer_role: str | None = None
+    """The role the reviewer acted in (the role of the token a door authenticated), if known."""
+    review_digest: str | None = None
+    """The digest of the run as the reviewer was shown it (`store.chain.review_digest`), if
+    they sent one: what the review was a decision on."""
 
 
 class DecisionRecord(_Record):

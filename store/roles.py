@@ -10,6 +10,8 @@ The runtime role (the credentials in AUDITGRAPH_DATABASE_URL) may:
 - create API tokens (`tokens create` runs with the app's settings) and update only a
   token's `last_used_at` and `revoked_at` (the guard of revision 0007 refuses
   un-revoking); never delete one, nor change its digest, name or role;
+- claim idempotency keys (`submission`): insert and read, never change or remove one
+  (the append-only trigger of revision 0008 says the same to every role);
 - execute `auditgraph_erase`, the one way to replace trace content and a run's copy of
   its case, which appends the erasure record to the chain in the same call;
 - read and write LangGraph's checkpoint tables (runs resume from them; an erasure
@@ -64,6 +66,7 @@ RUNTIME_TABLES: dict[str, TableGrant] = {
     "run_log": TableGrant(("SELECT", "INSERT")),
     "seller": TableGrant(("SELECT", "INSERT")),
     "api_token": TableGrant(("SELECT", "INSERT"), ("last_used_at", "revoked_at")),
+    "submission": TableGrant(("SELECT", "INSERT")),
     "alembic_version": TableGrant(("SELECT",)),
 }
 """The audit tables (and Alembic's revision table) and the runtime role's rights on them."""

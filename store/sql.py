@@ -28,6 +28,7 @@ from auditgraph.store.records import (
 )
 from auditgraph.store.retry import retrying
 from auditgraph.store.schema import upgrade
+from auditgraph.store.search import RunCursor, RunFilter, search_runs
 from auditgraph.store.signing import Signer
 from auditgraph.store.tables import DecisionRow, EscalationRow, LogRow, ReviewRow, RunRow, StepRow
 
@@ -357,6 +358,18 @@ class SqlAuditStore:
         )
         with Session(self.engine) as session:
             return [_record(RunRecord, r) for r in session.exec(query)]
+
+    def search_runs(
+        self, filters: RunFilter, *, limit: int, after: RunCursor | None = None
+    ) -> list[RunRecord]:
+        """Up to `limit` runs matching `filters`, newest first, strictly after the cursor
+        `after` when given (keyset pages, see `store.search`).
+
+        Raises:
+            ValueError: `limit` is below 1.
+        """
+        with self.engine.connect() as conn:
+            return search_runs(conn, filters, limit=limit, after=after)
 
     def get_run(self, run_id: str) -> RunRecord:
         """The run with this id."""

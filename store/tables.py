@@ -20,6 +20,7 @@ __all__ = [
     "RunRow",
     "SellerRow",
     "StepRow",
+    "SubmissionRow",
 ]
 
 _Json = JSON().with_variant(JSONB(), "postgresql")
@@ -118,6 +119,8 @@ class ReviewRow(SQLModel, table=True):
     agent_decision: str
     overrode_agent: bool
     created_at: datetime = _time()
+    reviewer_role: str | None = None
+    review_digest: str | None = None
 
 
 class DecisionRow(SQLModel, table=True):
@@ -190,6 +193,18 @@ class ApiTokenRow(SQLModel, table=True):
     revoked_at: datetime | None = _time(nullable=True)
 
 
+class SubmissionRow(SQLModel, table=True):
+    """An idempotency key, the digest of the body first submitted under it, and the run
+    that submission started (see `store.submissions`)."""
+
+    __tablename__ = "submission"
+
+    key: str = Field(primary_key=True, max_length=200)
+    body_digest: str
+    run_id: str
+    created_at: datetime = _time()
+
+
 ALL: tuple[type[SQLModel], ...] = (
     RunRow,
     StepRow,
@@ -199,5 +214,6 @@ ALL: tuple[type[SQLModel], ...] = (
     SellerRow,
     LogRow,
     ApiTokenRow,
+    SubmissionRow,
 )
 """Every table the migrations own."""

@@ -155,7 +155,7 @@ _SYNTHETIC: dict[DataKind, str] = {
 }
 _POLICY_KEYS = frozenset({"clauses"})
 """Keys under which the marketplace's own policy text travels: nothing personal to find."""
-_ID_KEY = re.compile(r"(?:^|_)(?:ids?|hash|sha|pdq|version|seq|reviewer|at|started|ended|date)$")
+_ID_KEY = re.compile(r"(?:^|_)(?:ids?|hash|sha|digest|pdq|version|seq|reviewer|at|started|ended|date)$")
 
 
 class PersonalDatum(NamedTuple):

@@ -4,7 +4,14 @@ from auditgraph.workflows.context import AuditContext, GuardPolicy
 from auditgraph.workflows.erasure import ErasureReport, erase_seller
 from auditgraph.workflows.graph import build_graph
 from auditgraph.workflows.nodes import ReviewInput
-from auditgraph.workflows.runner import AuditFailed, Auditor, ReviewError, ReviewTaken, RunOutcome
+from auditgraph.workflows.runner import (
+    AuditFailed,
+    Auditor,
+    ReviewError,
+    ReviewTaken,
+    RunOutcome,
+    StaleReview,
+)
 from auditgraph.workflows.tracing import RecordingError, StoreRecorder, TraceRecorder
 
 __all__ = [
@@ -18,6 +25,7 @@ __all__ = [
     "ReviewInput",
     "ReviewTaken",
     "RunOutcome",
+    "StaleReview",
     "StoreRecorder",
     "TraceRecorder",
     "build_graph",

@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from auditgraph.agents import EvidenceSet, Verdict
 from auditgraph.agents.calls import ModelCall
+from auditgraph.store.base import RunNotFound
+from auditgraph.store.chain import review_digest
 from auditgraph.store.records import DecisionRecord, EscalationRecord, FinalDecision, ReviewRecord, utcnow
 from auditgraph.tools import EVIDENCE_TYPES
 from auditgraph.tools.case import parse_case
@@ -55,6 +57,7 @@ __all__ = [
     "route_after_guard",
     "route_after_plan",
     "seller_names",
+    "stale_review",
 ]
 
 R = TypeVar("R", DecisionRecord, ReviewRecord)
@@ -317,6 +320,13 @@ class ReviewInput(BaseModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
     clause_ids: list[str] = Field(default_factory=list)
     """The clauses a reject or restrict rests on; defaults to the agent's citations."""
+    reviewer_role: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
+    ) = None
+    """The role the reviewer acts in (their token's role), when a door authenticated them."""
+    review_digest: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None = None
+    """The digest of the run as the reviewer read it (`Auditor.review_digest`): a review of a
+    run that changed since is refused."""
 
 
 def await_review(state: AuditState, runtime: Runtime[AuditContext]) -> dict[str, Any]:
@@ -391,7 +401,27 @@ def _review_refused(ctx: AuditContext, state: AuditState, answer: Any) -> str | 
         review_input = ReviewInput.model_validate(answer)
     except ValidationError as exc:
         return f"invalid review: {_first_error(exc)}"
+    if review_input.review_digest is not None and review_input.review_digest != _digest_now(ctx, state):
+        return stale_review(state["run_id"])
     return review_problem(review_input, ctx.policy, state["verdict"].clause_ids)
+
+
+def _digest_now(ctx: AuditContext, state: AuditState) -> str | None:
+    """The run's review digest now, or None when the store does not hold the run (a graph
+    that does not record its runs): a digest sent then cannot match, so is refused."""
+    try:
+        run = ctx.store.get_run(state["run_id"])
+    except RunNotFound:
+        return None
+    return review_digest(run, state["escalation"])
+
+
+def stale_review(run_id: str) -> str:
+    """Why a review sent with a digest the run no longer has is refused, and what to do."""
+    return (
+        f"run {run_id!r} changed since the reviewer read it (the review digest sent is not the run's now); "
+        "read the run again and review what it says now"
+    )
 
 
 def review_problem(answer: ReviewInput, pack: PolicyPack, agent_clauses: list[str]) -> str | None:
@@ -438,6 +468,8 @@ def review_record(
         clause_ids=_review_clauses(review_input, agent_clauses),
         agent_decision=agent_decision,
         overrode_agent=agent_decision != "escalate" and agent_decision != review_input.decision,
+        reviewer_role=review_input.reviewer_role,
+        review_digest=review_input.review_digest,
     )
     return _masked(ctx, review, names=names)
 

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from auditgraph.agents import Agent, Verdict
 from auditgraph.store.base import AuditStore, ReviewConflict
+from auditgraph.store.chain import review_digest
 from auditgraph.store.errors import describe_database_error, is_database_error
 from auditgraph.store.records import (
     DecisionRecord,
@@ -40,12 +41,12 @@ from auditgraph.workflows.context import AuditContext, GuardPolicy
 from auditgraph.workflows.entry import record_start
 from auditgraph.workflows.external_tracing import masked_tracers
 from auditgraph.workflows.graph import build_graph
-from auditgraph.workflows.nodes import ReviewInput, review_problem, review_record, seller_names
+from auditgraph.workflows.nodes import ReviewInput, review_problem, review_record, seller_names, stale_review
 from auditgraph.workflows.recovery import Recovery, RecoveryError, Resumption
 from auditgraph.workflows.state import GuardOutcome
 from auditgraph.workflows.tracing import StoreRecorder
 
-__all__ = ["AuditFailed", "Auditor", "ReviewError", "ReviewTaken", "RunOutcome", "StartedRun"]
+__all__ = ["AuditFailed", "Auditor", "ReviewError", "ReviewTaken", "RunOutcome", "StaleReview", "StartedRun"]
 
 Durability = Literal["sync", "async", "exit"]
 
@@ -98,6 +99,15 @@ class ReviewTaken(ReviewError):
         super().__init__(said)
         self.run_id = run_id
         self.recorded = recorded
+
+
+class StaleReview(ReviewError):
+    """The review was sent with the digest of the run as its reviewer read it, and the run
+    has changed since: nothing was recorded; the reviewer reads the run again."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(stale_review(run_id))
+        self.run_id = run_id
 
 
 @dataclass(frozen=True)
@@ -249,6 +259,8 @@ class Auditor:
         Raises:
             RunNotFound: no run has that id.
             ReviewTaken: another review of the run was recorded first.
+            StaleReview: the review carries a `review_digest` and the run has changed since
+                its reviewer read it; nothing was recorded.
             ReviewError: the run is not awaiting review, or the review is incomplete.
         """
         run = self.store.get_run(run_id)
@@ -278,10 +290,10 @@ class Auditor:
                 raise ReviewError(f"invalid review: {where} is empty") from None
             raise ReviewError(f"invalid review: {where} {first['msg']}") from None
         context = self.context_for(run.policy_version)
-        if recorded is not None:
-            if recorded.decision != answer.decision:
-                raise ReviewTaken(run_id, recorded, answer.decision, applied=False)
-        else:
+        if recorded is not None and recorded.decision != answer.decision:
+            raise ReviewTaken(run_id, recorded, answer.decision, applied=False)
+        self._check_digest(run, answer)
+        if recorded is None:
             if not self.graph.get_state(self._config(run_id)).values:
                 # Claiming it would resolve an escalation no graph here can finish.
                 raise ReviewError(
@@ -293,6 +305,34 @@ class Auditor:
         self._start_applying(run_id)
         resumption = self._recovery().resume_review(run, Command(resume=answer.model_dump()))
         return self._finish(run_id, resumption, context)
+
+    def review_digest(self, run_id: str) -> str | None:
+        """The digest of the run as a reviewer reads it now (`store.chain.review_digest`), for
+        a run awaiting review with an open escalation; None for any other run.
+
+        A door shows it with the run and sends it back in the review's `review_digest`:
+        `review` then refuses the review (`StaleReview`) if the run changed in between.
+
+        Raises:
+            RunNotFound: no run has that id.
+        """
+        run = self.store.get_run(run_id)
+        if run.status != "awaiting_review":
+            return None
+        escalation = self.store.escalation(run_id)
+        if escalation is None or escalation.status != "open":
+            return None
+        return review_digest(run, escalation)
+
+    def _check_digest(self, run: RunRecord, answer: ReviewInput) -> None:
+        """Refuse a review sent with a digest the run no longer has (a review already
+        recorded and not applied keeps the digest it was recorded on: same head, same
+        escalation)."""
+        if answer.review_digest is None:
+            return
+        escalation = self.store.escalation(run.run_id)
+        if escalation is None or review_digest(run, escalation) != answer.review_digest:
+            raise StaleReview(run.run_id)
 
     def _start_applying(self, run_id: str) -> None:
         """Become the one process applying the run's recorded review, or be refused."""
@@ -359,6 +399,8 @@ class Auditor:
                 decision=recorded.decision,
                 reason=recorded.reason,
                 clause_ids=list(recorded.clause_ids),
+                reviewer_role=recorded.reviewer_role,
+                review_digest=recorded.review_digest,
             )
             context = self.context_for(run.policy_version)
             resumption = self._recovery().resume_review(run, Command(resume=answer.model_dump()))

@@ -24,6 +24,7 @@ from auditgraph.service.cli.app import app
 from auditgraph.service.settings import Settings
 from auditgraph.service.wiring import open_store
 from auditgraph.store import RunNotFound, SqlAuditStore
+from auditgraph.store.chain import review_digest
 from auditgraph.tools.case import CaseError
 from auditgraph.workflows import Auditor, ReviewError
 from auditgraph.workflows.context import set_default_context
@@ -141,6 +142,25 @@ def test_a_review_resumed_on_the_graph_is_checked_before_it_claims_the_escalatio
     final = graph.invoke(Command(resume=REVIEW), _thread(thread))
     assert final["decision"].decision == "approve"
     assert [r.decision for r in store.reviews(run_id)] == ["approve"]
+    assert "ok" in _verify(run_id)
+
+
+def test_a_review_resumed_on_the_graph_with_a_stale_digest_is_asked_again(store: SqlAuditStore) -> None:
+    graph = _strict_graph()
+    thread = str(uuid.uuid4())
+    graph.invoke({"submission": load_case("ip_report_needs_specialist")}, _thread(thread))
+    run_id = f"run_{uuid.UUID(thread).hex}"
+    escalation = store.escalation(run_id)
+    assert escalation is not None
+    digest = review_digest(store.get_run(run_id), escalation)
+    stale = {**REVIEW, "reviewer_role": "reviewer", "review_digest": "0" * 64}
+    asked = graph.invoke(Command(resume=stale), _thread(thread))["__interrupt__"][0].value
+    assert "changed since the reviewer read it" in asked["refused"]
+    assert store.reviews(run_id) == []
+
+    graph.invoke(Command(resume={**stale, "review_digest": digest}), _thread(thread))
+    (review,) = store.reviews(run_id)
+    assert (review.reviewer_role, review.review_digest) == ("reviewer", digest)
     assert "ok" in _verify(run_id)
 
 

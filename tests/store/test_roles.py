@@ -26,8 +26,18 @@ from auditgraph.store.tokens import TokenStore, digest
 from auditgraph.workflows.erasure import erase_seller
 from tests.conftest import PostgresRoles, load_case, migrate_as_owner
 
-TABLES = ("run", "trace_step", "decision", "review", "escalation", "run_log", "seller", "api_token")
-APPEND_ONLY = ("trace_step", "decision", "review", "run_log")
+TABLES = (
+    "run",
+    "trace_step",
+    "decision",
+    "review",
+    "escalation",
+    "run_log",
+    "seller",
+    "api_token",
+    "submission",
+)
+APPEND_ONLY = ("trace_step", "decision", "review", "run_log", "submission")
 SELLER = "S00010"  # off_platform_whatsapp's seller
 
 
@@ -117,6 +127,7 @@ def test_the_runtime_role_cannot_change_the_schema_or_skip_triggers(audited: Aud
         "UPDATE escalation SET run_id = 'run_other'",
         "UPDATE run_log SET signature = NULL",
         "UPDATE seller SET record = '{}'",
+        "UPDATE submission SET run_id = 'run_other'",
     ],
 )
 def test_the_runtime_role_may_update_only_the_columns_it_needs(audited: Audited, statement: str) -> None:

@@ -52,7 +52,7 @@ def test_the_migrations_match_the_models_on_postgres(postgres_roles: PostgresRol
             text("SELECT DISTINCT event_object_table FROM information_schema.triggers "
                  "WHERE trigger_name LIKE '%append_only'")
         ).scalars()  # fmt: skip
-        assert set(triggers) == {"trace_step", "decision", "review", "run_log"}
+        assert set(triggers) == {"trace_step", "decision", "review", "run_log", "submission"}
         guarded = conn.execute(
             text("SELECT DISTINCT event_object_table FROM information_schema.triggers "
                  "WHERE trigger_name LIKE '%guard'")
@@ -93,7 +93,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def test_a_new_database_has_the_seller_table_at_the_newest_revision(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
     SqlAuditStore(engine)
-    assert current_revision(engine) == head_revision() == "0007"
+    assert current_revision(engine) == head_revision() == "0008"
     assert "seller" in inspect(engine).get_table_names()
 
 
@@ -221,4 +221,32 @@ def test_a_database_at_0006_gets_the_token_table_and_its_guard(url: str, created
                 )
             ).scalars()
             assert set(guards) == {"api_token_guard"}
+    engine.dispose()
+
+
+def test_a_database_at_0007_gets_the_submission_table_and_keeps_its_reviews(url: str) -> None:
+    engine = make_engine(url)
+    _migrate(engine, "0007")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO review (review_id, run_id, escalation_id, reviewer, decision, reason, clause_ids, "
+                "agent_decision, overrode_agent, created_at) VALUES ('rev_1', 'run_1', 'esc_1', 'ann', 'reject', "
+                "'Fake.', '[]', 'escalate', false, '2026-12-01 06:00:00+00')"
+            )
+        )
+    store = SqlAuditStore(engine)
+    assert current_revision(engine) == head_revision()
+    assert "submission" in inspect(engine).get_table_names()
+    assert _diffs(engine) == []
+    (review,) = store.reviews("run_1")
+    assert (review.reviewer, review.reviewer_role, review.review_digest) == ("ann", None, None)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            guards = conn.execute(
+                text(
+                    "SELECT trigger_name FROM information_schema.triggers WHERE event_object_table = 'submission'"
+                )
+            ).scalars()
+            assert set(guards) == {"submission_append_only"}
     engine.dispose()

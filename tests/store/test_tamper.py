@@ -41,7 +41,14 @@ def _build(url: str, key: Path) -> Ids:
         }
         auditor.review(
             ids["reviewed"],
-            {"reviewer": "ann", "decision": "reject", "reason": "Fake.", "clause_ids": ["CIP-1"]},
+            {
+                "reviewer": "ann",
+                "decision": "reject",
+                "reason": "Fake.",
+                "clause_ids": ["CIP-1"],
+                "reviewer_role": "reviewer",
+                "review_digest": auditor.review_digest(ids["reviewed"]),
+            },
         )
     return ids
 
@@ -425,6 +432,26 @@ SCENARIOS: list[tuple[str, Callable[[Db], None], str]] = [
     (
         "review decision changed",
         lambda d: d.sql("UPDATE review SET decision = 'approve' WHERE run_id = :reviewed"),
+        "review",
+    ),
+    (
+        "reviewer role changed",
+        lambda d: d.sql("UPDATE review SET reviewer_role = 'admin' WHERE run_id = :reviewed"),
+        "review",
+    ),
+    (
+        "reviewer role removed",
+        lambda d: d.sql("UPDATE review SET reviewer_role = NULL WHERE run_id = :reviewed"),
+        "review",
+    ),
+    (
+        "review digest changed",
+        lambda d: d.sql(f"UPDATE review SET review_digest = '{'0' * 64}' WHERE run_id = :reviewed"),
+        "review",
+    ),
+    (
+        "review digest removed",
+        lambda d: d.sql("UPDATE review SET review_digest = NULL WHERE run_id = :reviewed"),
         "review",
     ),
     (

@@ -1,0 +1,216 @@
+"""Run search: runs by status, decision, queue, case kind, seller, time and policy area,
+newest first, a page at a time.
+
+Pages are keyset pages on (started, run_id), both descending: a page asks for the runs
+strictly after the last one it showed, so runs written meanwhile, or sharing a start time
+to the microsecond, are never skipped or shown twice (an offset would shift under new
+runs). The cursor carries that last (started, run_id), opaque and URL-safe.
+
+A run is in a policy area when its escalation names the area, or when one of its decision
+records cites one of the area's clauses. The store does not read the policy pack, so the
+caller passes the area's clause ids (`RunFilter.area_clauses`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, exists, func, or_, select, tuple_, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB, array
+from sqlalchemy.types import String
+
+from auditgraph.store.records import FinalDecision, RunRecord, RunStatus
+from auditgraph.store.tables import DecisionRow, EscalationRow, RunRow
+
+__all__ = ["RunCursor", "RunFilter", "search_runs"]
+
+_RUNS = RunRow.__table__  # type: ignore[attr-defined]
+_ESCALATIONS = EscalationRow.__table__  # type: ignore[attr-defined]
+_DECISIONS = DecisionRow.__table__  # type: ignore[attr-defined]
+_CURSOR_VERSION = 1
+
+
+def _utc(value: datetime, what: str) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{what} {value.isoformat()!r} has no time zone; give an aware time such as ...Z")
+    # Stored times are UTC, and SQLite compares them as text without their offset.
+    return value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    """What runs to find; every field set narrows the search (None: any)."""
+
+    status: RunStatus | None = None
+    decision: FinalDecision | None = None
+    """The run's final decision."""
+    queue: str | None = None
+    """The queue the run's escalation went to."""
+    case_kind: str | None = None
+    seller_id: str | None = None
+    """The seller the run's case names (`listing.seller_id`)."""
+    since: datetime | None = None
+    """Runs started at or after this aware time."""
+    until: datetime | None = None
+    """Runs started before this aware time."""
+    area: str | None = None
+    """A policy area: its escalation names it, or a decision cites one of `area_clauses`."""
+    area_clauses: tuple[str, ...] = ()
+    """The clause ids of `area` in the policy pack (the caller reads the pack)."""
+
+    def __post_init__(self) -> None:
+        """Check the times are aware and the clauses come with their area.
+
+        Raises:
+            ValueError: a naive time, `since` not before `until`, or clauses with no area.
+        """
+        if self.since is not None:
+            _utc(self.since, "since")
+        if self.until is not None:
+            _utc(self.until, "until")
+        if self.since is not None and self.until is not None and self.since >= self.until:
+            raise ValueError(
+                f"since {self.since.isoformat()!r} is not before until {self.until.isoformat()!r}; swap them"
+            )
+        if self.area_clauses and self.area is None:
+            raise ValueError("area_clauses were given without their area; name the area too")
+        if isinstance(self.area_clauses, str):
+            raise ValueError(
+                f"area_clauses must be a sequence of clause ids, not the string {self.area_clauses!r}"
+            )
+
+
+@dataclass(frozen=True)
+class RunCursor:
+    """Where a page ended: the last run shown, by (started, run_id)."""
+
+    started: datetime
+    run_id: str
+
+    @classmethod
+    def of(cls, run: RunRecord) -> RunCursor:
+        """The cursor for the page after one ending with `run`."""
+        return cls(run.started, run.run_id)
+
+    def encode(self) -> str:
+        """An opaque, URL-safe string that `decode` reads back."""
+        body = {
+            "v": _CURSOR_VERSION,
+            "s": _utc(self.started, "a cursor's time").isoformat(),
+            "r": self.run_id,
+        }
+        raw = json.dumps(body, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> RunCursor:
+        """The cursor `encode` made.
+
+        Raises:
+            ValueError: `text` is not a cursor `encode` made.
+        """
+        try:
+            padded = text + "=" * (-len(text) % 4)
+            body = json.loads(base64.b64decode(padded, altchars=b"-_", validate=True))
+            if not isinstance(body, dict) or body.get("v") != _CURSOR_VERSION:
+                raise ValueError("unknown shape")
+            run_id, started = body["r"], datetime.fromisoformat(body["s"])
+            if not isinstance(run_id, str) or not run_id:
+                raise ValueError("no run id")
+            return cls(_utc(started, "a cursor's time"), run_id)
+        except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
+            shown = text if len(text) <= 40 else text[:40] + "…"
+            raise ValueError(
+                f"cursor {shown!r} is not one this server gave out (or it was cut short); "
+                "start again from the first page, without a cursor"
+            ) from None
+
+
+def _member(conn: Connection, column: Any, values: Sequence[str], source: Any) -> ColumnElement[bool]:
+    """Whether the JSON list in `column` (of table `source`) holds any of `values`."""
+    if conn.dialect.name == "postgresql":
+        # The column is JSONB (tables._Json); ?| asks for any of the strings as an element.
+        return type_coerce(column, JSONB).has_any(array(list(values), type_=String))
+    items = func.json_each(column).table_valued("value", joins_implicitly=True)
+    return exists(select(1).select_from(items).where(items.c.value.in_(list(values)))).correlate(source)
+
+
+def _in_area(conn: Connection, filters: RunFilter) -> ColumnElement[bool]:
+    assert filters.area is not None
+    escalated = exists(
+        select(1)
+        .select_from(_ESCALATIONS)
+        .where(
+            _ESCALATIONS.c.run_id == _RUNS.c.run_id,
+            _member(conn, _ESCALATIONS.c.areas, [filters.area], _ESCALATIONS),
+        )
+    )
+    if not filters.area_clauses:
+        return escalated
+    cited = exists(
+        select(1)
+        .select_from(_DECISIONS)
+        .where(
+            _DECISIONS.c.run_id == _RUNS.c.run_id,
+            _member(conn, _DECISIONS.c.clause_ids, filters.area_clauses, _DECISIONS),
+        )
+    )
+    return or_(escalated, cited)
+
+
+def _conditions(conn: Connection, filters: RunFilter) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    for field in ("status", "decision", "case_kind"):
+        value = getattr(filters, field)
+        if value is not None:
+            found.append(_RUNS.c[field] == value)
+    if filters.seller_id is not None:
+        found.append(_RUNS.c.case_json[("listing", "seller_id")].as_string() == filters.seller_id)
+    if filters.since is not None:
+        found.append(_RUNS.c.started >= _utc(filters.since, "since"))
+    if filters.until is not None:
+        found.append(_RUNS.c.started < _utc(filters.until, "until"))
+    if filters.queue is not None:
+        found.append(
+            exists(
+                select(1)
+                .select_from(_ESCALATIONS)
+                .where(_ESCALATIONS.c.run_id == _RUNS.c.run_id, _ESCALATIONS.c.queue == filters.queue)
+            )
+        )
+    if filters.area is not None:
+        found.append(_in_area(conn, filters))
+    return found
+
+
+def _aware(value: Any) -> Any:
+    # SQLite hands back naive datetimes; every time stored is UTC.
+    return value.replace(tzinfo=UTC) if isinstance(value, datetime) and value.tzinfo is None else value
+
+
+def search_runs(
+    conn: Connection, filters: RunFilter, *, limit: int, after: RunCursor | None = None
+) -> list[RunRecord]:
+    """Up to `limit` runs matching `filters`, newest first (started, then run id, both
+    descending), strictly after `after` when given.
+
+    Raises:
+        ValueError: `limit` is below 1.
+    """
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1 (got {limit!r})")
+    query = select(*(_RUNS.c[name] for name in RunRecord.model_fields)).where(*_conditions(conn, filters))
+    if after is not None:
+        started = _utc(after.started, "the cursor's time")
+        query = query.where(tuple_(_RUNS.c.started, _RUNS.c.run_id) < tuple_(started, after.run_id))
+    query = query.order_by(_RUNS.c.started.desc(), _RUNS.c.run_id.desc()).limit(limit)
+    return [
+        RunRecord.model_validate({k: _aware(v) for k, v in row.items()})
+        for row in conn.execute(query).mappings()
+    ]
