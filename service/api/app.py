@@ -54,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url="/docs",
         redoc_url=None,
+        # A trailing slash is a different path: 404 with a problem, not a bodiless redirect.
+        redirect_slashes=False,
     )
     install_handlers(app)
     for module in (cases, runs, escalations, health):

@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import json
 import logging
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -115,6 +116,11 @@ async def submit(
     return detail
 
 
+def _not_json(constant: str) -> None:
+    # Python's json reads NaN and Infinity; JSON has no such numbers.
+    raise ValueError(f"{constant} is not a JSON number")
+
+
 def _case_key(case_id: str) -> str:
     """The key a submission without an Idempotency-Key header is claimed under: the case id
     (hashed when it holds characters a key may not)."""
@@ -133,7 +139,7 @@ def _decoded(request: Request, raw: bytes) -> Any:
             415, "unsupported-media-type", f"send the case as application/json, not {media[:80]!r}"
         )
     try:
-        return json.loads(raw.decode("utf-8-sig"))
+        return json.loads(raw.decode("utf-8-sig"), parse_constant=_not_json)
     except UnicodeDecodeError as exc:
         raise ProblemError(
             422, "invalid-case", f"the body is not UTF-8 (bad byte at offset {exc.start})", field="body"
@@ -150,7 +156,7 @@ def _decoded(request: Request, raw: bytes) -> Any:
             422, "invalid-case", "the body nests too deeply to be a case", field="body"
         ) from None
     except ValueError as exc:
-        # Integers of more than 4,300 digits are refused by Python (CVE-2020-10735).
+        # NaN or Infinity, or an integer of more than 4,300 digits (CVE-2020-10735).
         raise ProblemError(
             422, "invalid-case", f"the body is not a usable case: {str(exc)[:120]}", field="body"
         ) from None
@@ -159,7 +165,7 @@ def _decoded(request: Request, raw: bytes) -> Any:
 async def _audit(state: ApiState, submission: Any, run_id: str, *, wait: bool) -> RunDetail:
     """Start the run, drive it in the audit pool, and answer when it ends or it is time."""
     try:
-        started = await state.audit(state.auditor.start, submission, run_id)
+        started = await state.audit(partial(state.auditor.start, submission, run_id=run_id))
     except RecordingError as exc:
         raise ProblemError(503, "unavailable", f"the run could not be recorded: {exc}") from None
     task = asyncio.ensure_future(state.audit(_drive, state, started))

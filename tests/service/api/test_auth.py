@@ -44,7 +44,7 @@ def test_no_token_is_401_with_a_challenge(api: Server, method: str, path: str, a
     "authorization",
     [
         "Bearer agt_notarealtokenatall0000000000000000000000000",
-        "Bearer ",
+        "Bearer",
         "Basic dXNlcjpwYXNz",
         "Bearer " + "a" * 5000,
         "agt_missing_scheme",

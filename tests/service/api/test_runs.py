@@ -135,7 +135,7 @@ def test_the_trace_is_what_the_cli_prints(api: Server, runs: dict[str, dict], tm
         check=True,
     )
     assert served == json.loads(printed.stdout)
-    assert [s["seq"] for s in served["steps"]] == list(range(len(served["steps"])))
+    assert [s["seq"] for s in served["steps"]] == list(range(1, len(served["steps"]) + 1))
 
 
 def test_verify_finds_each_run_intact(api: Server, runs: dict[str, dict]) -> None:
