@@ -11,13 +11,14 @@ from collections.abc import AsyncIterator
 from contextlib import ExitStack, asynccontextmanager
 from typing import Any
 
+import anyio
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from auditgraph.service.api import cases, escalations, health, runs
 from auditgraph.service.api.middleware import BodyLimit, RequestMetrics
 from auditgraph.service.api.problems import MEDIA_TYPE, PROBLEM_TYPES, Problem, install_handlers
-from auditgraph.service.api.state import open_state
+from auditgraph.service.api.state import open_state, warm
 from auditgraph.service.settings import Settings
 
 __all__ = ["API_VERSION", "create_app"]
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         with ExitStack() as resources:
             app.state.api = open_state(settings, resources)
+            await anyio.to_thread.run_sync(warm, app.state.api)
             yield
             # Audits still running are left to finish or be recovered (`auditgraph recover`).
 

@@ -8,6 +8,7 @@ ever blocks the event loop that answers health checks.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -16,17 +17,20 @@ from typing import Any, TypeVar
 import anyio
 from anyio import CapacityLimiter
 from fastapi import Request
+from PIL import Image
 
 from auditgraph.service.api.metrics import ApiMetrics
 from auditgraph.service.settings import Settings
-from auditgraph.service.wiring import open_auditor, trusted_keys
+from auditgraph.service.wiring import open_auditor, text_reader, trusted_keys
 from auditgraph.store import SqlAuditStore
 from auditgraph.store.signing import TrustedKeys
 from auditgraph.store.submissions import SubmissionStore
 from auditgraph.store.tokens import TokenStore
 from auditgraph.workflows import Auditor
 
-__all__ = ["ApiState", "api_state", "open_state"]
+__all__ = ["ApiState", "api_state", "open_state", "warm"]
+
+log = logging.getLogger("auditgraph.api")
 
 T = TypeVar("T")
 
@@ -75,6 +79,21 @@ def open_state(settings: Settings, resources: ExitStack) -> ApiState:
         audits=CapacityLimiter(settings.api_audit_threads),
         reads=CapacityLimiter(settings.api_read_threads),
     )
+
+
+def warm(state: ApiState) -> None:
+    """Load what the first audit would otherwise load (the risk screen and its embedder, the
+    OCR engine), so that no caller waits seconds for it. Best effort: a part that cannot
+    load is reported by its tool as unavailable, and the case goes to a person."""
+    screen = state.auditor.toolset.screen
+    reader = text_reader(state.settings)
+    try:
+        if screen is not None:
+            screen.assess("warm up")
+        if reader is not None:
+            reader.read(Image.new("RGB", (96, 32), "white"))
+    except Exception as exc:  # the tools say the same, case by case, if it persists
+        log.warning("warming up the auditor: %s: %s", type(exc).__name__, exc)
 
 
 def api_state(request: Request) -> ApiState:
