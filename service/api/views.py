@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Engine, select
+from sqlmodel import col
+
 from auditgraph.service.api.models import RunDetail, Trace, TraceClauses, Verification
 from auditgraph.service.api.state import ApiState
+from auditgraph.store.chain import review_digest
 from auditgraph.store.integrity import verify_store
 from auditgraph.store.records import RunRecord
 from auditgraph.store.search import RunCursor, RunFilter, search_runs
+from auditgraph.store.tables import StepRow
 from auditgraph.tools.policy_retrieval import PolicyPackError
-from auditgraph.workflows.trace_contract import recorded_guard, recorded_verdict
+from auditgraph.workflows.trace_contract import ADJUDICATOR
 
 __all__ = ["links", "matching_runs", "run_detail", "run_trace", "run_verification"]
 
@@ -42,20 +47,42 @@ def run_detail(state: ApiState, run_id: str) -> RunDetail:
     """
     store = state.store
     run = store.get_run(run_id)
-    steps = store.steps(run_id)
+    verdict, guard = _verdict_and_guard(store.engine, run_id)
     decisions = store.decisions(run_id)
+    escalation = store.escalation(run_id)
     final = decisions[-1] if decisions else None
     restricting = run.status == "completed" and final is not None and final.decision in ("reject", "restrict")
+    reviewable = run.status == "awaiting_review" and escalation is not None and escalation.status == "open"
     return RunDetail(
         run=run,
-        verdict=recorded_verdict(steps),
-        guard=recorded_guard(steps),
-        escalation=store.escalation(run_id),
-        reviews=store.reviews(run_id),
+        verdict=verdict,
+        guard=guard,
+        escalation=escalation,
+        reviews=store.reviews(run_id) if escalation is not None else [],
         decision_record=final,
-        review_digest=state.auditor.review_digest(run_id) if run.status == "awaiting_review" else None,
+        review_digest=review_digest(run, escalation) if reviewable and escalation is not None else None,
         links=links(run, restricting=restricting),
     )
+
+
+def _verdict_and_guard(engine: Engine, run_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The run's last verdict and guard outcome as its trace holds them (`trace_contract`'s
+    `recorded_verdict` and `recorded_guard`), reading only those steps, not the whole trace."""
+    query = (
+        select(StepRow.kind, StepRow.node, StepRow.output, StepRow.error)
+        .where(col(StepRow.run_id) == run_id, col(StepRow.kind).in_(("model", "guard")))
+        .order_by(col(StepRow.seq).desc())
+    )
+    verdict = guard = None
+    with engine.connect() as conn:
+        for kind, node, output, error in conn.execute(query):
+            if verdict is None and kind == "model" and node == ADJUDICATOR and not error and output:
+                verdict = output
+            elif guard is None and kind == "guard" and output:
+                guard = output
+            if verdict is not None and guard is not None:
+                break
+    return verdict, guard
 
 
 def run_trace(state: ApiState, run_id: str) -> Trace:
