@@ -16,7 +16,9 @@ from auditgraph.store.records import (
     new_id,
     utcnow,
 )
+from auditgraph.store.search import RunCursor, RunFilter
 from auditgraph.store.sql import SqlAuditStore
+from auditgraph.store.submissions import Submission, SubmissionStore
 
 __all__ = [
     "AuditStore",
@@ -27,12 +29,16 @@ __all__ = [
     "MemoryAuditStore",
     "ReviewConflict",
     "ReviewRecord",
+    "RunCursor",
+    "RunFilter",
     "RunNotFound",
     "RunRecord",
     "RunStatus",
     "SqlAuditStore",
     "StepKind",
     "StoreError",
+    "Submission",
+    "SubmissionStore",
     "TraceStep",
     "make_engine",
     "new_id",

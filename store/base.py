@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from auditgraph.store.records import (
     DecisionRecord,
@@ -12,6 +12,9 @@ from auditgraph.store.records import (
     RunStatus,
     TraceStep,
 )
+
+if TYPE_CHECKING:
+    from auditgraph.store.search import RunCursor, RunFilter
 
 __all__ = ["AuditStore", "ReviewConflict", "RunNotFound", "StoreError"]
 
@@ -117,6 +120,17 @@ class AuditStore(Protocol):
 
     def runs_of_seller(self, seller_id: str) -> list[RunRecord]:
         """Every run whose case names this seller, oldest first."""
+        ...
+
+    def search_runs(
+        self, filters: RunFilter, *, limit: int, after: RunCursor | None = None
+    ) -> list[RunRecord]:
+        """Up to `limit` runs matching `filters`, newest first (started, then run id, both
+        descending), strictly after the cursor `after` when given (`store.search`).
+
+        Raises:
+            ValueError: `limit` is below 1.
+        """
         ...
 
     def get_run(self, run_id: str) -> RunRecord:

@@ -36,6 +36,7 @@ START_NODE = "start"
 __all__ = [
     "CONTENT_FIELDS",
     "LATER_FIELDS",
+    "REVIEW_DIGEST_VERSION",
     "START_NODE",
     "Verification",
     "canonical",

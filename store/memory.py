@@ -17,6 +17,7 @@ from auditgraph.store.records import (
     TraceStep,
     utcnow,
 )
+from auditgraph.store.search import RunCursor, RunFilter, matches
 
 __all__ = ["MemoryAuditStore"]
 
@@ -133,6 +134,29 @@ class MemoryAuditStore:
                 if (case or {}).get("listing", {}).get("seller_id") == seller_id
             ]
         return sorted(found, key=lambda r: r.started)
+
+    def search_runs(
+        self, filters: RunFilter, *, limit: int, after: RunCursor | None = None
+    ) -> list[RunRecord]:
+        """Up to `limit` runs matching `filters`, newest first, strictly after `after`."""
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1 (got {limit!r})")
+        with self._lock:
+            found = [
+                run
+                for run in self._runs.values()
+                if matches(
+                    filters,
+                    run,
+                    case=self._cases.get(run.run_id),
+                    escalation=self._escalations.get(run.run_id),
+                    decisions=self._decisions.get(run.run_id, []),
+                )
+            ]
+        found.sort(key=lambda run: (run.started, run.run_id), reverse=True)
+        if after is not None:
+            found = [run for run in found if (run.started, run.run_id) < (after.started, after.run_id)]
+        return found[:limit]
 
     def get_run(self, run_id: str) -> RunRecord:
         """The run with this id."""

@@ -25,10 +25,10 @@ from sqlalchemy import ColumnElement, Connection, exists, func, or_, select, tup
 from sqlalchemy.dialects.postgresql import JSONB, array
 from sqlalchemy.types import String
 
-from auditgraph.store.records import FinalDecision, RunRecord, RunStatus
+from auditgraph.store.records import DecisionRecord, EscalationRecord, FinalDecision, RunRecord, RunStatus
 from auditgraph.store.tables import DecisionRow, EscalationRow, RunRow
 
-__all__ = ["RunCursor", "RunFilter", "search_runs"]
+__all__ = ["RunCursor", "RunFilter", "matches", "search_runs"]
 
 _RUNS = RunRow.__table__  # type: ignore[attr-defined]
 _ESCALATIONS = EscalationRow.__table__  # type: ignore[attr-defined]
@@ -130,6 +130,33 @@ class RunCursor:
                 f"cursor {shown!r} is not one this server gave out (or it was cut short); "
                 "start again from the first page, without a cursor"
             ) from None
+
+
+def matches(
+    filters: RunFilter,
+    run: RunRecord,
+    *,
+    case: dict[str, Any] | None,
+    escalation: EscalationRecord | None,
+    decisions: Sequence[DecisionRecord],
+) -> bool:
+    """Whether `run` (with its case, escalation and decision records) passes `filters`: the
+    same test `search_runs` makes in SQL, for stores that keep records in memory."""
+    listing = case.get("listing") if isinstance(case, dict) else None
+    seller = listing.get("seller_id") if isinstance(listing, dict) else None
+    checks = (
+        filters.status is None or run.status == filters.status,
+        filters.decision is None or run.decision == filters.decision,
+        filters.case_kind is None or run.case_kind == filters.case_kind,
+        filters.seller_id is None or seller == filters.seller_id,
+        filters.since is None or run.started >= filters.since,
+        filters.until is None or run.started < filters.until,
+        filters.queue is None or (escalation is not None and escalation.queue == filters.queue),
+        filters.area is None
+        or (escalation is not None and filters.area in escalation.areas)
+        or any(c in filters.area_clauses for d in decisions for c in d.clause_ids),
+    )
+    return all(checks)
 
 
 def _member(conn: Connection, column: Any, values: Sequence[str], source: Any) -> ColumnElement[bool]:

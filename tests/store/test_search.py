@@ -1,6 +1,6 @@
 """Run search on SQLite and PostgreSQL (as the runtime role): each filter alone and
 together, newest first, and keyset pages that never skip or repeat a run, even when many
-runs share a start time."""
+runs share a start time; the in-memory store answers the same."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
 
-from auditgraph.store import SqlAuditStore, make_engine
+from auditgraph.store import AuditStore, MemoryAuditStore, SqlAuditStore, make_engine
 from auditgraph.store.records import DecisionRecord, EscalationRecord, RunRecord
 from auditgraph.store.search import RunCursor, RunFilter
 
@@ -21,23 +20,24 @@ T0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 IP_CLAUSES = ("CIP-1", "CIP-2")
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A new database: a SQLite file, or a private PostgreSQL schema the app uses as its runtime role."""
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def empty(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AuditStore]:
+    """A new store: in memory, on a SQLite file, or on a private PostgreSQL schema the app
+    uses as its runtime role."""
+    if request.param == "memory":
+        yield MemoryAuditStore()
+        return
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'audit.db'}"
-    return request.getfixturevalue("postgres_url")
-
-
-@pytest.fixture
-def engine(url: str) -> Iterator[Engine]:
-    built = make_engine(url)
-    yield built
-    built.dispose()
+        url = f"sqlite:///{tmp_path / 'audit.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    yield SqlAuditStore(engine)
+    engine.dispose()
 
 
 def _run(
-    store: SqlAuditStore,
+    store: AuditStore,
     run_id: str,
     *,
     at: datetime,
@@ -88,9 +88,9 @@ def _run(
 
 
 @pytest.fixture
-def store(engine: Engine) -> SqlAuditStore:
+def store(empty: AuditStore) -> AuditStore:
     """Six runs an hour apart, r1 the oldest."""
-    built = SqlAuditStore(engine)
+    built = empty
     hour = timedelta(hours=1)
     _run(built, "r1", at=T0, decision="reject", clauses=("CIP-1",))
     _run(built, "r2", at=T0 + hour, seller="S2", escalated=("ip", ("intellectual_property",)))
@@ -109,7 +109,7 @@ def store(engine: Engine) -> SqlAuditStore:
     return built
 
 
-def _ids(store: SqlAuditStore, **fields: Any) -> list[str]:
+def _ids(store: AuditStore, **fields: Any) -> list[str]:
     return [r.run_id for r in store.search_runs(RunFilter(**fields), limit=100)]
 
 
@@ -135,7 +135,7 @@ def _ids(store: SqlAuditStore, **fields: Any) -> list[str]:
     ],
     ids=repr,
 )
-def test_each_filter_alone(store: SqlAuditStore, fields: dict[str, Any], expected: list[str]) -> None:
+def test_each_filter_alone(store: AuditStore, fields: dict[str, Any], expected: list[str]) -> None:
     assert _ids(store, **fields) == expected
 
 
@@ -160,17 +160,17 @@ def test_each_filter_alone(store: SqlAuditStore, fields: dict[str, Any], expecte
     ],
     ids=repr,
 )
-def test_filters_together(store: SqlAuditStore, fields: dict[str, Any], expected: list[str]) -> None:
+def test_filters_together(store: AuditStore, fields: dict[str, Any], expected: list[str]) -> None:
     assert _ids(store, **fields) == expected
 
 
-def test_times_in_any_zone_mean_the_same_instant(store: SqlAuditStore) -> None:
+def test_times_in_any_zone_mean_the_same_instant(store: AuditStore) -> None:
     east = timezone(timedelta(hours=5))
     assert _ids(store, since=(T0 + timedelta(hours=4)).astimezone(east)) == ["r6", "r5"]
 
 
-def test_pages_never_skip_or_repeat_a_run_sharing_a_start_time(engine: Engine) -> None:
-    store = SqlAuditStore(engine)
+def test_pages_never_skip_or_repeat_a_run_sharing_a_start_time(empty: AuditStore) -> None:
+    store = empty
     same = T0 + timedelta(hours=2)
     for n in range(7):
         _run(store, f"same_{n}", at=same, decision="approve")
@@ -195,7 +195,7 @@ def test_pages_never_skip_or_repeat_a_run_sharing_a_start_time(engine: Engine) -
     assert seen == everything
 
 
-def test_a_cursor_reads_back_as_it_was(store: SqlAuditStore) -> None:
+def test_a_cursor_reads_back_as_it_was(store: AuditStore) -> None:
     cursor = RunCursor(datetime(2026, 12, 1, 9, 30, 0, 123456, tzinfo=UTC), "run_0123abcd")
     text = cursor.encode()
     assert text.replace("-", "").replace("_", "").isalnum()
@@ -239,6 +239,6 @@ def test_a_bad_filter_is_refused_in_words(fields: dict[str, Any], words: str) ->
         RunFilter(**fields)
 
 
-def test_a_limit_below_one_is_refused(store: SqlAuditStore) -> None:
+def test_a_limit_below_one_is_refused(store: AuditStore) -> None:
     with pytest.raises(ValueError, match="at least 1"):
         store.search_runs(RunFilter(), limit=0)
