@@ -63,18 +63,21 @@ async def list_runs(
             after = RunCursor.decode(cursor)
         except ValueError as exc:
             raise ProblemError(422, "invalid-request", str(exc), field="query.cursor") from None
-    clauses = frozenset(c.id for c in state.auditor.toolset.packs.current.clauses if area and c.covers(area))
-    filters = RunFilter(
-        status=status,
-        decision=decision,
-        queue=queue,
-        area=area,
-        area_clauses=clauses,
-        case_kind=case_kind,
-        seller_id=seller,
-        since=_utc(since),
-        until=_utc(until),
-    )
+    clauses = tuple(c.id for c in state.auditor.toolset.packs.current.clauses if area and c.covers(area))
+    try:
+        filters = RunFilter(
+            status=status,
+            decision=decision,
+            queue=queue,
+            area=area,
+            area_clauses=clauses,
+            case_kind=case_kind,
+            seller_id=seller,
+            since=_utc(since),
+            until=_utc(until),
+        )
+    except ValueError as exc:  # e.g. a window that ends before it starts
+        raise ProblemError(422, "invalid-request", str(exc), field="query.since") from None
     size = limit or state.settings.api_page_size
     found = await state.read(matching_runs, state, filters, size + 1, after)
     page = found[:size]

@@ -12,7 +12,7 @@ from auditgraph.service.api.state import ApiState
 from auditgraph.store.chain import review_digest
 from auditgraph.store.integrity import verify_store
 from auditgraph.store.records import RunRecord
-from auditgraph.store.search import RunCursor, RunFilter, search_runs
+from auditgraph.store.search import RunCursor, RunFilter
 from auditgraph.store.tables import StepRow
 from auditgraph.tools.policy_retrieval import PolicyPackError
 from auditgraph.workflows.trace_contract import ADJUDICATOR
@@ -24,8 +24,7 @@ def matching_runs(
     state: ApiState, filters: RunFilter, limit: int, after: RunCursor | None
 ) -> list[RunRecord]:
     """Up to `limit` runs matching `filters`, newest first, after the cursor's run."""
-    with state.store.engine.connect() as conn:
-        return search_runs(conn, filters, limit=limit, after=after)
+    return state.store.search_runs(filters, limit=limit, after=after)
 
 
 def links(run: RunRecord, *, restricting: bool) -> dict[str, str]:
@@ -66,8 +65,8 @@ def run_detail(state: ApiState, run_id: str) -> RunDetail:
 
 
 def _verdict_and_guard(engine: Engine, run_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """The run's last verdict and guard outcome as its trace holds them (`trace_contract`'s
-    `recorded_verdict` and `recorded_guard`), reading only those steps, not the whole trace."""
+    """The run's last verdict (the adjudicator's model step) and guard outcome, as its trace
+    holds them, reading only those steps, not the whole trace."""
     query = (
         select(StepRow.kind, StepRow.node, StepRow.output, StepRow.error)
         .where(col(StepRow.run_id) == run_id, col(StepRow.kind).in_(("model", "guard")))

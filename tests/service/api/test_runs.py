@@ -103,6 +103,7 @@ def test_seller_and_time_window_filters(api: Server, runs: dict[str, dict]) -> N
         {"cursor": "not-a-cursor"},
         {"area": "snacks"},
         {"since": "yesterday"},
+        {"since": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"},
     ],
 )
 def test_a_bad_filter_is_422_naming_it(api: Server, runs: dict[str, dict], params: dict) -> None:
