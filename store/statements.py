@@ -3,8 +3,8 @@
 A run's start and end are two short transactions (the run row, its trace steps, its
 decision, and an entry in the log of run heads), each of a handful of statements.
 SQLAlchemy builds, coerces and keys a statement each time one is constructed; built here
-once, each execution only binds its values. Reading what a log entry covers takes three
-statements, not five: the run's row comes with its step count and the log's last entry.
+once, each execution only binds its values. Reading what a log entry covers takes four
+statements, not six: the run's row comes with its step count and the log's last entry.
 """
 
 from __future__ import annotations
