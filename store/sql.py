@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Connection, Engine, bindparam, func, insert, text, union, update
+from sqlalchemy import Connection, Engine, bindparam, insert, text, union, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import Session, SQLModel, col, select
 
+from auditgraph.store import statements
 from auditgraph.store.base import ReviewConflict, RunNotFound
 from auditgraph.store.chain import start_step
 from auditgraph.store.headlog import entry_hash, seal
@@ -95,51 +96,41 @@ class SqlAuditStore:
             # An advisory lock, not LOCK TABLE: the runtime role holds INSERT on the log,
             # which allows no lock that would keep two appenders from taking one seq.
             conn.execute(text(_LOG_LOCK))
-        runs = RunRow.__table__  # type: ignore[attr-defined]
-        run = conn.execute(core_select(runs).where(runs.c.run_id == run_id)).mappings().first()
-        if run is None:
+        found = conn.execute(statements.RUN_FOR_LOG, {"run_id": run_id}).mappings().first()
+        if found is None:
             return
+        run = {name: found[name] for name in statements.RUN_COLUMNS}
         escalation = self._escalation_row(conn, run_id)
         records = self._record_rows(conn, run_id)
-        step_table = StepRow.__table__  # type: ignore[attr-defined]
-        steps = conn.execute(
-            core_select(func.coalesce(func.max(step_table.c.seq), 0)).where(step_table.c.run_id == run_id)
-        ).scalar_one()
-        log = LogRow.__table__  # type: ignore[attr-defined]
-        last = conn.execute(
-            core_select(log.c.seq, log.c.entry_hash).order_by(log.c.seq.desc()).limit(1)
-        ).first()
+        last_seq, last_hash = found["log_last_seq"], found["log_last_hash"]
         entry: dict[str, Any] = {
-            "seq": (last[0] if last else 0) + 1,
+            "seq": (last_seq or 0) + 1,
             "run_id": run_id,
             "status": run["status"],
-            "steps": int(steps),
+            "steps": int(found["log_steps"]),
             "head_hash": run["head_hash"] or "",
-            "seal": seal(dict(run), escalation, records),
-            "prev_entry_hash": last[1] if last else "",
+            "seal": seal(run, escalation, records),
+            "prev_entry_hash": last_hash if last_seq is not None else "",
             "key_id": self.signer.key_id if self.signer else None,
             "created_at": utcnow(),
         }
         entry["entry_hash"] = entry_hash(entry)
         entry["signature"] = self.signer.sign(entry["entry_hash"].encode()) if self.signer else None
-        conn.execute(insert(log), entry)
+        conn.execute(statements.INSERT_LOG, entry)
 
     @staticmethod
     def _escalation_row(conn: Connection, run_id: str) -> dict[str, Any] | None:
-        table = EscalationRow.__table__  # type: ignore[attr-defined]
-        row = conn.execute(core_select(table).where(table.c.run_id == run_id)).mappings().first()
+        row = conn.execute(statements.SELECT_ESCALATION, {"run_id": run_id}).mappings().first()
         return None if row is None else dict(row)
 
     @staticmethod
     def _record_rows(conn: Connection, run_id: str) -> dict[str, list[dict[str, Any]]]:
         return {
-            name: [
-                dict(r)
-                for r in conn.execute(
-                    core_select(table.__table__).where(table.__table__.c.run_id == run_id)  # type: ignore[attr-defined]
-                ).mappings()
-            ]
-            for name, table in (("decisions", DecisionRow), ("reviews", ReviewRow))
+            name: [dict(r) for r in conn.execute(query, {"run_id": run_id}).mappings()]
+            for name, query in (
+                ("decisions", statements.SELECT_DECISIONS),
+                ("reviews", statements.SELECT_REVIEWS),
+            )
         }
 
     def sealed_rows(
@@ -182,10 +173,9 @@ class SqlAuditStore:
         first = start_step(run, stored)
         with self.engine.begin() as conn:
             conn.execute(
-                insert(RunRow.__table__),  # type: ignore[attr-defined]
-                {**run.model_dump(), "case_json": stored, "head_hash": first.hash},
+                statements.INSERT_RUN, {**run.model_dump(), "case_json": stored, "head_hash": first.hash}
             )
-            conn.execute(insert(StepRow.__table__), first.model_dump())  # type: ignore[attr-defined]
+            conn.execute(statements.INSERT_STEP, first.model_dump())
             self._append_log(conn, run.run_id)
         return first
 
@@ -201,22 +191,20 @@ class SqlAuditStore:
     ) -> None:
         """Set a run's status and error; append its decision record and last steps, in one transaction."""
         ended = None if status == "running" else utcnow()
+        values = {
+            "target_run_id": run_id,
+            "new_status": status,
+            "new_decision": decision.decision if decision else None,
+            "new_error": error,
+            "new_ended": ended,
+            **({"new_head_hash": head_hash} if head_hash is not None else {}),
+        }
         with self.engine.begin() as conn:
             if steps:
-                conn.execute(insert(StepRow.__table__), [s.model_dump() for s in steps])  # type: ignore[attr-defined]
+                conn.execute(statements.INSERT_STEP, [s.model_dump() for s in steps])
             if decision is not None:
-                conn.execute(insert(DecisionRow.__table__), decision.model_dump())  # type: ignore[attr-defined]
-            result = conn.execute(
-                update(RunRow)
-                .where(col(RunRow.run_id) == run_id)
-                .values(
-                    status=status,
-                    decision=decision.decision if decision else None,
-                    error=error,
-                    ended=ended,
-                    **({"head_hash": head_hash} if head_hash is not None else {}),
-                )
-            )
+                conn.execute(statements.INSERT_DECISION, decision.model_dump())
+            result = conn.execute(statements.finish_run(with_head=head_hash is not None), values)
             if result.rowcount == 0:
                 raise RunNotFound(f"no run {run_id!r}; list runs with `auditgraph runs`")
             if status != "running":
@@ -228,7 +216,7 @@ class SqlAuditStore:
             return
         # Core executemany, not ORM objects: this is the hot path (one call per node).
         with self.engine.begin() as conn:
-            conn.execute(insert(StepRow.__table__), [s.model_dump() for s in steps])  # type: ignore[attr-defined]
+            conn.execute(statements.INSERT_STEP, [s.model_dump() for s in steps])
 
     @_briefly_retried
     def open_escalation(self, escalation: EscalationRecord) -> EscalationRecord:
