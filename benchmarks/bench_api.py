@@ -5,14 +5,15 @@ Run:  .venv/bin/python benchmarks/bench_api.py [--cases 48] [--levels 1 4 16]
 
 Starts `auditgraph serve` on a fresh SQLite database in a temporary folder (as an
 operator would, default settings), then:
-  in-process  the bundled cases through `Auditor.audit`, wired as the server wires it
-              (one process, one thread: the baseline a door is measured against)
+  in-proc@N   the bundled cases through one `Auditor.audit`, wired as the server wires
+              it, called from N threads at once (1, and each client level): the baseline
   api@N       N concurrent clients (asyncio) each submitting cases with `POST /v1/cases?wait=true`
               until `--cases` cases are audited (each under a new case id)
   read        `GET /v1/runs/{id}` and `GET /v1/runs/{id}/trace` of audited runs
 Prints throughput (cases/s), median and p95 latency per level, and the ratio of API
-throughput to in-process throughput. Each configuration is warmed first (models load on
-first use). The machine is shared and noisy: compare ratios from one run.
+throughput to in-process throughput at the same concurrency and to the best in-process.
+Each configuration is warmed first (models load on first use). The machine is shared and
+noisy: compare ratios from one run.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -67,18 +69,27 @@ def _row(name: str, count: int, seconds: float, latencies: list[float]) -> float
     return rate
 
 
-def _in_process(folder: Path, count: int) -> float:
+def _in_process(folder: Path, count: int, levels: list[int]) -> dict[int, float]:
+    """The cases through one `Auditor`, wired as the server wires it, from 1 thread and
+    from as many threads as each level has clients."""
     settings = Settings(database_url=f"sqlite:///{folder / 'inprocess.db'}")
+    rates = {}
     with open_auditor(settings) as auditor:
         for i in range(len(CASES)):
             auditor.audit(_case(i))  # warm: models and caches load on first use
-        latencies = []
-        start = time.perf_counter()
-        for i in range(count):
-            began = time.perf_counter()
-            auditor.audit(_case(i))
-            latencies.append((time.perf_counter() - began) * 1000)
-        return _row("in-process", count, time.perf_counter() - start, latencies)
+        for threads in sorted({1, *levels}):
+            latencies: list[float] = []
+
+            def audit(i: int, latencies: list[float] = latencies) -> None:
+                began = time.perf_counter()
+                auditor.audit(_case(i))
+                latencies.append((time.perf_counter() - began) * 1000)
+
+            start = time.perf_counter()
+            with ThreadPoolExecutor(threads) as pool:
+                list(pool.map(audit, range(count)))
+            rates[threads] = _row(f"in-proc@{threads}", count, time.perf_counter() - start, latencies)
+    return rates
 
 
 def _serve(folder: Path) -> tuple[subprocess.Popen[bytes], str, str]:
@@ -165,7 +176,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         print(f"{'config':<12} {'cases':>5} {'cases/s':>9} {'p50 ms':>9} {'p95 ms':>9}")
-        baseline = _in_process(folder, args.cases)
+        local = _in_process(folder, args.cases, args.levels)
         process, base, token = _serve(folder)
         try:
             _api(base, token, 2, len(CASES), quiet=True)  # warm the server's caches
@@ -178,8 +189,12 @@ def main() -> None:
             process.terminate()
             process.wait(timeout=30)
         print()
+        best = max(local.values())
         for clients, rate in rates.items():
-            print(f"api@{clients} / in-process throughput: {rate / baseline:.2f}")
+            print(
+                f"api@{clients}: {rate / local[clients]:.2f} of in-process at {clients} thread(s), "
+                f"{rate / best:.2f} of the best in-process ({best:.1f} cases/s)"
+            )
 
 
 if __name__ == "__main__":

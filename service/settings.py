@@ -120,8 +120,10 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8080, ge=1, le=65535)
     api_workers: int = Field(default=1, ge=1, le=64)
     """Server processes; each holds one auditor and its own thread pool."""
-    api_audit_threads: int = Field(default=4, ge=1, le=256)
-    """Audits one server process runs at once, off its event loop; more wait their turn."""
+    api_audit_threads: int | None = Field(default=None, ge=1, le=256)
+    """Audits one server process runs at once, off its event loop; more wait their turn.
+    Unset: 1 with the rules agent (its work is CPU-bound, and Python runs one thread of it
+    at a time: more threads only contend), 8 with a model (its calls wait on the network)."""
     api_read_threads: int = Field(default=8, ge=1, le=256)
     """Reads (runs, traces, queues) one server process serves at once, apart from audits,
     so a burst of slow cases never holds up a read or a health check."""
@@ -131,6 +133,12 @@ class Settings(BaseSettings):
     """How long `POST /v1/cases?wait=true` waits for an outcome before answering 202."""
     api_page_size: int = Field(default=50, ge=1, le=500)
     """Runs per page of `GET /v1/runs` when the client asks for no `limit`."""
+
+    def audit_threads(self) -> int:
+        """Audits a server process runs at once (`api_audit_threads`, or its default)."""
+        if self.api_audit_threads is not None:
+            return self.api_audit_threads
+        return 1 if self.model == "rules" else 8
 
     def signing_key_path(self) -> Path:
         """The signing key file in use (the development default when none is set)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import Connection, Engine, bindparam, insert, text, union, update
@@ -33,7 +33,7 @@ from auditgraph.store.search import RunCursor, RunFilter, search_runs
 from auditgraph.store.signing import Signer
 from auditgraph.store.tables import DecisionRow, EscalationRow, LogRow, ReviewRow, RunRow, StepRow
 
-__all__ = ["APPEND_ONLY_TABLES", "ERASE_CALL", "ERASURE_SETTING", "SqlAuditStore"]
+__all__ = ["APPEND_ONLY_TABLES", "ERASE_CALL", "ERASURE_SETTING", "RunRecords", "SqlAuditStore"]
 
 APPEND_ONLY_TABLES = ("trace_step", "decision", "review", "run_log")
 """On PostgreSQL, rows of these tables can be inserted, never updated or deleted (the
@@ -74,6 +74,15 @@ def _aware(value: Any) -> Any:
 def _record(model: type[R], row: SQLModel, **extra: Any) -> R:
     fields = {k: _aware(v) for k, v in row.model_dump().items() if k in model.model_fields}
     return model.model_validate({**fields, **extra})
+
+
+class RunRecords(NamedTuple):
+    """A run and its records, as `SqlAuditStore.run_records` reads them."""
+
+    run: RunRecord
+    escalation: EscalationRecord | None
+    reviews: list[ReviewRecord]
+    decisions: list[DecisionRecord]
 
 
 class SqlAuditStore:
@@ -415,6 +424,31 @@ class SqlAuditStore:
         query = select(ReviewRow).where(ReviewRow.run_id == run_id).order_by(col(ReviewRow.created_at))
         with Session(self.engine) as session:
             return [_record(ReviewRecord, r) for r in session.exec(query)]
+
+    def run_records(self, run_id: str) -> RunRecords:
+        """A run with its escalation, reviews and decisions, read in one session (one
+        connection, four queries): what a door shows of a run, without its trace.
+
+        Raises:
+            RunNotFound: no run has that id.
+        """
+        with Session(self.engine) as session:
+            row = session.get(RunRow, run_id)
+            if row is None:
+                raise RunNotFound(f"no run {run_id!r}; list runs with `auditgraph runs`")
+            escalation = session.exec(select(EscalationRow).where(EscalationRow.run_id == run_id)).first()
+            reviews = session.exec(
+                select(ReviewRow).where(ReviewRow.run_id == run_id).order_by(col(ReviewRow.created_at))
+            )
+            decisions = session.exec(
+                select(DecisionRow).where(DecisionRow.run_id == run_id).order_by(col(DecisionRow.id))
+            )
+            return RunRecords(
+                run=_record(RunRecord, row),
+                escalation=None if escalation is None else _record(EscalationRecord, escalation),
+                reviews=[_record(ReviewRecord, r) for r in reviews],
+                decisions=[_record(DecisionRecord, d) for d in decisions],
+            )
 
     def decisions(self, run_id: str) -> list[DecisionRecord]:
         """The run's decision records, oldest first."""

@@ -14,7 +14,7 @@ from sqlmodel import col
 
 from auditgraph.store.tables import EscalationRow, RunRow, StepRow
 
-__all__ = ["RecordCounts", "count_record", "model_usage"]
+__all__ = ["ModelUsage", "RecordCounts", "count_record", "model_usage"]
 
 
 @dataclass(frozen=True)

@@ -15,18 +15,17 @@ import hashlib
 import json
 import logging
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from auditgraph.service.api.auth import caller
 from auditgraph.service.api.models import RunDetail
 from auditgraph.service.api.problems import FieldError, ProblemError
-from auditgraph.service.api.state import ApiState, api_state
+from auditgraph.service.api.state import ApiState, api_state, usage_of
 from auditgraph.service.api.views import run_detail
 from auditgraph.store.base import RunNotFound
 from auditgraph.store.records import new_id
-from auditgraph.store.stats import model_usage
 from auditgraph.store.submissions import Submission, digest_body, valid_key
 from auditgraph.store.tokens import Identity
 from auditgraph.tools.case import CaseError, case_json_schema, parse_case
@@ -37,6 +36,7 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["cases"])
 log = logging.getLogger("auditgraph.api")
+T = TypeVar("T")
 
 IdempotencyKey = Annotated[
     str | None,
@@ -97,8 +97,11 @@ async def submit(
         ) from None
     key = idempotency_key or _case_key(case.case_id)
     digest = digest_body(submission)
-    claim = await state.read(state.submissions.claim, key, digest, new_id("run"))
-    if not claim.created:
+    try:
+        claim, started = await state.audit(_claim_and_start, state, submission, key, digest)
+    except RecordingError as exc:
+        raise ProblemError(503, "unavailable", f"the run could not be recorded: {exc}") from None
+    if started is None:
         if claim.body_digest != digest:
             raise ProblemError(
                 409,
@@ -110,7 +113,7 @@ async def submit(
         detail = await _original(state, claim, submission, wait=wait)
         response.status_code = 200
     else:
-        detail = await _audit(state, submission, claim.run_id, wait=wait)
+        detail = await _run(state, started, wait=wait)
         response.status_code = 202 if detail.run.status == "running" else 201
     response.headers["Location"] = detail.links["self"]
     return detail
@@ -162,36 +165,58 @@ def _decoded(request: Request, raw: bytes) -> Any:
         ) from None
 
 
+def _claim_and_start(
+    state: ApiState, submission: Any, key: str, digest: str
+) -> tuple[Submission, StartedRun | None]:
+    """Claim the key for a new run id and, when this request claimed it, start that run:
+    one trip to the audit pool (each trip between the event loop and a worker thread costs)."""
+    claim = state.submissions.claim(key, digest, new_id("run"))
+    if not claim.created:
+        return claim, None
+    return claim, state.auditor.start(submission, run_id=claim.run_id)
+
+
 async def _audit(state: ApiState, submission: Any, run_id: str, *, wait: bool) -> RunDetail:
-    """Start the run, drive it in the audit pool, and answer when it ends or it is time."""
+    """Start a run under a reserved id, then run it as `_run` does."""
     try:
         started = await state.audit(partial(state.auditor.start, submission, run_id=run_id))
     except RecordingError as exc:
         raise ProblemError(503, "unavailable", f"the run could not be recorded: {exc}") from None
-    task = asyncio.ensure_future(state.audit(_drive, state, started))
-    state.background[run_id] = task
-    task.add_done_callback(lambda _: state.background.pop(run_id, None))
+    return await _run(state, started, wait=wait)
+
+
+async def _run(state: ApiState, started: StartedRun, *, wait: bool) -> RunDetail:
+    """Drive a started run in the audit pool; with `wait`, answer with it once it pauses or
+    ends (or when the wait is over), else at once."""
+    task = asyncio.ensure_future(state.audit(_drive, state, started, wait))
+    state.background[started.run_id] = task
+    task.add_done_callback(lambda _: state.background.pop(started.run_id, None))
     if wait:
-        await _within(task, state.settings.api_wait_seconds)
-    return await state.read(run_detail, state, run_id)
+        done = await _within(task, state.settings.api_wait_seconds)
+        if done is not None:
+            return done
+    return await state.read(run_detail, state, started.run_id)
 
 
-def _drive(state: ApiState, started: StartedRun) -> None:
-    """Run a started audit to its end or pause, counting it; a failure is recorded on the run."""
+def _drive(state: ApiState, started: StartedRun, read: bool) -> RunDetail | None:
+    """Run a started audit to its end or pause and count it (a failure is recorded on the
+    run); with `read`, read the run back in the same thread."""
     try:
         outcome = state.auditor.drive(started)
     except (AuditFailed, RecordingError) as exc:
         log.warning("run %s did not finish: %s", started.run_id, exc)
-        state.metrics.observe_run("failed", None, model_usage(state.store.engine, started.run_id))
-        return
-    decision = outcome.decision.decision if outcome.decision else None
-    state.metrics.observe_run(outcome.status, decision, model_usage(state.store.engine, started.run_id))
+        state.metrics.observe_run("failed", None, usage_of(state, started.run_id))
+    else:
+        decision = outcome.decision.decision if outcome.decision else None
+        state.metrics.observe_run(outcome.status, decision, usage_of(state, started.run_id))
+    return run_detail(state, started.run_id) if read else None
 
 
-async def _within(task: asyncio.Future[Any], seconds: float) -> None:
-    """Wait for `task` at most `seconds`, leaving it running after that."""
+async def _within(task: asyncio.Future[T], seconds: float) -> T | None:
+    """`task`'s result if it ends within `seconds`, else None, leaving it running."""
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(asyncio.shield(task), seconds)
+        return await asyncio.wait_for(asyncio.shield(task), seconds)
+    return None
 
 
 async def _original(state: ApiState, claim: Submission, submission: Any, *, wait: bool) -> RunDetail:

@@ -24,15 +24,17 @@ from auditgraph.service.settings import Settings
 from auditgraph.service.wiring import open_auditor, text_reader, trusted_keys
 from auditgraph.store import SqlAuditStore
 from auditgraph.store.signing import TrustedKeys
+from auditgraph.store.stats import ModelUsage, model_usage
 from auditgraph.store.submissions import SubmissionStore
 from auditgraph.store.tokens import TokenStore
 from auditgraph.workflows import Auditor
 
-__all__ = ["ApiState", "api_state", "open_state", "warm"]
+__all__ = ["ApiState", "api_state", "open_state", "usage_of", "warm"]
 
 log = logging.getLogger("auditgraph.api")
 
 T = TypeVar("T")
+NO_USAGE = ModelUsage(0, 0, 0, 0.0)
 
 
 @dataclass
@@ -76,9 +78,16 @@ def open_state(settings: Settings, resources: ExitStack) -> ApiState:
         submissions=SubmissionStore(engine),
         trusted=trusted_keys(settings),
         metrics=ApiMetrics(engine),
-        audits=CapacityLimiter(settings.api_audit_threads),
+        audits=CapacityLimiter(settings.audit_threads()),
         reads=CapacityLimiter(settings.api_read_threads),
     )
+
+
+def usage_of(state: ApiState, run_id: str) -> ModelUsage:
+    """The model calls, tokens and cost of a run this process audited or resumed."""
+    if state.auditor.agent.kind == "rules":
+        return NO_USAGE  # the rules agent calls no model: nothing to read
+    return model_usage(state.store.engine, run_id)
 
 
 def warm(state: ApiState) -> None:

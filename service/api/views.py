@@ -45,10 +45,8 @@ def run_detail(state: ApiState, run_id: str) -> RunDetail:
         RunNotFound: no run has that id.
     """
     store = state.store
-    run = store.get_run(run_id)
+    run, escalation, reviews, decisions = store.run_records(run_id)
     verdict, guard = _verdict_and_guard(store.engine, run_id)
-    decisions = store.decisions(run_id)
-    escalation = store.escalation(run_id)
     final = decisions[-1] if decisions else None
     restricting = run.status == "completed" and final is not None and final.decision in ("reject", "restrict")
     reviewable = run.status == "awaiting_review" and escalation is not None and escalation.status == "open"
@@ -57,7 +55,7 @@ def run_detail(state: ApiState, run_id: str) -> RunDetail:
         verdict=verdict,
         guard=guard,
         escalation=escalation,
-        reviews=store.reviews(run_id) if escalation is not None else [],
+        reviews=reviews,
         decision_record=final,
         review_digest=review_digest(run, escalation) if reviewable and escalation is not None else None,
         links=links(run, restricting=restricting),
