@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Annotated
 
 import typer
@@ -30,6 +31,7 @@ def serve(
     settings = settings.model_copy(update=changes)
     # Opened once here so a bad database URL or schema is one line now, not a traceback per worker.
     opened_store(settings).engine.dispose()
+    _can_listen(settings.api_host, settings.api_port)
     err.print(
         line(
             ("serving", "bold"),
@@ -57,3 +59,19 @@ def serve(
             )
     except OSError as exc:
         fail(f"cannot listen on {settings.api_host}:{settings.api_port}: {exc.strerror or exc}", code=1)
+
+
+def _can_listen(host: str, port: int) -> None:
+    """Stop with one line, before the auditor loads, when the address cannot be listened on
+    (uvicorn would load everything first, then log the error and exit 3)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except socket.gaierror as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc} (AUDITGRAPH_API_HOST or --host)")
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", code=1)
