@@ -41,22 +41,16 @@ def serve(
         soft_wrap=True,
     )
     try:
-        if settings.api_workers == 1:
-            from auditgraph.service.api import create_app
-
-            uvicorn.run(
-                create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info"
-            )
-        else:
-            # Each worker process builds its own app, from the same environment.
-            uvicorn.run(
-                "auditgraph.service.api:create_app",
-                factory=True,
-                host=settings.api_host,
-                port=settings.api_port,
-                workers=settings.api_workers,
-                log_level="info",
-            )
+        # By import string: the CLI never imports another door, and each worker process
+        # builds its own app from the same environment.
+        uvicorn.run(
+            "auditgraph.service.api:create_app",
+            factory=True,
+            host=settings.api_host,
+            port=settings.api_port,
+            workers=settings.api_workers,
+            log_level="info",
+        )
     except OSError as exc:
         fail(f"cannot listen on {settings.api_host}:{settings.api_port}: {exc.strerror or exc}", code=1)
 

@@ -17,7 +17,12 @@ from tests.conftest import CASES, ROOT
 
 SERVICE = ROOT / "service"
 # `service/__main__.py` is the command line's second entry point, so part of that door.
-DOORS = ("auditgraph.service.cli", "auditgraph.service.__main__", "auditgraph.service.studio")
+DOORS = (
+    "auditgraph.service.cli",
+    "auditgraph.service.__main__",
+    "auditgraph.service.studio",
+    "auditgraph.service.api",
+)
 
 
 def _python_m(module: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -92,6 +97,19 @@ def test_service_modules_import_one_another_without_a_cycle() -> None:
 
     for module in sorted(graph):
         visit(module, ())
+
+
+def _door_of(module: str) -> str | None:
+    return next((d for d in DOORS if module == d or module.startswith(d + ".")), None)
+
+
+def test_a_door_never_imports_another_door() -> None:
+    for module, imported in _import_graph().items():
+        door = _door_of(module)
+        if door is None or door == "auditgraph.service.__main__":
+            continue
+        others = {m for m in imported if _door_of(m) not in (None, door)}
+        assert not others, f"{module} imports {sorted(others)}"
 
 
 def test_shared_modules_never_import_a_door() -> None:
