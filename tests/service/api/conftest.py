@@ -56,10 +56,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(folder: Path, **settings: str) -> Server:
-    """Create a token per role, then start `auditgraph serve` in `folder` and wait until it answers."""
+def start_server(folder: Path, database_url: str | None = None, **settings: str) -> Server:
+    """Create a token per role, then start `auditgraph serve` in `folder` (on a new SQLite
+    file there unless `database_url` is given) and wait until it answers."""
     folder.mkdir(parents=True, exist_ok=True)
-    database_url = f"sqlite:///{folder / 'audit.db'}"
+    database_url = database_url or f"sqlite:///{folder / 'audit.db'}"
     engine = make_engine(database_url)
     tokens = {role: TokenStore(engine).create(f"{role}-1", role).token for role in ROLES}
     engine.dispose()
