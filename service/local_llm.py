@@ -12,7 +12,6 @@ llama.cpp compiles on install, a few minutes on 2 cores). Then:
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from importlib.util import find_spec
 from pathlib import Path
@@ -48,9 +47,25 @@ def gguf_path() -> Path:
 
 
 def server_command(port: int, *, threads: int = 2) -> list[str]:
-    """The command that serves the local model on 127.0.0.1:`port`."""
+    """The command that serves the local model on 127.0.0.1:`port`.
+
+    Raises:
+        LocalModelMissing: a package is missing.
+    """
+    gguf_path()
     return [
-        sys.executable, "-m", "llama_cpp.server",
+        sys.executable,
+        "-m",
+        "auditgraph.service.local_llm",
+        "--port",
+        str(port),
+        "--threads",
+        str(threads),
+    ]
+
+
+def _llama_arguments(port: int, threads: int) -> list[str]:
+    return [
         "--model", str(gguf_path()),
         "--model_alias", MODEL_ALIAS,
         "--host", "127.0.0.1",
@@ -60,18 +75,45 @@ def server_command(port: int, *, threads: int = 2) -> list[str]:
     ]  # fmt: skip
 
 
+def _without_weight_repacking() -> None:
+    """Load models without llama.cpp's extra CPU buffer types (weight repacking, AMX).
+
+    On CPUs with AMX and AVX-512 (the kind CI runs on), llama-cpp-python 0.3.36 built for
+    the host crashes in its first decode of a repacked Q4_1 model; loading the weights
+    as stored avoids that path. Its server has no option for it, so the default model
+    parameters it starts from are changed here, before it loads the model.
+    """
+    import llama_cpp
+    import llama_cpp.llama
+
+    plain = llama_cpp.llama_model_default_params
+
+    def defaults() -> llama_cpp.llama_model_params:
+        params = plain()
+        params.use_extra_bufts = False
+        return params
+
+    llama_cpp.llama_model_default_params = defaults  # type: ignore[assignment]
+    llama_cpp.llama.llama_cpp.llama_model_default_params = defaults  # type: ignore[attr-defined]
+
+
 def main() -> None:
     """Run the server in the foreground (Ctrl-C stops it)."""
     parser = argparse.ArgumentParser(
         description="Serve SmolLM2-135M-Instruct on 127.0.0.1 (OpenAI protocol)."
     )
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     try:
-        command = server_command(args.port)
+        arguments = _llama_arguments(args.port, args.threads)
     except LocalModelMissing as exc:
         sys.exit(f"error: {exc}")
-    os.execv(command[0], command)
+    _without_weight_repacking()
+    from llama_cpp.server.__main__ import main as serve
+
+    sys.argv = ["llama_cpp.server", *arguments]
+    serve()
 
 
 if __name__ == "__main__":

@@ -42,6 +42,14 @@ INVALID: dict[str, str] = {
     "screen_false_approve_budget": "0.9",
     "screen_false_reject_budget": "-0.1",
     "fallback_confidence": "7",
+    "api_host": "",
+    "api_port": "70000",
+    "api_workers": "0",
+    "api_audit_threads": "0",
+    "api_read_threads": "many",
+    "api_max_body_bytes": "10",
+    "api_wait_seconds": "0",
+    "api_page_size": "1000",
 }
 
 
