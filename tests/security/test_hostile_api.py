@@ -19,7 +19,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from tests.conftest import load_case
-from tests.service.api.conftest import Server, start_server, stop_server
+from tests.service.api.conftest import Server, server_fixture
 
 SETTINGS = hsettings(
     max_examples=60,
@@ -52,13 +52,7 @@ json_like = st.recursive(
 )
 
 
-@pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = start_server(tmp_path_factory.mktemp("hostile-api"))
-    try:
-        yield server
-    finally:
-        stop_server(server)
+api = server_fixture("hostile-api")
 
 
 @pytest.fixture(scope="module")

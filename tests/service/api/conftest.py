@@ -104,14 +104,21 @@ def stop_server(server: Server) -> None:
         server.process.wait()
 
 
-@pytest.fixture(scope="module")
-def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """One server for a test module (its own database), stopped after it."""
-    server = start_server(tmp_path_factory.mktemp("api"))
-    try:
-        yield server
-    finally:
-        stop_server(server)
+def server_fixture(name: str) -> Any:
+    """A module-scoped fixture: one server for a test module, on its own database."""
+
+    @pytest.fixture(scope="module")
+    def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+        running = start_server(tmp_path_factory.mktemp(name))
+        try:
+            yield running
+        finally:
+            stop_server(running)
+
+    return server
+
+
+api = server_fixture("api")
 
 
 _made = 0

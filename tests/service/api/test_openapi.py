@@ -3,8 +3,6 @@ and every answer must be documented, of the documented type and shape, and never
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
 import pytest
 import schemathesis
@@ -17,20 +15,14 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.service.api.conftest import Server, start_server, stop_server
+from tests.service.api.conftest import Server, server_fixture
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = 30
 """Generated requests per operation: enough to reach every parameter, bounded in time."""
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = start_server(tmp_path_factory.mktemp("openapi"))
-    try:
-        yield server
-    finally:
-        stop_server(server)
+served = server_fixture("openapi")
 
 
 @pytest.fixture(scope="module")
