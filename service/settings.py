@@ -12,8 +12,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from auditgraph.agents.calls import DEFAULT_PRICES, ModelSpec
 
-__all__ = ["DEFAULT_DATA_DIR", "DEV_SIGNING_KEY", "MODEL_PATTERN", "Settings"]
+__all__ = ["DEFAULT_DATA_DIR", "DEV_CONSOLE_SECRET", "DEV_SIGNING_KEY", "MODEL_PATTERN", "Settings"]
 
+DEV_CONSOLE_SECRET = Path(".auditgraph/console-secret.key")
+"""The console's session key, generated on first use when AUDITGRAPH_CONSOLE_SECRET_FILE is unset."""
 DEV_SIGNING_KEY = Path(".auditgraph/signing-key.pem")
 """The development signing key, generated on first use when AUDITGRAPH_SIGNING_KEY_FILE is unset."""
 
@@ -134,11 +136,24 @@ class Settings(BaseSettings):
     api_page_size: int = Field(default=50, ge=1, le=500)
     """Runs per page of `GET /v1/runs` when the client asks for no `limit`."""
 
+    console_secret_file: Path | None = None
+    """The key that signs the reviewer console's session cookies (any file of 32 or more
+    random bytes, kept like a password). Unset: a development key generated on first use at
+    .auditgraph/console-secret.key (0600). Replacing it signs everyone out."""
+    console_session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    """How long a console sign-in lasts; a revoked token ends it at the next request."""
+    console_sla_hours: dict[int, float] = Field(default_factory=lambda: {1: 1.0, 2: 4.0, 3: 24.0, 4: 72.0})
+    """Hours an escalation of each priority may wait before it breaches its SLA (JSON object)."""
+
     def audit_threads(self) -> int:
         """Audits a server process runs at once (`api_audit_threads`, or its default)."""
         if self.api_audit_threads is not None:
             return self.api_audit_threads
         return 1 if self.model == "rules" else 8
+
+    def console_secret_path(self) -> Path:
+        """The console's session key file in use (the development default when none is set)."""
+        return self.console_secret_file or DEV_CONSOLE_SECRET
 
     def signing_key_path(self) -> Path:
         """The signing key file in use (the development default when none is set)."""
@@ -156,6 +171,22 @@ class Settings(BaseSettings):
     def _trusted_keys_exist(cls, value: Path | None) -> Path | None:
         if value is not None and not value.exists():
             raise ValueError(f"{str(value)!r} is neither a PEM file nor a folder of them")
+        return value
+
+    @field_validator("console_secret_file")
+    @classmethod
+    def _console_secret_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(
+                f"{str(value)!r} is not a file; make one of 64 random bytes (head -c 64 /dev/urandom > FILE; chmod 600 FILE)"
+            )
+        return value
+
+    @field_validator("console_sla_hours")
+    @classmethod
+    def _sla_per_priority(cls, value: dict[int, float]) -> dict[int, float]:
+        if set(value) != {1, 2, 3, 4} or any(hours <= 0 for hours in value.values()):
+            raise ValueError('give hours for each priority 1 to 4, e.g. {"1": 1, "2": 4, "3": 24, "4": 72}')
         return value
 
     @field_validator("data_dir")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -19,6 +22,8 @@ from auditgraph.tools import DEFAULT_TEXT_READER, TextReader, Toolset, load_bund
 from auditgraph.workflows import Auditor, GuardPolicy
 
 __all__ = [
+    "ConsoleSecretError",
+    "console_secret",
     "open_auditor",
     "open_store",
     "open_tokens",
@@ -91,6 +96,40 @@ def text_reader(settings: Settings) -> TextReader | None:
     text `unavailable`, and no listing with images is approved without a person.
     """
     return DEFAULT_TEXT_READER if settings.image_text == "rapidocr" else None
+
+
+class ConsoleSecretError(RuntimeError):
+    """The console's key file cannot be used; the message says why."""
+
+
+MIN_CONSOLE_SECRET = 32
+"""Bytes of key the console's session cookies are signed with, at least."""
+
+
+def console_secret(settings: Settings) -> bytes:
+    """The key that signs console sessions; the development key is created on first use.
+
+    Raises:
+        ConsoleSecretError: the key file is missing, unreadable or too short.
+    """
+    path = settings.console_secret_path()
+    if settings.console_secret_file is None and not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError):  # another process made it first
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(secrets.token_bytes(MIN_CONSOLE_SECRET * 2))
+    try:
+        secret = path.read_bytes()
+    except OSError as exc:
+        raise ConsoleSecretError(
+            f"cannot read the console key {str(path)!r} (AUDITGRAPH_CONSOLE_SECRET_FILE): {exc.strerror or exc}"
+        ) from None
+    if len(secret) < MIN_CONSOLE_SECRET:
+        raise ConsoleSecretError(
+            f"the console key {str(path)!r} holds {len(secret)} bytes; it needs {MIN_CONSOLE_SECRET} or more random bytes"
+        )
+    return secret
 
 
 def _agent(settings: Settings, toolset: Toolset) -> Agent:

@@ -326,6 +326,20 @@ class TokenStore:
                 .values(last_used_at=now)
             )
 
+    def identity_of(self, token_id: str) -> Identity | None:
+        """Who the token with this id speaks for while it is not revoked; None otherwise.
+
+        For a signed-in session, which holds the token's id, never the token: revoking the
+        token ends its sessions at their next request.
+        """
+        if not isinstance(token_id, str) or not _ID.fullmatch(token_id):
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(select(*_LISTED).where(_TABLE.c.token_id == token_id)).first()
+        if row is None or row.revoked_at is not None:
+            return None
+        return Identity(row.token_id, row.name, row.role)
+
     def list_tokens(self, *, include_revoked: bool = True) -> list[TokenInfo]:
         """Every token, oldest first: never the token or its digest."""
         query = select(*_LISTED).order_by(_TABLE.c.created_at, _TABLE.c.token_id)

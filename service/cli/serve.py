@@ -9,6 +9,7 @@ import typer
 import uvicorn
 
 from auditgraph.service.cli.common import err, fail, line, load_settings, opened_store
+from auditgraph.service.wiring import ConsoleSecretError, console_secret
 
 __all__ = ["serve"]
 
@@ -31,6 +32,10 @@ def serve(
     settings = settings.model_copy(update=changes)
     # Opened once here so a bad database URL or schema is one line now, not a traceback per worker.
     opened_store(settings).engine.dispose()
+    try:
+        console_secret(settings)
+    except ConsoleSecretError as exc:
+        fail(str(exc))
     _can_listen(settings.api_host, settings.api_port)
     err.print(
         line(

@@ -50,6 +50,9 @@ INVALID: dict[str, str] = {
     "api_max_body_bytes": "10",
     "api_wait_seconds": "0",
     "api_page_size": "1000",
+    "console_secret_file": "/nonexistent/auditgraph-keys/console.key",
+    "console_session_hours": "0",
+    "console_sla_hours": '{"1": 1}',
 }
 
 

@@ -275,3 +275,14 @@ def test_the_issue_rules_hold() -> None:
 )
 def test_unknown_roles_and_actions_are_never_allowed(role: str, action: str) -> None:
     assert allowed(role, action) is False
+
+
+def test_identity_of_a_token_id_ends_when_the_token_is_revoked(engine: Engine) -> None:
+    store = TokenStore(engine)
+    made = store.create("console-user", "reviewer")
+    who = store.identity_of(made.info.token_id)
+    assert who is not None and (who.name, who.role) == ("console-user", "reviewer")
+    for bogus in ("", "tok_", "tok_zzzzzzzzzzzzzzzz", made.token, "tok_0000000000000000"):
+        assert store.identity_of(bogus) is None
+    store.revoke(made.info.token_id)
+    assert store.identity_of(made.info.token_id) is None
