@@ -2,6 +2,7 @@
 
 from auditgraph.store.base import AuditStore, ReviewConflict, RunNotFound, StoreError
 from auditgraph.store.engine import make_engine, sqlite_path
+from auditgraph.store.leases import Lease, LeaseError, LeaseStore
 from auditgraph.store.memory import MemoryAuditStore
 from auditgraph.store.records import (
     Decision,
@@ -26,6 +27,9 @@ __all__ = [
     "DecisionRecord",
     "EscalationRecord",
     "FinalDecision",
+    "Lease",
+    "LeaseError",
+    "LeaseStore",
     "MemoryAuditStore",
     "ReviewConflict",
     "ReviewRecord",

@@ -12,14 +12,16 @@ The runtime role (the credentials in AUDITGRAPH_DATABASE_URL) may:
   un-revoking); never delete one, nor change its digest, name or role;
 - claim idempotency keys (`submission`): insert and read, never change or remove one
   (the append-only trigger of revision 0008 says the same to every role);
+- take, extend, hold, hand over and give up review leases (`escalation_lease`, revision
+  0009): operational data, not the audit record, so SELECT, INSERT, UPDATE and DELETE;
 - execute `auditgraph_erase`, the one way to replace trace content and a run's copy of
   its case, which appends the erasure record to the chain in the same call;
 - read and write LangGraph's checkpoint tables (runs resume from them; an erasure
   deletes them).
 
-It owns nothing, may not create objects in the schema, and has no DELETE, TRUNCATE,
-TRIGGER or REFERENCES privilege on the audit tables: it can neither remove rows nor
-disable, drop or replace a trigger. The migration role owns the tables, the trigger
+It owns nothing, may not create objects in the schema, and has no DELETE (leases aside),
+TRUNCATE, TRIGGER or REFERENCES privilege on the audit tables: it can neither remove
+audit rows nor disable, drop or replace a trigger. The migration role owns the tables, the trigger
 functions and `auditgraph_erase`; it runs `auditgraph db migrate`, never the app.
 
 SQLite has no roles: none of this applies there.
@@ -67,6 +69,7 @@ RUNTIME_TABLES: dict[str, TableGrant] = {
     "seller": TableGrant(("SELECT", "INSERT")),
     "api_token": TableGrant(("SELECT", "INSERT"), ("last_used_at", "revoked_at")),
     "submission": TableGrant(("SELECT", "INSERT")),
+    "escalation_lease": TableGrant(("SELECT", "INSERT", "UPDATE", "DELETE")),
     "alembic_version": TableGrant(("SELECT",)),
 }
 """The audit tables (and Alembic's revision table) and the runtime role's rights on them."""
@@ -274,9 +277,10 @@ def _extra_rights(conn: Connection, role: str, schema: str, table: str, grant: T
     found = [
         p
         for p in _FORBIDDEN
-        if conn.execute(text("SELECT has_table_privilege(:t, :p)"), {"t": where, "p": p}).scalar()
+        if p not in grant.privileges
+        and conn.execute(text("SELECT has_table_privilege(:t, :p)"), {"t": where, "p": p}).scalar()
     ]
-    if "UPDATE" not in found:
+    if "UPDATE" not in found and "UPDATE" not in grant.privileges:
         columns = conn.execute(
             text(
                 "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(:t) AND attnum > 0 "

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, Column, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -15,6 +15,7 @@ __all__ = [
     "ApiTokenRow",
     "DecisionRow",
     "EscalationRow",
+    "LeaseRow",
     "LogRow",
     "ReviewRow",
     "RunRow",
@@ -205,6 +206,23 @@ class SubmissionRow(SQLModel, table=True):
     created_at: datetime = _time()
 
 
+class LeaseRow(SQLModel, table=True):
+    """A reviewer's lease on an open escalation (see `store.leases`): operational data,
+    not part of the signed audit record."""
+
+    __tablename__ = "escalation_lease"
+    __table_args__ = (CheckConstraint("state IN ('leased', 'held')", name="ck_escalation_lease_state"),)
+
+    escalation_id: str = Field(primary_key=True)
+    run_id: str
+    holder: str = Field(index=True)
+    holder_token_id: str
+    state: str
+    leased_until: datetime = _time()
+    note: str | None = None
+    updated_at: datetime = _time()
+
+
 ALL: tuple[type[SQLModel], ...] = (
     RunRow,
     StepRow,
@@ -215,5 +233,6 @@ ALL: tuple[type[SQLModel], ...] = (
     LogRow,
     ApiTokenRow,
     SubmissionRow,
+    LeaseRow,
 )
 """Every table the migrations own."""

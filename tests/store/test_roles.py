@@ -36,6 +36,7 @@ TABLES = (
     "seller",
     "api_token",
     "submission",
+    "escalation_lease",
 )
 APPEND_ONLY = ("trace_step", "decision", "review", "run_log", "submission")
 SELLER = "S00010"  # off_platform_whatsapp's seller
@@ -214,6 +215,22 @@ def test_only_the_runtime_role_may_call_the_function(audited: Audited) -> None:
     assert not any(entry.startswith("=") for entry in acl), acl  # no grant to PUBLIC
     runtime = audited.roles.runtime.split("//")[1].split("@")[0]
     assert any(entry.startswith(f"{runtime}=X/") for entry in acl), acl
+
+
+def test_the_runtime_role_may_change_and_remove_leases(audited: Audited) -> None:
+    # Leases are operational data, not the audit record (revision 0009).
+    with audited.engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO escalation_lease (escalation_id, run_id, holder, holder_token_id, state,"
+                " leased_until, note, updated_at) VALUES ('esc_x', 'run_x', 'ann', 'tok_1', 'leased', now(),"
+                " NULL, now())"
+            )
+        )
+        conn.execute(
+            text("UPDATE escalation_lease SET state = 'held', note = 'n' WHERE escalation_id = 'esc_x'")
+        )
+        assert conn.execute(text("DELETE FROM escalation_lease")).rowcount == 1
 
 
 def test_the_check_passes_for_the_runtime_role_and_flags_the_owner(audited: Audited) -> None:
