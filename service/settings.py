@@ -142,6 +142,8 @@ class Settings(BaseSettings):
     .auditgraph/console-secret.key (0600). Replacing it signs everyone out."""
     console_session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
     """How long a console sign-in lasts; a revoked token ends it at the next request."""
+    console_lease_minutes: float = Field(default=10.0, gt=0, le=24 * 60)
+    """How long "Start reviewing" leases a case to its reviewer before it returns to the queue."""
     console_sla_hours: dict[int, float] = Field(default_factory=lambda: {1: 1.0, 2: 4.0, 3: 24.0, 4: 72.0})
     """Hours an escalation of each priority may wait before it breaches its SLA (JSON object)."""
 

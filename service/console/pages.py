@@ -7,13 +7,13 @@ text; no page loads anything from another origin.
 # No `from __future__ import annotations`: the routes are defined inside `console_router`,
 # and FastAPI must resolve their annotations (which name its local dependencies) at once.
 
+import pathlib
 import secrets
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Annotated, Any, Protocol
 
 import anyio
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine, select
@@ -28,13 +28,16 @@ from auditgraph.service.console.session import (
 )
 from auditgraph.service.settings import Settings
 from auditgraph.service.wiring import console_secret
+from auditgraph.store.base import RunNotFound
+from auditgraph.store.leases import LeaseStore
 from auditgraph.store.records import EscalationRecord, utcnow
 from auditgraph.store.tables import RunRow
 from auditgraph.store.tokens import TokenStore
+from auditgraph.workflows.trace_contract import ADJUDICATOR
 
-__all__ = ["STATIC_DIR", "ConsoleState", "console_router", "queue_rows"]
+__all__ = ["STATIC_DIR", "ConsoleState", "case_view", "console_router", "queue_rows"]
 
-HERE = Path(__file__).resolve().parent
+HERE = pathlib.Path(__file__).resolve().parent
 """The package's real folder (resolved: an editable install links each file)."""
 STATIC_DIR = HERE / "static"
 TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
@@ -111,6 +114,7 @@ def console_router(settings: Settings) -> APIRouter:
         request: Request,
         session: Annotated[Session, Depends(signed_in)],
         shared: Annotated[ConsoleState, Depends(state)],
+        empty: Annotated[bool, Query()] = False,
         queue: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_.-]*$")] = None,
         priority: Annotated[int | None, Query(ge=1, le=4)] = None,
         area: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_]*$")] = None,
@@ -124,6 +128,7 @@ def console_router(settings: Settings) -> APIRouter:
             "queue.html",
             {
                 "session": session,
+                "empty": empty,
                 "rows": rows,
                 "filters": {
                     "queue": queue or "",
@@ -134,6 +139,53 @@ def console_router(settings: Settings) -> APIRouter:
                 "queues": sorted({r["queue"] for r in rows}),
             },
         )
+
+    @router.post("/queue/claim")
+    async def claim(
+        session: Annotated[Session, Depends(signed_in)],
+        shared: Annotated[ConsoleState, Depends(state)],
+        csrf: Annotated[str, Form(max_length=100)] = "",
+    ) -> Response:
+        _check(session, csrf, review=True)
+        leases = LeaseStore(shared.store.engine)
+        ttl = timedelta(minutes=shared.settings.console_lease_minutes)
+        lease = await anyio.to_thread.run_sync(
+            lambda: leases.claim_next(session.identity.name, session.identity.token_id, ttl=ttl)
+        )
+        if lease is None:
+            return RedirectResponse("/queue?empty=1", status_code=303)
+        return RedirectResponse(f"/cases/{lease.run_id}", status_code=303)
+
+    @router.get("/cases/{run_id}", response_class=HTMLResponse)
+    async def case_page(
+        request: Request,
+        run_id: Annotated[str, Path(pattern=r"^run_[0-9a-f]{8,64}$")],
+        session: Annotated[Session, Depends(signed_in)],
+        shared: Annotated[ConsoleState, Depends(state)],
+    ) -> Response:
+        page = await anyio.to_thread.run_sync(case_view, shared, run_id)
+        if page is None:
+            raise HTTPException(404, f"no run {run_id!r}")
+        return TEMPLATES.TemplateResponse(request, "case.html", {"session": session, **page})
+
+    @router.post("/cases/{run_id}/skip")
+    async def skip(
+        run_id: Annotated[str, Path(pattern=r"^run_[0-9a-f]{8,64}$")],
+        session: Annotated[Session, Depends(signed_in)],
+        shared: Annotated[ConsoleState, Depends(state)],
+        csrf: Annotated[str, Form(max_length=100)] = "",
+        reason: Annotated[str, Form(max_length=500)] = "",
+    ) -> Response:
+        _check(session, csrf, review=True)
+        if not reason.strip():
+            raise HTTPException(422, "say why you skip the case")
+        escalation = await anyio.to_thread.run_sync(shared.store.escalation, run_id)
+        if escalation is not None:
+            leases = LeaseStore(shared.store.engine)
+            await anyio.to_thread.run_sync(
+                lambda: leases.release(escalation.escalation_id, session.identity.name, reason=reason.strip())
+            )
+        return RedirectResponse("/queue", status_code=303)
 
     return router
 
@@ -148,6 +200,45 @@ def _sign_in(request: Request, problem: str | None, status: int) -> Response:
         CSRF_COOKIE, csrf, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/"
     )
     return response
+
+
+def _check(session: Session, csrf: str, *, review: bool) -> None:
+    """Refuse a form without the session's CSRF token, or an action the role may not take."""
+    if not same_token(csrf, session.csrf):
+        raise HTTPException(403, "the form expired; reload the page")
+    if review and not session.may_review:
+        raise HTTPException(
+            403, f"{session.identity.role} tokens read the queue; reviewing takes a reviewer token"
+        )
+
+
+def case_view(shared: ConsoleState, run_id: str) -> dict[str, Any] | None:
+    """What the case page shows of a run: the case as submitted, the agent's verdict, the
+    guard's reasons, the escalation and its lease, and every step; None if there is no run."""
+    store = shared.store
+    try:
+        run, escalation, reviews, decisions = store.run_records(run_id)
+    except RunNotFound:
+        return None
+    steps = store.steps(run_id)
+    verdict = next(
+        (s.output for s in reversed(steps) if s.kind == "model" and s.node == ADJUDICATOR and s.output), None
+    )
+    guard = next((s.output for s in reversed(steps) if s.kind == "guard" and s.output), None)
+    lease = LeaseStore(store.engine).lease_of(escalation.escalation_id) if escalation is not None else None
+    case = store.get_case(run_id) or {}
+    return {
+        "run": run,
+        "case": case,
+        "listing": case.get("listing") or {},
+        "verdict": verdict,
+        "guard": guard,
+        "escalation": escalation,
+        "lease": lease,
+        "reviews": reviews,
+        "decision": decisions[-1] if decisions else None,
+        "steps": steps,
+    }
 
 
 def queue_rows(

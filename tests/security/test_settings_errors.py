@@ -52,6 +52,7 @@ INVALID: dict[str, str] = {
     "api_page_size": "1000",
     "console_secret_file": "/nonexistent/auditgraph-keys/console.key",
     "console_session_hours": "0",
+    "console_lease_minutes": "-1",
     "console_sla_hours": '{"1": 1}',
 }
 
