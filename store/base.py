@@ -10,6 +10,7 @@ from auditgraph.store.records import (
     ReviewRecord,
     RunRecord,
     RunStatus,
+    StepKind,
     TraceStep,
 )
 
@@ -145,8 +146,8 @@ class AuditStore(Protocol):
         """The newest runs first."""
         ...
 
-    def steps(self, run_id: str) -> list[TraceStep]:
-        """A run's trace, in order."""
+    def steps(self, run_id: str, *, kinds: tuple[StepKind, ...] | None = None) -> list[TraceStep]:
+        """A run's trace, in order; with `kinds`, only its steps of those kinds."""
         ...
 
     def escalation(self, run_id: str) -> EscalationRecord | None:

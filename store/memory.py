@@ -14,6 +14,7 @@ from auditgraph.store.records import (
     ReviewRecord,
     RunRecord,
     RunStatus,
+    StepKind,
     TraceStep,
     utcnow,
 )
@@ -173,9 +174,10 @@ class MemoryAuditStore:
             runs = [r for r in self._runs.values() if status is None or r.status == status]
         return sorted(runs, key=lambda r: r.started, reverse=True)[:limit]
 
-    def steps(self, run_id: str) -> list[TraceStep]:
-        """A run's trace, in order."""
-        return sorted(self._steps.get(run_id, []), key=lambda s: s.seq)
+    def steps(self, run_id: str, *, kinds: tuple[StepKind, ...] | None = None) -> list[TraceStep]:
+        """A run's trace, in order; with `kinds`, only its steps of those kinds."""
+        found = sorted(self._steps.get(run_id, []), key=lambda s: s.seq)
+        return found if kinds is None else [s for s in found if s.kind in kinds]
 
     def escalation(self, run_id: str) -> EscalationRecord | None:
         """The run's escalation, if any."""

@@ -24,6 +24,7 @@ from auditgraph.store.records import (
     ReviewRecord,
     RunRecord,
     RunStatus,
+    StepKind,
     TraceStep,
     utcnow,
 )
@@ -390,9 +391,12 @@ class SqlAuditStore:
         with Session(self.engine) as session:
             return [_record(RunRecord, r) for r in session.exec(query)]
 
-    def steps(self, run_id: str) -> list[TraceStep]:
-        """A run's trace, in order."""
+    def steps(self, run_id: str, *, kinds: tuple[StepKind, ...] | None = None) -> list[TraceStep]:
+        """A run's trace, in order; with `kinds`, only its steps of those kinds (a reader
+        that needs a few steps does not load and parse every step's payload)."""
         query = select(StepRow).where(StepRow.run_id == run_id).order_by(col(StepRow.seq))
+        if kinds is not None:
+            query = query.where(col(StepRow.kind).in_(kinds))
         with Session(self.engine) as session:
             return [_record(TraceStep, r) for r in session.exec(query)]
 

@@ -36,7 +36,9 @@ __all__ = [
     "RecoverySource",
     "ReviewStepOutput",
     "last_node_step",
+    "recorded_guard",
     "recorded_review",
+    "recorded_verdict",
 ]
 
 
@@ -156,3 +158,20 @@ def recorded_review(steps: list[TraceStep], node_step: TraceStep) -> ReviewRecor
         return ReviewRecord.model_validate(held[-1].output)
     except ValidationError:
         return None
+
+
+def recorded_verdict(steps: list[TraceStep]) -> dict[str, Any] | None:
+    """The verdict of the run's last adjudication, as the adjudicator's model step holds it."""
+    return next(
+        (
+            s.output
+            for s in reversed(steps)
+            if s.kind == "model" and s.node == ADJUDICATOR and not s.error and s.output
+        ),
+        None,
+    )
+
+
+def recorded_guard(steps: list[TraceStep]) -> dict[str, Any] | None:
+    """What the guard made of the run's last verdict, as its guard step holds it."""
+    return next((s.output for s in reversed(steps) if s.kind == "guard" and s.output), None)

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, select
-from sqlmodel import col
-
 from auditgraph.service.api.models import RunDetail, Trace, TraceClauses, Verification
 from auditgraph.service.api.state import ApiState
 from auditgraph.store.chain import review_digest
 from auditgraph.store.integrity import verify_store
 from auditgraph.store.records import RunRecord
 from auditgraph.store.search import RunCursor, RunFilter
-from auditgraph.store.tables import StepRow
 from auditgraph.tools.policy_retrieval import PolicyPackError
-from auditgraph.workflows.trace_contract import ADJUDICATOR
+from auditgraph.workflows.trace_contract import recorded_guard, recorded_verdict
 
 __all__ = ["links", "matching_runs", "run_detail", "run_trace", "run_verification"]
 
@@ -46,40 +42,21 @@ def run_detail(state: ApiState, run_id: str) -> RunDetail:
     """
     store = state.store
     run, escalation, reviews, decisions = store.run_records(run_id)
-    verdict, guard = _verdict_and_guard(store.engine, run_id)
+    # Only the steps the answer quotes: a trace's payloads are most of its size.
+    quoted = store.steps(run_id, kinds=("model", "guard"))
     final = decisions[-1] if decisions else None
     restricting = run.status == "completed" and final is not None and final.decision in ("reject", "restrict")
     reviewable = run.status == "awaiting_review" and escalation is not None and escalation.status == "open"
     return RunDetail(
         run=run,
-        verdict=verdict,
-        guard=guard,
+        verdict=recorded_verdict(quoted),
+        guard=recorded_guard(quoted),
         escalation=escalation,
         reviews=reviews,
         decision_record=final,
         review_digest=review_digest(run, escalation) if reviewable and escalation is not None else None,
         links=links(run, restricting=restricting),
     )
-
-
-def _verdict_and_guard(engine: Engine, run_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """The run's last verdict (the adjudicator's model step) and guard outcome, as its trace
-    holds them, reading only those steps, not the whole trace."""
-    query = (
-        select(StepRow.kind, StepRow.node, StepRow.output, StepRow.error)
-        .where(col(StepRow.run_id) == run_id, col(StepRow.kind).in_(("model", "guard")))
-        .order_by(col(StepRow.seq).desc())
-    )
-    verdict = guard = None
-    with engine.connect() as conn:
-        for kind, node, output, error in conn.execute(query):
-            if verdict is None and kind == "model" and node == ADJUDICATOR and not error and output:
-                verdict = output
-            elif guard is None and kind == "guard" and output:
-                guard = output
-            if verdict is not None and guard is not None:
-                break
-    return verdict, guard
 
 
 def run_trace(state: ApiState, run_id: str) -> Trace:

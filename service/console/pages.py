@@ -33,7 +33,7 @@ from auditgraph.store.leases import LeaseStore
 from auditgraph.store.records import EscalationRecord, utcnow
 from auditgraph.store.tables import RunRow
 from auditgraph.store.tokens import TokenStore
-from auditgraph.workflows.trace_contract import ADJUDICATOR
+from auditgraph.workflows.trace_contract import recorded_guard, recorded_verdict
 
 __all__ = ["STATIC_DIR", "ConsoleState", "case_view", "console_router", "queue_rows"]
 
@@ -221,18 +221,14 @@ def case_view(shared: ConsoleState, run_id: str) -> dict[str, Any] | None:
     except RunNotFound:
         return None
     steps = store.steps(run_id)
-    verdict = next(
-        (s.output for s in reversed(steps) if s.kind == "model" and s.node == ADJUDICATOR and s.output), None
-    )
-    guard = next((s.output for s in reversed(steps) if s.kind == "guard" and s.output), None)
     lease = LeaseStore(store.engine).lease_of(escalation.escalation_id) if escalation is not None else None
     case = store.get_case(run_id) or {}
     return {
         "run": run,
         "case": case,
         "listing": case.get("listing") or {},
-        "verdict": verdict,
-        "guard": guard,
+        "verdict": recorded_verdict(steps),
+        "guard": recorded_guard(steps),
         "escalation": escalation,
         "lease": lease,
         "reviews": reviews,

@@ -131,6 +131,22 @@ def test_steps_come_back_in_seq_order_with_their_payloads(store: AuditStore) -> 
     assert back[0] == next(s for s in steps if s.seq == 2)
 
 
+def test_steps_of_some_kinds_only(store: AuditStore) -> None:
+    run = _run()
+    store.start_run(run, {})
+    kinds = ["node", "model", "tool", "guard", "model"]
+    store.record_steps(
+        [
+            TraceStep(run_id=run.run_id, case_id=run.case_id, seq=i, node=f"n{i}", kind=kind)  # type: ignore[arg-type]
+            for i, kind in enumerate(kinds, start=2)
+        ]
+    )
+    picked = store.steps(run.run_id, kinds=("model", "guard"))
+    assert [(s.seq, s.kind) for s in picked] == [(3, "model"), (5, "guard"), (6, "model")]
+    assert store.steps(run.run_id, kinds=()) == []
+    assert len(store.steps(run.run_id)) == len(kinds) + 1
+
+
 def test_open_escalation_is_idempotent_per_run(store: AuditStore) -> None:
     run = _run()
     store.start_run(run, {})
