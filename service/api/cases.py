@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from auditgraph.service.api.auth import caller
 from auditgraph.service.api.models import RunDetail
 from auditgraph.service.api.problems import FieldError, ProblemError
-from auditgraph.service.api.state import ApiState, api_state, usage_of
+from auditgraph.service.api.state import ApiState, api_state, count_run
 from auditgraph.service.api.views import run_detail
 from auditgraph.store.base import RunNotFound
 from auditgraph.store.records import new_id
@@ -205,10 +205,9 @@ def _drive(state: ApiState, started: StartedRun, read: bool) -> RunDetail | None
         outcome = state.auditor.drive(started)
     except (AuditFailed, RecordingError) as exc:
         log.warning("run %s did not finish: %s", started.run_id, exc)
-        state.metrics.observe_run("failed", None, usage_of(state, started.run_id))
+        count_run(state, started.run_id, None)
     else:
-        decision = outcome.decision.decision if outcome.decision else None
-        state.metrics.observe_run(outcome.status, decision, usage_of(state, started.run_id))
+        count_run(state, started.run_id, outcome)
     return run_detail(state, started.run_id) if read else None
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from auditgraph.service.api.auth import caller
 from auditgraph.service.api.models import ReviewRequest, RunDetail, RunPage, Trace, Verification
 from auditgraph.service.api.problems import ProblemError
-from auditgraph.service.api.state import ApiState, api_state, usage_of
+from auditgraph.service.api.state import ApiState, api_state, count_run
 from auditgraph.service.api.views import matching_runs, run_detail, run_trace, run_verification
 from auditgraph.store.base import RunNotFound
 from auditgraph.store.records import FinalDecision, RunStatus
@@ -195,14 +195,13 @@ async def review(
     except ReviewError as exc:
         raise ProblemError(422, "invalid-review", str(exc)) from None
     except AuditFailed:
-        state.metrics.observe_run("failed", None, await state.read(usage_of, state, run_id))
+        await state.read(count_run, state, run_id, None)
     except RecordingError as exc:
         raise ProblemError(
             503, "unavailable", f"the review could not be recorded completely: {exc}"
         ) from None
     else:
-        decision = outcome.decision.decision if outcome.decision else None
-        state.metrics.observe_run(outcome.status, decision, await state.read(usage_of, state, run_id))
+        await state.read(count_run, state, run_id, outcome)
     return await state.read(run_detail, state, run_id)
 
 

@@ -27,9 +27,9 @@ from auditgraph.store.signing import TrustedKeys
 from auditgraph.store.stats import ModelUsage, model_usage
 from auditgraph.store.submissions import SubmissionStore
 from auditgraph.store.tokens import TokenStore
-from auditgraph.workflows import Auditor
+from auditgraph.workflows import Auditor, RunOutcome
 
-__all__ = ["ApiState", "api_state", "open_state", "usage_of", "warm"]
+__all__ = ["ApiState", "api_state", "count_run", "open_state", "warm"]
 
 log = logging.getLogger("auditgraph.api")
 
@@ -83,11 +83,16 @@ def open_state(settings: Settings, resources: ExitStack) -> ApiState:
     )
 
 
-def usage_of(state: ApiState, run_id: str) -> ModelUsage:
-    """The model calls, tokens and cost of a run this process audited or resumed."""
-    if state.auditor.agent.kind == "rules":
-        return NO_USAGE  # the rules agent calls no model: nothing to read
-    return model_usage(state.store.engine, run_id)
+def count_run(state: ApiState, run_id: str, outcome: RunOutcome | None) -> None:
+    """Count in the metrics a run this process audited or resumed, with its model calls,
+    tokens and cost; `outcome` None for a run that failed."""
+    # The rules agent calls no model: nothing to read.
+    usage = NO_USAGE if state.auditor.agent.kind == "rules" else model_usage(state.store.engine, run_id)
+    if outcome is None:
+        state.metrics.observe_run("failed", None, usage)
+    else:
+        decision = outcome.decision.decision if outcome.decision else None
+        state.metrics.observe_run(outcome.status, decision, usage)
 
 
 def warm(state: ApiState) -> None:
