@@ -14,13 +14,12 @@ from typing import Any
 import anyio
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.staticfiles import StaticFiles
 
 from auditgraph.service.api import cases, escalations, health, runs
 from auditgraph.service.api.middleware import BodyLimit, RequestMetrics
 from auditgraph.service.api.problems import MEDIA_TYPE, PROBLEM_TYPES, Problem, install_handlers
 from auditgraph.service.api.state import open_state, warm
-from auditgraph.service.console import STATIC_DIR, console_router
+from auditgraph.service.console import mount_console
 from auditgraph.service.settings import Settings
 
 __all__ = ["API_VERSION", "create_app"]
@@ -65,8 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (cases, runs, escalations, health):
         app.include_router(module.router)
     # The reviewer console, same process and identities: the one door the API mounts.
-    app.include_router(console_router(settings))
-    app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="static")
+    mount_console(app, settings)
     app.add_middleware(BodyLimit, limit=settings.api_max_body_bytes)
     app.add_middleware(RequestMetrics)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
