@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from auditgraph.service.console.session import Session
-from auditgraph.service.console.web import RUN_ID, TEMPLATES, ConsoleState, shared, signed_in
+from auditgraph.service.console.web import RUN_ID, ConsoleState, render, shared, signed_in
 from auditgraph.store.base import RunNotFound
 from auditgraph.store.leases import LeaseStore
 from auditgraph.workflows.trace_contract import recorded_guard, recorded_verdict
@@ -31,7 +31,7 @@ async def case_page(
     page = await anyio.to_thread.run_sync(case_view, state, run_id)
     if page is None:
         raise HTTPException(404, f"no run {run_id!r}")
-    return TEMPLATES.TemplateResponse(request, "case.html", {"session": session, **page})
+    return render(request, "case.html", {"session": session, **page})
 
 
 def case_view(state: ConsoleState, run_id: str) -> dict[str, Any] | None:

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import col
 
 from auditgraph.service.console.session import Session
-from auditgraph.service.console.web import TEMPLATES, ConsoleState, check_form, shared, signed_in
+from auditgraph.service.console.web import ConsoleState, check_form, render, shared, signed_in
 from auditgraph.store.leases import LeaseStore
 from auditgraph.store.records import EscalationRecord, utcnow
 from auditgraph.store.tables import RunRow
@@ -38,7 +38,7 @@ async def queue_page(
     rows = await anyio.to_thread.run_sync(
         queue_rows, state, queue or None, priority, area or None, kind or None
     )
-    return TEMPLATES.TemplateResponse(
+    return render(
         request,
         "queue.html",
         {

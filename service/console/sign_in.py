@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from auditgraph.service.console.session import CONSOLE_ROLES, CSRF_COOKIE, Session, same_token
-from auditgraph.service.console.web import TEMPLATES, ConsoleState, sessions_of, shared, signed_in
+from auditgraph.service.console.web import ConsoleState, render, sessions_of, shared, signed_in
 
 __all__ = ["router"]
 
@@ -65,9 +65,7 @@ async def sign_out(
 def _sign_in(request: Request, problem: str | None, status: int) -> Response:
     """The sign-in page, with a fresh double-submit CSRF cookie."""
     csrf = secrets.token_urlsafe(32)
-    response = TEMPLATES.TemplateResponse(
-        request, "sign_in.html", {"csrf": csrf, "problem": problem}, status_code=status
-    )
+    response = render(request, "sign_in.html", {"csrf": csrf, "problem": problem}, status)
     response.set_cookie(
         CSRF_COOKIE, csrf, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/"
     )

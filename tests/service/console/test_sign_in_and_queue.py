@@ -115,3 +115,15 @@ def test_the_stylesheet_is_served_by_the_app(console: Server) -> None:
         page = client.get("/").text
     assert css.status_code == 200 and "text/css" in css.headers["content-type"]
     assert "http://" not in page and "https://" not in page
+
+
+def test_pages_forbid_inline_script_framing_and_caching(console: Server) -> None:
+    with _browser(console) as client:
+        for page in (client.get("/"), _sign_in(client, console.tokens["reviewer"]), client.get("/queue")):
+            if page.status_code != 200:
+                continue
+            policy = page.headers["content-security-policy"]
+            assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+            assert "frame-ancestors 'none'" in policy
+            assert page.headers["x-frame-options"] == "DENY"
+            assert page.headers["cache-control"] == "no-store"
