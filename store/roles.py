@@ -14,6 +14,8 @@ The runtime role (the credentials in AUDITGRAPH_DATABASE_URL) may:
   (the append-only trigger of revision 0008 says the same to every role);
 - take, extend, hold, hand over and give up review leases (`escalation_lease`, revision
   0009): operational data, not the audit record, so SELECT, INSERT, UPDATE and DELETE;
+- keep each console user's image preferences (`console_preference`, revision 0010):
+  insert and update;
 - execute `auditgraph_erase`, the one way to replace trace content and a run's copy of
   its case, which appends the erasure record to the chain in the same call;
 - read and write LangGraph's checkpoint tables (runs resume from them; an erasure
@@ -70,6 +72,7 @@ RUNTIME_TABLES: dict[str, TableGrant] = {
     "api_token": TableGrant(("SELECT", "INSERT"), ("last_used_at", "revoked_at")),
     "submission": TableGrant(("SELECT", "INSERT")),
     "escalation_lease": TableGrant(("SELECT", "INSERT", "UPDATE", "DELETE")),
+    "console_preference": TableGrant(("SELECT", "INSERT", "UPDATE")),
     "alembic_version": TableGrant(("SELECT",)),
 }
 """The audit tables (and Alembic's revision table) and the runtime role's rights on them."""

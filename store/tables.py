@@ -17,6 +17,7 @@ __all__ = [
     "EscalationRow",
     "LeaseRow",
     "LogRow",
+    "PreferenceRow",
     "ReviewRow",
     "RunRow",
     "SellerRow",
@@ -223,6 +224,20 @@ class LeaseRow(SQLModel, table=True):
     updated_at: datetime = _time()
 
 
+class PreferenceRow(SQLModel, table=True):
+    """How a console user wants listing images shown (see `store.preferences`)."""
+
+    __tablename__ = "console_preference"
+    __table_args__ = (
+        CheckConstraint("images IN ('blurred', 'hover', 'clear')", name="ck_console_preference_images"),
+    )
+
+    holder: str = Field(primary_key=True)
+    images: str
+    grayscale: bool
+    updated_at: datetime = _time()
+
+
 ALL: tuple[type[SQLModel], ...] = (
     RunRow,
     StepRow,
@@ -234,5 +249,6 @@ ALL: tuple[type[SQLModel], ...] = (
     ApiTokenRow,
     SubmissionRow,
     LeaseRow,
+    PreferenceRow,
 )
 """Every table the migrations own."""

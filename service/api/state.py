@@ -66,6 +66,10 @@ class ApiState:
         """Run a blocking audit step in the audit pool."""
         return await anyio.to_thread.run_sync(function, *args, limiter=self.audits)
 
+    def count(self, run_id: str, outcome: RunOutcome | None) -> None:
+        """Count a run this process audited or resumed in the metrics (see `count_run`)."""
+        count_run(self, run_id, outcome)
+
 
 def open_state(settings: Settings, resources: ExitStack) -> ApiState:
     """Open the auditor and the stores for `settings`; `resources` closes them."""

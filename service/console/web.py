@@ -4,7 +4,8 @@ and the check every form passes (its CSRF token, and the role the action needs).
 # No `from __future__ import annotations`: FastAPI resolves the dependencies' annotations.
 
 import pathlib
-from typing import Annotated, Any, Protocol
+from collections.abc import Callable
+from typing import Annotated, Any, Protocol, TypeVar
 
 import anyio
 from fastapi import Depends, HTTPException, Request
@@ -14,6 +15,9 @@ from fastapi.templating import Jinja2Templates
 from auditgraph.service.console.session import CONSOLE_ROLES, Session, Sessions, same_token
 from auditgraph.service.settings import Settings
 from auditgraph.store.tokens import TokenStore
+from auditgraph.workflows import Auditor, RunOutcome
+
+T = TypeVar("T")
 
 __all__ = [
     "RUN_ID",
@@ -55,13 +59,21 @@ def render(request: Request, template: str, context: dict[str, Any], status_code
 
 
 class ConsoleState(Protocol):
-    """What the console reads from the server process it runs in."""
+    """What the console uses of the server process it runs in (the API's state)."""
 
     settings: Settings
     tokens: TokenStore
+    auditor: Auditor
 
     @property
     def store(self) -> Any: ...
+
+    async def audit(self, function: Callable[..., T], *args: Any) -> T:
+        """Run a blocking audit step (a review resumes a run) in the audit pool."""
+        ...
+
+    def count(self, run_id: str, outcome: RunOutcome | None) -> None:
+        """Count a run this process resumed in the metrics."""
 
 
 def shared(request: Request) -> ConsoleState:
