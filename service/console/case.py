@@ -170,7 +170,11 @@ async def _page(
 async def _claim_next(state: ConsoleState, session: Session, reviewed: str) -> Response:
     leases = LeaseStore(state.store.engine)
     lease = await anyio.to_thread.run_sync(
-        lambda: leases.claim_next(session.identity.name, session.identity.token_id, ttl=timedelta(minutes=state.settings.console_lease_minutes))
+        lambda: leases.claim_next(
+            session.identity.name,
+            session.identity.token_id,
+            ttl=timedelta(minutes=state.settings.console_lease_minutes),
+        )
     )
     if lease is None:
         return RedirectResponse(f"/queue?empty=1&reviewed={reviewed}", status_code=303)

@@ -61,7 +61,9 @@ def case_view(state: Any, run_id: str, viewer: str) -> dict[str, Any] | None:
     evidence = _evidence(steps)
     lease = LeaseStore(store.engine).lease_of(escalation.escalation_id) if escalation is not None else None
     clauses = [c for c in (evidence.get("policy_retrieval") or {}).get("clauses") or [] if c.get("clause_id")]
-    open_for_review = run.status == "awaiting_review" and escalation is not None and escalation.status == "open"
+    open_for_review = (
+        run.status == "awaiting_review" and escalation is not None and escalation.status == "open"
+    )
     return {
         "run": run,
         "case": case,

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from auditgraph.store import make_engine
-from auditgraph.store.preferences import DEFAULT_PREFERENCES, PreferenceStore, Preferences
+from auditgraph.store.preferences import DEFAULT_PREFERENCES, Preferences, PreferenceStore
 from auditgraph.store.sql import SqlAuditStore
 
 
