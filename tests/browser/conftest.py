@@ -65,20 +65,25 @@ def _missing(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for the test module."""
+@pytest.fixture(scope="session", autouse=True)
+def chromium() -> str:
+    """The Chromium binary; checked before anything else, so a missing one skips at once
+    (not after a server has started)."""
     executable = find_chromium()
     if executable is None:
         _missing(
             f"no Chromium: install Debian's chromium (`make install` as root does) "
             f"or set {CHROMIUM_ENV} to a Chromium binary"
         )
+    return executable
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str) -> Iterator[Browser]:
+    """One headless Chromium for the test module."""
     with sync_playwright() as playwright:
         # --no-sandbox: the tests run as root, where Chromium's sandbox refuses to start.
-        launched = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=["--no-sandbox"]
-        )
+        launched = playwright.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
         try:
             yield launched
         finally:
