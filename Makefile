@@ -3,6 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LINKS := $(VENV)/.linked
+CHROMIUM := /usr/bin/chromium
 # The editable install is a tree of links (build/__editable__.*) that editors and type
 # checkers read like any installed package; adding or removing a module relinks it.
 EDITABLE := --config-settings editable_mode=strict
@@ -20,7 +21,19 @@ $(LINKS): $(STAMP) $(LAYOUT)
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation $(EDITABLE) -e .
 	touch $(LINKS)
 
-install: $(STAMP) $(LINKS)
+install: $(STAMP) $(LINKS) $(CHROMIUM)
+
+# The console's browser tests (tests/browser/) drive Debian's chromium: Playwright cannot
+# download a browser of its own here. Installed once as root; elsewhere a line says so.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y --no-install-recommends chromium \
+	    || { apt-get update && apt-get install -y --no-install-recommends chromium; } \
+	    || echo "make install: could not install Debian's chromium; the browser tests (tests/browser/) will skip"; \
+	else \
+	  echo "make install: the browser tests (tests/browser/) need Debian's chromium (apt-get install chromium as root, or set AUDITGRAPH_CHROMIUM to a Chromium binary); they skip without it"; \
+	fi
 
 demo: install
 	$(VENV)/bin/auditgraph run data/cases/counterfeit_watch_replica.json
