@@ -9,6 +9,7 @@ import anyio
 from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
+from auditgraph.service.console.leases import lease_panel
 from auditgraph.service.console.session import Session
 from auditgraph.service.console.web import RUN_ID, ConsoleState, render, shared, signed_in
 from auditgraph.store.base import RunNotFound
@@ -31,7 +32,8 @@ async def case_page(
     page = await anyio.to_thread.run_sync(case_view, state, run_id)
     if page is None:
         raise HTTPException(404, f"no run {run_id!r}")
-    return render(request, "case.html", {"session": session, **page})
+    panel = await anyio.to_thread.run_sync(lease_panel, state, session, page["escalation"], page["lease"])
+    return render(request, "case.html", {"session": session, "lease_panel": panel, **page})
 
 
 def case_view(state: ConsoleState, run_id: str) -> dict[str, Any] | None:
