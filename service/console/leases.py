@@ -29,9 +29,9 @@ __all__ = ["ACTIVE_WINDOW_S", "LeasePanel", "lease_panel", "router"]
 
 router = APIRouter(include_in_schema=False)
 
-ACTIVE_WINDOW_S = 60
-"""A holder with a key press, pointer move or scroll in this many seconds is at work:
-the page extends their lease."""
+ACTIVE_WINDOW_S = 60.0
+"""A holder with a key press, pointer move or scroll in this many seconds (or a third of a
+lease, if shorter) is at work: the page extends their lease."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,8 @@ class LeasePanel:
     """How long a lease lasts, and so an extension."""
     reviewers: list[TokenInfo]
     """Whom an admin may reassign the case to (active reviewer tokens); empty for others."""
-    active_window_s: int = ACTIVE_WINDOW_S
+    active_window_s: float = ACTIVE_WINDOW_S
+    """How recent a key press, pointer move or scroll must be for the page to extend."""
 
 
 def lease_panel(
@@ -63,7 +64,9 @@ def lease_panel(
         if is_open and session.identity.role == "admin"
         else []
     )
-    return LeasePanel(mine, seconds_left, _ttl(state).total_seconds(), reviewers)
+    length = _ttl(state).total_seconds()
+    # Never longer than the throttle's third of a lease, so an idle holder's page stops extending.
+    return LeasePanel(mine, seconds_left, length, reviewers, min(ACTIVE_WINDOW_S, length / 3))
 
 
 @router.post("/cases/{run_id}/skip")
@@ -113,7 +116,7 @@ async def extend(
         return JSONResponse(
             {
                 "detail": "this case is no longer yours: your lease expired and the case went back "
-                "to the queue (someone else may hold it now); reload the page to see"
+                "to the queue, or an admin reassigned it; reload the page to see who holds it"
             },
             status_code=409,
         )

@@ -59,6 +59,11 @@
     say(text);
   }
 
+  // After a failed extension, wait a few seconds (not a whole third) before the next try.
+  function retryLater() {
+    lastSet = performance.now() - leaseMs / 3 + 5000;
+  }
+
   function extend() {
     extending = true;
     fetch(extendUrl, {
@@ -73,10 +78,11 @@
           return null;
         }
         if (response.status === 409) {
-          end("This case is no longer yours: your lease expired and the case went back to the queue. Reload the page to see who holds it.");
+          end("This case is no longer yours: your lease expired and the case went back to the queue, or an admin reassigned it. Reload the page to see who holds it.");
           return null;
         }
         if (!response.ok) {
+          retryLater();
           say("The lease could not be extended (" + response.status + "); it will be tried again.");
           return null;
         }
@@ -86,12 +92,14 @@
         if (body && !over) {
           deadline = performance.now() + body.seconds_left * 1000;
           lastSet = performance.now();
+          message.hidden = true;
           if (untilText) {
             untilText.textContent = new Date(body.leased_until).toISOString().slice(11, 19);
           }
         }
       })
       .catch(function () {
+        retryLater();
         say("The server did not answer; the lease will be extended when it does.");
       })
       .finally(function () {

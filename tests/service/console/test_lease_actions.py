@@ -72,6 +72,11 @@ def test_the_holder_extends_the_lease_and_no_one_else_can(server: Server) -> Non
         page = holder.get(f"/cases/{run_id}").text
         assert f'data-extend-url="/cases/{run_id}/lease/extend"' in page
         assert '<script src="/console/static/lease.js" defer></script>' in page
+        # Scripts are files the app serves, never inline, and no element has a handler.
+        assert re.findall(r"<script[^>]*>", page) == ['<script src="/console/static/lease.js" defer>']
+        assert not re.search(r"<[^>]+\son[a-z]+=", page)
+        script = holder.get("/console/static/lease.js")
+        assert script.status_code == 200 and "javascript" in script.headers["content-type"]
         before = _lease(server, run_id)
         assert before is not None
         time.sleep(1.0)
