@@ -6,7 +6,9 @@ reconnecting `EventSource` sends; each event's id is the step's `seq`), then one
 event with the run's status once the run is no longer "running" (finished, failed, or
 paused for review). The stream polls the store every `POLL_S` and ends after
 `STREAM_FOR_S` (a browser's `EventSource` then reconnects from the last id it saw) or
-when the client goes away. Step payloads (inputs, outputs) are never sent: only what the
+when the client goes away: Starlette cancels it when the server reports the disconnect
+(ASGI spec before 2.4, as uvicorn), the loop asks `request.is_disconnected()`, and a
+comment line every `_KEEP_ALIVE_S` of silence makes a gone client fail a write. Step payloads (inputs, outputs) are never sent: only what the
 timeline shows.
 """
 
@@ -34,6 +36,8 @@ POLL_S = 0.5
 """How often an open stream reads the run's new steps."""
 STREAM_FOR_S = 600.0
 """How long one stream lasts at most; the browser reconnects after it."""
+_KEEP_ALIVE_S = 15.0
+"""How long a stream stays silent before it sends a comment line."""
 _RETRY_MS = 2000
 """How long a browser waits before reconnecting a stream that ended early."""
 
@@ -113,15 +117,22 @@ async def _events(
     """The stream's events, from the first read `found` on."""
     stop_at = anyio.current_time() + STREAM_FOR_S
     yield f"retry: {_RETRY_MS}\n\n"
+    quiet_since = anyio.current_time()
     while True:
         for step in found.steps:
             after = step["seq"]
             yield _event("step", step, event_id=after)
+            quiet_since = anyio.current_time()
         if found.status != "running":
             yield _event("done", {"status": found.status})
             return
         if anyio.current_time() >= stop_at or await request.is_disconnected():
             return
+        if anyio.current_time() - quiet_since >= _KEEP_ALIVE_S:
+            # A comment line: keeps proxies from closing an idle stream, and a write to a
+            # client that went away fails, ending the stream on any server.
+            yield ": keep-alive\n\n"
+            quiet_since = anyio.current_time()
         await anyio.sleep(POLL_S)
         found = await anyio.to_thread.run_sync(progress_since, engine, run_id, after)
 

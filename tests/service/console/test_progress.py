@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -134,3 +135,38 @@ def test_progress_needs_a_session_and_a_run(server: Server) -> None:
     client, _ = _signed_in(server, server.tokens["reviewer"])
     with closing(client):
         assert client.get("/cases/run_0123456789abcdef/progress").status_code == 404
+
+
+def _streams_ended(server: Server) -> float:
+    """How many progress streams the server has finished answering (its request metrics)."""
+    text = httpx.get(f"{server.url}/metrics", timeout=30).text
+    counts = re.findall(
+        r'auditgraph_http_requests_total\{[^}]*route="/cases/\{run_id\}/progress"[^}]*\} (\S+)', text
+    )
+    return sum(float(c) for c in counts)
+
+
+def test_a_stream_ends_when_its_client_goes_away(server: Server) -> None:
+    engine = make_engine(server.database_url)
+    recorder = StoreRecorder(SqlAuditStore(engine))
+    run = RunRecord(
+        run_id=new_id("run"),
+        case_id="abandoned-1",
+        case_kind="listing_review",
+        agent="rules",
+        agent_version="test",
+        policy_version="test",
+    )
+    recorder.start(run, {"case_id": "abandoned-1"})  # and never finished: it stays running
+    engine.dispose()
+    ended = _streams_ended(server)
+    client, _ = _signed_in(server, server.tokens["reviewer"])
+    with closing(client), client.stream("GET", f"/cases/{run.run_id}/progress", timeout=30) as response:
+        lines = response.iter_lines()  # kept: a dropped iterator would close the stream
+        assert next(lines) == "retry: 2000"
+        time.sleep(1.0)
+        assert _streams_ended(server) == ended  # still streaming while the client listens
+    deadline = time.monotonic() + 10
+    while _streams_ended(server) == ended and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _streams_ended(server) == ended + 1
