@@ -79,6 +79,8 @@ def test_the_holder_extends_the_lease_and_no_one_else_can(server: Server) -> Non
         assert script.status_code == 200 and "javascript" in script.headers["content-type"]
         before = _lease(server, run_id)
         assert before is not None
+        row = re.search(rf"{run_id}</code>.*?</tr>", holder.get("/queue").text, re.S)
+        assert row is not None and f"extender until {before.leased_until:%H:%M} UTC" in row.group(0)
         time.sleep(1.0)
         answer = holder.post(f"/cases/{run_id}/lease/extend", headers={"X-CSRF-Token": csrf})
         assert answer.status_code == 200, answer.text
