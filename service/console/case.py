@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Reques
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from auditgraph.service.console.case_view import case_view
+from auditgraph.service.console.leases import lease_panel
 from auditgraph.service.console.session import Session
 from auditgraph.service.console.web import RUN_ID, ConsoleState, check_form, render, shared, signed_in
 from auditgraph.store.base import RunNotFound
@@ -156,12 +157,14 @@ async def _page(
     if page is None:
         raise HTTPException(404, f"no run {run_id!r}")
     just_reviewed = await anyio.to_thread.run_sync(_run_or_none, state, reviewed) if reviewed else None
+    panel = await anyio.to_thread.run_sync(lease_panel, state, session, page["escalation"], page["lease"])
     context = {
         "session": session,
         "problem": problem,
         "form": form or {"decision": "", "reason": "", "clause_ids": []},
         "reviewed": just_reviewed,
         "here": request.url.path,
+        "lease_panel": panel,
         **page,
     }
     return render(request, "case.html", context, status)

@@ -14,7 +14,7 @@ from sqlmodel import col
 
 from auditgraph.service.console.session import Session
 from auditgraph.service.console.web import ConsoleState, check_form, render, shared, signed_in
-from auditgraph.store.leases import LeaseStore
+from auditgraph.store.leases import Lease, LeaseStore
 from auditgraph.store.records import EscalationRecord, utcnow
 from auditgraph.store.tables import RunRow
 
@@ -78,7 +78,8 @@ def queue_rows(
     state: ConsoleState, queue: str | None, priority: int | None, area: str | None, kind: str | None
 ) -> list[dict[str, Any]]:
     """The open escalations as the queue shows them: priority then age, with the case's
-    title and kind, the agent's proposal, the reasons, the age and the SLA state."""
+    title and kind, the agent's proposal, the reasons, the age, the SLA state and who has it
+    (free, leased or held: a held case is never free)."""
     now = utcnow()
     found = [
         e
@@ -86,12 +87,14 @@ def queue_rows(
         if (priority is None or e.priority == priority) and (area is None or area in e.areas)
     ]
     cases = _cases(state.store.engine, [e.run_id for e in found])
+    leases = {lease.escalation_id: lease for lease in LeaseStore(state.store.engine).active_leases()}
     rows = []
     for escalation in sorted(found, key=lambda e: (e.priority, e.opened_at)):
         title, case_kind = cases.get(escalation.run_id, ("(case erased)", ""))
         if kind is not None and case_kind != kind:
             continue
-        rows.append(_row(escalation, title, case_kind, now, state.settings.console_sla_hours))
+        row = _row(escalation, title, case_kind, now, state.settings.console_sla_hours)
+        rows.append({**row, "lease": _held_by(leases.get(escalation.escalation_id))})
     return rows
 
 
@@ -113,6 +116,15 @@ def _row(
         "age": _age(waited),
         "sla": state,
     }
+
+
+def _held_by(lease: Lease | None) -> dict[str, str]:
+    """Who has the case, as the queue says it: free, leased (to whom, until when) or held."""
+    if lease is None:
+        return {"state": "free", "text": "free"}
+    if lease.state == "held":
+        return {"state": "held", "text": f"held by {lease.holder}"}
+    return {"state": "leased", "text": f"{lease.holder} until {lease.leased_until:%H:%M} UTC"}
 
 
 def _cases(engine: Engine, run_ids: list[str]) -> dict[str, tuple[str, str]]:
