@@ -18,6 +18,8 @@ _LABEL = 190
 _BARS = 300
 """Width of the longest bar."""
 _WIDTH = _LABEL + _BARS + 110
+_LABEL_CHARS = 26
+"""Longest label drawn whole; a longer one is cut, with its whole text as the bar's tooltip."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,11 @@ class Bar:
     href: str
     y: int
     width: float
+
+    @property
+    def short_label(self) -> str:
+        """The label as drawn: cut to fit left of the bars."""
+        return self.label if len(self.label) <= _LABEL_CHARS else self.label[: _LABEL_CHARS - 1] + "…"
 
     @property
     def text_y(self) -> int:
