@@ -320,6 +320,7 @@ def _waited(conn: Connection, end: Any, hours: float) -> ColumnElement[bool]:
 
 
 def _sla(conn: Connection, filters: RunFilter) -> ColumnElement[bool]:
+    """The run's escalation waited its priority's SLA: open at `as_of`, or until its review."""
     by_priority = []
     for priority, hours in sorted(filters.sla_hours):
         if filters.sla_breach == "open":
@@ -329,7 +330,7 @@ def _sla(conn: Connection, filters: RunFilter) -> ColumnElement[bool]:
                 _ESCALATIONS.c.opened_at <= _utc(filters.as_of, "as_of") - timedelta(hours=hours),
             )
         else:
-            reviewed_late = exists(
+            late = exists(
                 select(1)
                 .select_from(_REVIEWS)
                 .where(
@@ -337,7 +338,6 @@ def _sla(conn: Connection, filters: RunFilter) -> ColumnElement[bool]:
                     _waited(conn, _REVIEWS.c.created_at, hours),
                 )
             )
-            late = reviewed_late
         by_priority.append(and_(_ESCALATIONS.c.priority == priority, late))
     return _escalation(or_(false(), *by_priority))
 
