@@ -152,6 +152,7 @@ class MemoryAuditStore:
                     case=self._cases.get(run.run_id),
                     escalation=self._escalations.get(run.run_id),
                     decisions=self._decisions.get(run.run_id, []),
+                    reviews=self._reviews.get(run.run_id, []),
                 )
             ]
         found.sort(key=lambda run: (run.started, run.run_id), reverse=True)

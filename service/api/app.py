@@ -15,7 +15,7 @@ import anyio
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from auditgraph.service.api import cases, escalations, health, runs
+from auditgraph.service.api import cases, escalations, health, kpis, runs
 from auditgraph.service.api.middleware import BodyLimit, RequestMetrics
 from auditgraph.service.api.problems import MEDIA_TYPE, PROBLEM_TYPES, Problem, install_handlers
 from auditgraph.service.api.state import open_state, warm
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redirect_slashes=False,
     )
     install_handlers(app)
-    for module in (cases, runs, escalations, health):
+    for module in (cases, runs, escalations, kpis, health):
         app.include_router(module.router)
     # The reviewer console, same process and identities: the one door the API mounts.
     mount_console(app, settings)

@@ -15,6 +15,7 @@ from auditgraph.store.records import DecisionRecord, EscalationRecord, ReviewRec
 
 __all__ = [
     "Escalations",
+    "KpiReport",
     "ReviewRequest",
     "RunDetail",
     "RunPage",
@@ -103,3 +104,102 @@ class ReviewRequest(BaseModel):
     review_digest: Digest = Field(
         description="The `review_digest` of the run as read (GET /v1/runs/{run_id})."
     )
+
+
+class KpiWindow(BaseModel):
+    """The runs the figures are about: started in [since, until), in `area` when given."""
+
+    since: str
+    until: str
+    as_of: str = Field(description="When the backlog (open escalations) was measured.")
+    area: str | None
+
+
+class KpiAutomation(BaseModel):
+    """Runs decided without a person, of runs that reached a decision or a person."""
+
+    automated: int = Field(description="Runs with a final decision and no escalation.")
+    escalated: int = Field(description="Runs that opened an escalation.")
+    reached: int = Field(description="automated + escalated.")
+    rate: float | None = Field(description="automated / reached; null when reached is 0.")
+
+
+class KpiCount(BaseModel):
+    """Escalated runs in one queue, or giving one kind of reason."""
+
+    name: str
+    count: int
+    rate: float | None = Field(description="count / automation.reached.")
+
+
+class KpiEscalations(BaseModel):
+    """Escalated runs, in all and by queue and by kind of reason (a run may give several)."""
+
+    count: int
+    rate: float | None = Field(description="count / automation.reached.")
+    by_queue: list[KpiCount]
+    by_reason: list[KpiCount]
+
+
+class KpiAreaAgreement(BaseModel):
+    """Reviews of one policy area's runs where the agent had proposed a decision."""
+
+    area: str
+    proposed: int
+    agreed: int = Field(description="The reviewer decided as the agent proposed.")
+    rate: float | None
+
+
+class KpiReviews(BaseModel):
+    """Runs reviewed by a person, and how often the person overrode the agent."""
+
+    count: int
+    proposed: int = Field(description="Reviewed runs whose agent had proposed a decision (not escalate).")
+    overrides: int = Field(description="Of those, the reviewer decided otherwise.")
+    override_rate: float | None = Field(description="overrides / proposed.")
+    agreement_by_area: list[KpiAreaAgreement]
+
+
+class KpiSpread(BaseModel):
+    """A duration over runs, in seconds (median and 95th percentile, interpolated)."""
+
+    count: int
+    median_s: float | None
+    p95_s: float | None
+
+
+class KpiSla(BaseModel):
+    """Escalations that waited their priority's SLA hours or more."""
+
+    hours: dict[str, float] = Field(description="The SLA of each priority, in hours.")
+    open_breaches: int = Field(description="Open escalations (the backlog) past their SLA now.")
+    late_reviews: int = Field(description="Runs of the window reviewed after their SLA.")
+    breaches: int
+
+
+class KpiModel(BaseModel):
+    """Decider model calls of the window's runs; 0 for the rules agent, which calls none."""
+
+    calls: int
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float
+    calls_per_case: float | None
+    tokens_per_case: float | None
+    cost_per_case_usd: float | None
+
+
+class KpiReport(BaseModel):
+    """The moderation KPIs of a window (docs/operations.md defines each figure)."""
+
+    window: KpiWindow
+    cases: int = Field(description="Runs started in the window.")
+    automation: KpiAutomation
+    escalations: KpiEscalations
+    reviews: KpiReviews
+    time_to_decision: KpiSpread = Field(description="Run start to final decision, people's time included.")
+    open_escalations: KpiSpread = Field(
+        description="Age of each open escalation of a run started before `until` (the backlog)."
+    )
+    sla: KpiSla
+    model: KpiModel

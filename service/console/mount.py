@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from auditgraph.service.console import case, leases, progress, queue, sign_in
+from auditgraph.service.console import case, dashboard, leases, progress, queue, runs, sign_in
 from auditgraph.service.console.session import Sessions
 from auditgraph.service.console.web import STATIC_DIR
 from auditgraph.service.settings import Settings
@@ -23,6 +23,6 @@ def mount_console(app: FastAPI, settings: Settings) -> None:
     app.state.console_sessions = Sessions(
         console_secret(settings), max_age_s=settings.console_session_hours * 3600
     )
-    for module in (sign_in, queue, case, leases, progress):
+    for module in (sign_in, queue, case, leases, progress, dashboard, runs):
         app.include_router(module.router)
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="static")
