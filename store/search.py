@@ -28,7 +28,7 @@ from sqlalchemy.types import String
 from auditgraph.store.records import DecisionRecord, EscalationRecord, FinalDecision, RunRecord, RunStatus
 from auditgraph.store.tables import DecisionRow, EscalationRow, RunRow
 
-__all__ = ["RunCursor", "RunFilter", "matches", "search_runs"]
+__all__ = ["RunCursor", "RunFilter", "json_has_any", "matches", "search_runs"]
 
 _RUNS = RunRow.__table__  # type: ignore[attr-defined]
 _ESCALATIONS = EscalationRow.__table__  # type: ignore[attr-defined]
@@ -159,7 +159,7 @@ def matches(
     return all(checks)
 
 
-def _member(conn: Connection, column: Any, values: Sequence[str], source: Any) -> ColumnElement[bool]:
+def json_has_any(conn: Connection, column: Any, values: Sequence[str], source: Any) -> ColumnElement[bool]:
     """Whether the JSON list in `column` (of table `source`) holds any of `values`."""
     if conn.dialect.name == "postgresql":
         # The column is JSONB (tables._Json); ?| asks for any of the strings as an element.
@@ -175,7 +175,7 @@ def _in_area(conn: Connection, filters: RunFilter) -> ColumnElement[bool]:
         .select_from(_ESCALATIONS)
         .where(
             _ESCALATIONS.c.run_id == _RUNS.c.run_id,
-            _member(conn, _ESCALATIONS.c.areas, [filters.area], _ESCALATIONS),
+            json_has_any(conn, _ESCALATIONS.c.areas, [filters.area], _ESCALATIONS),
         )
     )
     if not filters.area_clauses:
@@ -185,7 +185,7 @@ def _in_area(conn: Connection, filters: RunFilter) -> ColumnElement[bool]:
         .select_from(_DECISIONS)
         .where(
             _DECISIONS.c.run_id == _RUNS.c.run_id,
-            _member(conn, _DECISIONS.c.clause_ids, filters.area_clauses, _DECISIONS),
+            json_has_any(conn, _DECISIONS.c.clause_ids, filters.area_clauses, _DECISIONS),
         )
     )
     return or_(escalated, cited)
