@@ -58,6 +58,7 @@ __all__ = [
     "RunFilter",
     "SlaBreach",
     "conditions",
+    "json_has_any",
     "matches",
     "reason_kind",
     "search_runs",
@@ -268,7 +269,7 @@ def _breached(
     return any(r.created_at - escalation.opened_at >= allowed for r in reviews)
 
 
-def _member(conn: Connection, column: Any, values: Sequence[str], source: Any) -> ColumnElement[bool]:
+def json_has_any(conn: Connection, column: Any, values: Sequence[str], source: Any) -> ColumnElement[bool]:
     """Whether the JSON list in `column` (of table `source`) holds any of `values`."""
     if conn.dialect.name == "postgresql":
         # The column is JSONB (tables._Json); ?| asks for any of the strings as an element.
@@ -349,7 +350,7 @@ def _in_area(conn: Connection, filters: RunFilter) -> ColumnElement[bool]:
         .select_from(_ESCALATIONS)
         .where(
             _ESCALATIONS.c.run_id == _RUNS.c.run_id,
-            _member(conn, _ESCALATIONS.c.areas, [filters.area], _ESCALATIONS),
+            json_has_any(conn, _ESCALATIONS.c.areas, [filters.area], _ESCALATIONS),
         )
     )
     if not filters.area_clauses:
@@ -359,7 +360,7 @@ def _in_area(conn: Connection, filters: RunFilter) -> ColumnElement[bool]:
         .select_from(_DECISIONS)
         .where(
             _DECISIONS.c.run_id == _RUNS.c.run_id,
-            _member(conn, _DECISIONS.c.clause_ids, filters.area_clauses, _DECISIONS),
+            json_has_any(conn, _DECISIONS.c.clause_ids, filters.area_clauses, _DECISIONS),
         )
     )
     return or_(escalated, cited)

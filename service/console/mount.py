@@ -7,6 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from auditgraph.service.console import case, dashboard, leases, progress, queue, runs, sign_in
 from auditgraph.service.console.session import Sessions
+from auditgraph.service.console.timing import ServerTiming
 from auditgraph.service.console.web import STATIC_DIR
 from auditgraph.service.settings import Settings
 from auditgraph.service.wiring import console_secret
@@ -26,3 +27,4 @@ def mount_console(app: FastAPI, settings: Settings) -> None:
     for module in (sign_in, queue, case, leases, progress, dashboard, runs):
         app.include_router(module.router)
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.add_middleware(ServerTiming)

@@ -1,24 +1,30 @@
-"""The review queue: open escalations, filtered and sorted, and "Start reviewing", which
-leases the most urgent free case to the reviewer in one statement."""
+"""The review queue: open escalations, filtered, sorted and paged by the store
+(`store.queue`), with who holds each one, and "Start reviewing", which leases the most
+urgent free case to the reviewer in one statement."""
 
 # No `from __future__ import annotations`: FastAPI resolves the routes' annotations.
 
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
+from urllib.parse import urlencode
 
 import anyio
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Engine, select
-from sqlmodel import col
 
 from auditgraph.service.console.session import Session
 from auditgraph.service.console.web import ConsoleState, check_form, render, shared, signed_in
-from auditgraph.store.leases import Lease, LeaseStore
-from auditgraph.store.records import EscalationRecord, utcnow
-from auditgraph.store.tables import RunRow
+from auditgraph.store import queue as store_queue
+from auditgraph.store.leases import LeaseStore
+from auditgraph.store.queue import QueueFilter, QueuePage, QueueRow
+from auditgraph.store.records import utcnow
 
-__all__ = ["queue_rows", "router"]
+__all__ = ["PAGE_SIZE", "QueueView", "queue_rows", "router"]
+
+PAGE_SIZE = 50
+"""Escalations on one page of the queue."""
+MAX_WAIT_HOURS = 24 * 365
+"""The largest wait the age filter takes, in hours."""
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,25 +39,39 @@ async def queue_page(
     priority: Annotated[int | None, Query(ge=1, le=4)] = None,
     area: Annotated[str | None, Query(max_length=64, pattern=r"^[a-z_]*$")] = None,
     kind: Annotated[str | None, Query(max_length=32, pattern=r"^[a-z_]*$")] = None,
+    waited: Annotated[float | None, Query(ge=0, le=MAX_WAIT_HOURS)] = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:
-    """The open escalations, most urgent first."""
-    rows = await anyio.to_thread.run_sync(
-        queue_rows, state, queue or None, priority, area or None, kind or None
+    """The open escalations, most urgent first, a page at a time."""
+    filters = QueueFilter(
+        queue=queue or None,
+        priority=priority,
+        area=area or None,
+        case_kind=kind or None,
+        waited=None if waited is None else timedelta(hours=waited),
     )
+    found = await anyio.to_thread.run_sync(queue_rows, state, filters, page)
+    shown = {
+        "queue": queue or "",
+        "priority": priority,
+        "area": area or "",
+        "kind": kind or "",
+        "waited": "" if waited is None else f"{waited:g}",
+    }
     return render(
         request,
         "queue.html",
         {
             "session": session,
             "empty": empty,
-            "rows": rows,
-            "filters": {
-                "queue": queue or "",
-                "priority": priority,
-                "area": area or "",
-                "kind": kind or "",
-            },
-            "queues": sorted({r["queue"] for r in rows}),
+            "rows": [_row(r, found.now, state.settings.console_sla_hours) for r in found.page.rows],
+            "page": found.page,
+            "number": page,
+            "first": found.page.offset + 1,
+            "previous": _link(shown, page - 1) if found.page.has_previous else None,
+            "next": _link(shown, page + 1) if found.page.has_next else None,
+            "filters": shown,
+            "queues": found.queues,
         },
     )
 
@@ -74,40 +94,35 @@ async def claim(
     return RedirectResponse(f"/cases/{lease.run_id}", status_code=303)
 
 
-def queue_rows(
-    state: ConsoleState, queue: str | None, priority: int | None, area: str | None, kind: str | None
-) -> list[dict[str, Any]]:
-    """The open escalations as the queue shows them: priority then age, with the case's
-    title and kind, the agent's proposal, the reasons, the age, the SLA state and who has it
-    (free, leased or held: a held case is never free)."""
+class QueueView(NamedTuple):
+    """A page of the queue, the time it was read at, and the queues to filter by."""
+
+    page: QueuePage
+    now: datetime
+    """What ages and SLA states count from."""
+    queues: list[str]
+    """Every queue holding an open escalation, whatever the filters."""
+
+
+def queue_rows(state: ConsoleState, filters: QueueFilter, page: int) -> QueueView:
+    """Page `page` (from 1) of the open escalations passing `filters`, in the queue's order
+    (the store filters, sorts and pages), and the queues that hold any open escalation."""
     now = utcnow()
-    found = [
-        e
-        for e in state.store.open_escalations(queue=queue)
-        if (priority is None or e.priority == priority) and (area is None or area in e.areas)
-    ]
-    cases = _cases(state.store.engine, [e.run_id for e in found])
-    leases = {lease.escalation_id: lease for lease in LeaseStore(state.store.engine).active_leases()}
-    rows = []
-    for escalation in sorted(found, key=lambda e: (e.priority, e.opened_at)):
-        title, case_kind = cases.get(escalation.run_id, ("(case erased)", ""))
-        if kind is not None and case_kind != kind:
-            continue
-        row = _row(escalation, title, case_kind, now, state.settings.console_sla_hours)
-        rows.append({**row, "lease": _held_by(leases.get(escalation.escalation_id))})
-    return rows
+    engine = state.store.engine
+    found = store_queue.queue_page(engine, filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, now=now)
+    return QueueView(found, now, store_queue.open_queues(engine))
 
 
-def _row(
-    escalation: EscalationRecord, title: str, kind: str, now: datetime, sla: dict[int, float]
-) -> dict[str, Any]:
+def _row(row: QueueRow, now: datetime, sla: dict[int, float]) -> dict[str, Any]:
+    escalation = row.escalation
     waited = now - escalation.opened_at
     allowed = timedelta(hours=sla[escalation.priority])
     state = "breached" if waited >= allowed else "due soon" if waited >= allowed * 0.75 else "ok"
+    lease = row.lease
     return {
         "run_id": escalation.run_id,
-        "title": title,
-        "kind": kind,
+        "title": row.title,
+        "kind": row.case_kind,
         "queue": escalation.queue,
         "priority": escalation.priority,
         "proposal": escalation.agent_decision,
@@ -115,32 +130,19 @@ def _row(
         "areas": escalation.areas,
         "age": _age(waited),
         "sla": state,
+        "lease": None
+        if lease is None
+        else (f"held by {lease.holder}" if lease.state == "held" else f"leased to {lease.holder}"),
+        "lease_note": lease.note if lease is not None else None,
     }
 
 
-def _held_by(lease: Lease | None) -> dict[str, str]:
-    """Who has the case, as the queue says it: free, leased (to whom, until when) or held."""
-    if lease is None:
-        return {"state": "free", "text": "free"}
-    if lease.state == "held":
-        return {"state": "held", "text": f"held by {lease.holder}"}
-    return {"state": "leased", "text": f"{lease.holder} until {lease.leased_until:%H:%M} UTC"}
-
-
-def _cases(engine: Engine, run_ids: list[str]) -> dict[str, tuple[str, str]]:
-    """Each run's case title (the listing's, or the case's own) and kind, in one query."""
-    if not run_ids:
-        return {}
-    query = select(RunRow.run_id, RunRow.case_kind, RunRow.case_json).where(col(RunRow.run_id).in_(run_ids))
-    found = {}
-    with engine.connect() as conn:
-        for run_id, kind, case in conn.execute(query):
-            listing = (case or {}).get("listing") or {}
-            found[run_id] = (
-                str(listing.get("title") or (case or {}).get("case_id") or "(case erased)"),
-                kind,
-            )
-    return found
+def _link(filters: dict[str, Any], page: int) -> str:
+    """The queue's URL for `page` with the same filters (empty ones left out)."""
+    query = {k: v for k, v in filters.items() if v not in ("", None)}
+    if page > 1:
+        query["page"] = page
+    return "/queue" + (f"?{urlencode(query)}" if query else "")
 
 
 def _age(waited: timedelta) -> str:

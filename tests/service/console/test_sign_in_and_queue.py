@@ -1,12 +1,24 @@
-"""The console over real HTTP: sign-in with a token, sessions, CSRF, and the queue page."""
+"""The console over real HTTP: sign-in with a token, sessions, CSRF, and the queue page
+(paged, filtered, with who holds each case)."""
 
 from __future__ import annotations
 
+import html
 import re
+from datetime import timedelta
 
 import httpx
 
-from auditgraph.store import make_engine
+from auditgraph.service.console.queue import PAGE_SIZE
+from auditgraph.store import (
+    EscalationRecord,
+    LeaseStore,
+    RunRecord,
+    SqlAuditStore,
+    make_engine,
+    new_id,
+    utcnow,
+)
 from auditgraph.store.tokens import TokenStore
 from tests.service.api.conftest import Server, fresh_case, server_fixture
 
@@ -127,3 +139,89 @@ def test_pages_forbid_inline_script_framing_and_caching(console: Server) -> None
             assert "frame-ancestors 'none'" in policy
             assert page.headers["x-frame-options"] == "DENY"
             assert page.headers["cache-control"] == "no-store"
+
+
+def _bulk(console: Server, count: int, *, queue: str, hours_ago: float, priority: int = 4) -> list[str]:
+    """Open `count` escalations in `queue` straight in the server's store; their run ids."""
+    engine = make_engine(console.database_url)
+    store = SqlAuditStore(engine)
+    made = []
+    try:
+        for n in range(count):
+            run = RunRecord(
+                run_id=new_id("run"),
+                case_id=new_id("case"),
+                case_kind="ip_report",
+                agent="rules",
+                agent_version="v1",
+                policy_version="p1",
+            )
+            store.start_run(run, {"case_id": run.case_id, "listing": {"title": f"{queue} listing {n}"}})
+            opened = utcnow() - timedelta(hours=hours_ago, minutes=n)
+            store.open_escalation(
+                EscalationRecord(
+                    run_id=run.run_id,
+                    case_id=run.case_id,
+                    queue=queue,
+                    priority=priority,
+                    reasons=["bulk"],
+                    areas=["counterfeit_ip"],
+                    agent_decision="escalate",
+                    opened_at=opened,
+                )
+            )
+            made.append(run.run_id)
+    finally:
+        engine.dispose()
+    return made
+
+
+def test_the_queue_pages_fifty_at_a_time_oldest_first(console: Server) -> None:
+    made = _bulk(console, PAGE_SIZE + 2, queue="bulk", hours_ago=80)
+    with _browser(console) as client:
+        _sign_in(client, console.tokens["auditor"])
+        first = client.get("/queue", params={"queue": "bulk"}).text
+        second_link = re.search(r'<a rel="next" href="([^"]+)"', first)
+        assert second_link, first[-800:]
+        second = client.get(html.unescape(second_link.group(1))).text
+    assert (
+        f'<span class="count">{PAGE_SIZE + 2}</span>' in first
+        and f"1&ndash;{PAGE_SIZE} of {PAGE_SIZE + 2}" in first
+    )
+    # Opened one minute apart, newest last: the oldest waits longest and comes first.
+    oldest_first = list(reversed(made))
+    assert [r for r in oldest_first if r in first] == oldest_first[:PAGE_SIZE]
+    assert all(r not in second for r in oldest_first[:PAGE_SIZE])
+    assert [r for r in oldest_first if r in second] == oldest_first[PAGE_SIZE:]
+    assert 'rel="prev"' in second and 'rel="next"' not in second and "page 2" in second
+    assert "queue=bulk" in html.unescape(second_link.group(1))
+
+
+def test_the_queue_filters_by_wait_area_and_kind_and_shows_who_holds_a_case(console: Server) -> None:
+    old = _bulk(console, 2, queue="aged", hours_ago=50, priority=3)
+    new = _bulk(console, 1, queue="aged", hours_ago=1, priority=3)
+    engine = make_engine(console.database_url)
+    try:
+        escalation = SqlAuditStore(engine).escalation(old[1])
+        assert escalation is not None
+        leases = LeaseStore(engine)
+        leases.reassign(escalation.escalation_id, "ann-reviewer", "tok_ann", ttl=timedelta(minutes=10))
+        leases.hold(escalation.escalation_id, "ann-reviewer", note="asked the brand")
+    finally:
+        engine.dispose()
+    with _browser(console) as client:
+        _sign_in(client, console.tokens["reviewer"])
+        aged = client.get("/queue", params={"queue": "aged", "waited": "48"}).text
+        everything = client.get(
+            "/queue", params={"queue": "aged", "area": "counterfeit_ip", "kind": "ip_report"}
+        )
+        other_kind = client.get("/queue", params={"queue": "aged", "kind": "seller_appeal"}).text
+        refused = client.get("/queue", params={"waited": "-1"})
+    assert all(r in aged for r in old) and new[0] not in aged
+    assert 'name="waited" type="number" min="0" step="any" value="48"' in aged
+    assert all(r in everything.text for r in [*old, *new])
+    assert not any(r in other_kind for r in [*old, *new])
+    assert "held by ann-reviewer" in aged and "asked the brand" in aged
+    assert refused.status_code == 422
+    assert re.fullmatch(r"app;dur=\d+\.\d\d", everything.headers["server-timing"])
+    assert "server-timing" not in httpx.get(f"{console.url}/healthz").headers
