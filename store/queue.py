@@ -70,6 +70,8 @@ class QueueLease:
     holder: str
     state: Literal["leased", "held"]
     note: str | None
+    until: datetime
+    """When a "leased" lease ends (a "held" one does not)."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,7 @@ def queue_page(
                 _LEASE.c.holder.label("lease_holder"),
                 _LEASE.c.state.label("lease_state"),
                 _LEASE.c.note.label("lease_note"),
+                _LEASE.c.leased_until.label("lease_until"),
             )
             .select_from(joined)
             .where(*where)
@@ -184,7 +187,11 @@ def _row(row: Any) -> QueueRow:
     )
     title = row["listing_title"] or row["case_case_id"] or "(case erased)"
     holder = row["lease_holder"]
-    lease = None if holder is None else QueueLease(holder, row["lease_state"], row["lease_note"])
+    lease = (
+        None
+        if holder is None
+        else QueueLease(holder, row["lease_state"], row["lease_note"], _aware(row["lease_until"]))
+    )
     return QueueRow(
         escalation=escalation, title=str(title), case_kind=row["run_case_kind"] or "", lease=lease
     )

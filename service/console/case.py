@@ -14,7 +14,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from auditgraph.service.console.case_view import case_view
 from auditgraph.service.console.leases import lease_panel
 from auditgraph.service.console.session import Session
-from auditgraph.service.console.web import RUN_ID, ConsoleState, check_form, render, shared, signed_in
+from auditgraph.service.console.web import (
+    RUN_ID,
+    ConsoleState,
+    check_form,
+    render,
+    run_or_none,
+    shared,
+    signed_in,
+)
 from auditgraph.store.base import RunNotFound
 from auditgraph.store.leases import LeaseStore
 from auditgraph.store.preferences import Preferences, PreferenceStore
@@ -156,7 +164,7 @@ async def _page(
     page = await anyio.to_thread.run_sync(case_view, state, run_id, session.identity.name)
     if page is None:
         raise HTTPException(404, f"no run {run_id!r}")
-    just_reviewed = await anyio.to_thread.run_sync(_run_or_none, state, reviewed) if reviewed else None
+    just_reviewed = await anyio.to_thread.run_sync(run_or_none, state, reviewed) if reviewed else None
     panel = await anyio.to_thread.run_sync(lease_panel, state, session, page["escalation"], page["lease"])
     context = {
         "session": session,
@@ -202,13 +210,6 @@ def _lease_of(state: ConsoleState, escalation_id: str) -> object:
 def _give_back(state: ConsoleState, escalation_id: str, holder: str) -> None:
     """End the reviewer's lease on a case they decided (nothing if they held none)."""
     LeaseStore(state.store.engine).release(escalation_id, holder, reason="reviewed")
-
-
-def _run_or_none(state: ConsoleState, run_id: str) -> object:
-    try:
-        return state.store.get_run(run_id)
-    except RunNotFound:
-        return None
 
 
 def _media_type(data: bytes) -> str | None:

@@ -148,7 +148,9 @@ def _pretty(payload: dict[str, Any] | None) -> str:
 
 def _totals(steps: list[TraceStep]) -> dict[str, Any]:
     """The run's model calls, tokens and cost, and its time from first to last step."""
-    calls = [s for s in steps if s.kind == "model" and (s.tokens_in or s.tokens_out or s.model)]
+    # A decider call counts when it used tokens, as the metrics and the KPIs count them:
+    # the offline rules agent's model steps call no model.
+    calls = [s for s in steps if s.kind == "model" and (s.tokens_in or s.tokens_out)]
     return {
         "model_calls": len(calls),
         "tokens": sum((s.tokens_in or 0) + (s.tokens_out or 0) for s in steps),

@@ -13,10 +13,18 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from auditgraph.service.console.session import Session
-from auditgraph.service.console.web import ConsoleState, check_form, render, shared, signed_in
+from auditgraph.service.console.web import (
+    RUN_ID,
+    ConsoleState,
+    check_form,
+    render,
+    run_or_none,
+    shared,
+    signed_in,
+)
 from auditgraph.store import queue as store_queue
 from auditgraph.store.leases import LeaseStore
-from auditgraph.store.queue import QueueFilter, QueuePage, QueueRow
+from auditgraph.store.queue import QueueFilter, QueueLease, QueuePage, QueueRow
 from auditgraph.store.records import utcnow
 
 __all__ = ["PAGE_SIZE", "QueueView", "queue_rows", "router"]
@@ -41,8 +49,10 @@ async def queue_page(
     kind: Annotated[str | None, Query(max_length=32, pattern=r"^[a-z_]*$")] = None,
     waited: Annotated[float | None, Query(ge=0, le=MAX_WAIT_HOURS)] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    reviewed: Annotated[str | None, Query(pattern=RUN_ID)] = None,
 ) -> Response:
-    """The open escalations, most urgent first, a page at a time."""
+    """The open escalations, most urgent first, a page at a time; `reviewed` names the run
+    the reviewer just decided (when no case was left to open next)."""
     filters = QueueFilter(
         queue=queue or None,
         priority=priority,
@@ -51,6 +61,7 @@ async def queue_page(
         waited=None if waited is None else timedelta(hours=waited),
     )
     found = await anyio.to_thread.run_sync(queue_rows, state, filters, page)
+    just_reviewed = await anyio.to_thread.run_sync(run_or_none, state, reviewed) if reviewed else None
     shown = {
         "queue": queue or "",
         "priority": priority,
@@ -64,6 +75,7 @@ async def queue_page(
         {
             "session": session,
             "empty": empty,
+            "reviewed": just_reviewed,
             "rows": [_row(r, found.now, state.settings.console_sla_hours) for r in found.page.rows],
             "page": found.page,
             "number": page,
@@ -130,9 +142,7 @@ def _row(row: QueueRow, now: datetime, sla: dict[int, float]) -> dict[str, Any]:
         "areas": escalation.areas,
         "age": _age(waited),
         "sla": state,
-        "lease": None
-        if lease is None
-        else (f"held by {lease.holder}" if lease.state == "held" else f"leased to {lease.holder}"),
+        "lease": _who_has_it(lease),
         "lease_note": lease.note if lease is not None else None,
     }
 
@@ -152,3 +162,12 @@ def _age(waited: timedelta) -> str:
     if minutes < 48 * 60:
         return f"{minutes // 60} h {minutes % 60} min"
     return f"{minutes // (24 * 60)} d"
+
+
+def _who_has_it(lease: QueueLease | None) -> str | None:
+    """Who has the case, as the queue says it (None: free)."""
+    if lease is None:
+        return None
+    if lease.state == "held":
+        return f"held by {lease.holder}"
+    return f"leased to {lease.holder} until {lease.until:%H:%M} UTC"

@@ -14,6 +14,8 @@ from fastapi.templating import Jinja2Templates
 
 from auditgraph.service.console.session import CONSOLE_ROLES, Session, Sessions, same_token
 from auditgraph.service.settings import Settings
+from auditgraph.store.base import RunNotFound
+from auditgraph.store.records import RunRecord
 from auditgraph.store.tokens import TokenStore
 from auditgraph.workflows import Auditor, RunOutcome
 
@@ -26,6 +28,7 @@ __all__ = [
     "ConsoleState",
     "check_form",
     "render",
+    "run_or_none",
     "sessions_of",
     "shared",
     "signed_in",
@@ -108,3 +111,11 @@ def check_form(session: Session, csrf: str, *, review: bool = False, admin: bool
         )
     if admin and session.identity.role != "admin":
         raise HTTPException(403, "only an admin can do that")
+
+
+def run_or_none(state: ConsoleState, run_id: str) -> RunRecord | None:
+    """The run `run_id`, or None if there is none (for a notice about it)."""
+    try:
+        return state.store.get_run(run_id)  # type: ignore[no-any-return]
+    except RunNotFound:
+        return None

@@ -80,7 +80,7 @@ def test_two_reviewers_starting_at_once_get_different_cases(
     claimed = [landed_case(tab.page) for tab in tabs]
     assert None not in claimed and claimed[0] != claimed[1], claimed
     for tab, name in zip(tabs, names, strict=True):
-        expect(tab.page.locator(".lease")).to_contain_text(f"Leased to {name} (leased) until")
+        expect(tab.page.locator(".lease")).to_contain_text(f"Leased to {name}")
     screenshot(tabs[0].page, "case-claimed")
     for tab in tabs:
         _skip(tab.page, "testing claims at once")
@@ -95,14 +95,14 @@ def test_the_case_page_shows_the_claimed_cases_timeline(server: Server, open_tab
     with server.client("auditor") as api:
         steps = api.get(f"/v1/runs/{run_id}/trace").raise_for_status().json()["steps"]
     timeline = tab.page.locator("section", has=tab.page.get_by_role("heading", name="Timeline"))
-    rows = timeline.locator("tbody tr")
+    rows = timeline.locator("#timeline > li")
     expect(rows).to_have_count(len(steps))
-    expect(timeline.get_by_role("heading")).to_have_text(f"Timeline {len(steps)} steps")
+    expect(timeline.get_by_role("heading")).to_contain_text(f"Timeline {len(steps)} steps")
     # Each row is the run's step at that place: its number, node and kind.
-    shown = [row.split("\t")[:3] for row in rows.evaluate_all("rows => rows.map(r => r.innerText)")]
-    assert [[c.strip() for c in row] for row in shown] == [
-        [str(s["seq"]), s["node"], s["kind"]] for s in steps
-    ]
+    shown = rows.evaluate_all(
+        "rows => rows.map(r => ['seq', 'node', 'kind'].map(c => r.querySelector('summary .' + c).innerText))"
+    )
+    assert shown == [[str(s["seq"]), s["node"], s["kind"]] for s in steps]
     _skip(tab.page, "testing the timeline")
 
 

@@ -155,6 +155,8 @@ def test_listing_markup_renders_as_text(server: Server, open_tab: Callable[[], T
     # Nothing of it ran: no flag set, no image element made, no dialog (the fixture checks
     # dialogs and console errors, where a CSP-blocked script would show).
     assert tab.page.evaluate("() => window.__owned") is None
-    expect(tab.page.locator("img")).to_have_count(0)
+    # The one image is the listing's own photo, served by the app; the payload made none.
+    expect(tab.page.locator("img:not(.listing-image)")).to_have_count(0)
+    expect(tab.page.locator("img.listing-image")).to_have_count(1)
     expect(tab.page.locator("main script")).to_have_count(0)
     screenshot(tab.page, "case-untrusted-text")

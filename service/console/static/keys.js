@@ -5,9 +5,13 @@
   const help = document.getElementById("keys-help");
   const review = document.getElementById("review-form");
 
+  // A radio, a checkbox or a button with focus takes no letters: the keys still work there.
+  const KEYLESS_INPUTS = ["radio", "checkbox", "button", "submit", "reset"];
+
   function typing(target) {
-    return target instanceof HTMLElement &&
-      (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+    if (!(target instanceof HTMLElement)) return false;
+    if (target.isContentEditable || ["TEXTAREA", "SELECT"].includes(target.tagName)) return true;
+    return target.tagName === "INPUT" && !KEYLESS_INPUTS.includes(target.type);
   }
 
   function toggleHelp() {

@@ -15,7 +15,9 @@ from auditgraph.store import LeaseStore, SqlAuditStore, make_engine
 from auditgraph.store.leases import Lease
 from auditgraph.store.tokens import NewToken, TokenStore
 from tests.service.api.conftest import Server, start_server, stop_server
-from tests.service.console.test_claim_and_case import _claim, _escalate, _signed_in
+from tests.service.console.helpers import claim as _claim
+from tests.service.console.helpers import escalate as _escalate
+from tests.service.console.helpers import signed_in as _signed_in
 
 LEASE_S = 3.0
 
@@ -73,7 +75,10 @@ def test_the_holder_extends_the_lease_and_no_one_else_can(server: Server) -> Non
         assert f'data-extend-url="/cases/{run_id}/lease/extend"' in page
         assert '<script src="/console/static/lease.js" defer></script>' in page
         # Scripts are files the app serves, never inline, and no element has a handler.
-        assert re.findall(r"<script[^>]*>", page) == ['<script src="/console/static/lease.js" defer>']
+        assert re.findall(r"<script[^>]*>", page) == [
+            '<script src="/console/static/lease.js" defer>',
+            '<script src="/console/static/keys.js" defer>',
+        ]
         assert not re.search(r"<[^>]+\son[a-z]+=", page)
         script = holder.get("/console/static/lease.js")
         assert script.status_code == 200 and "javascript" in script.headers["content-type"]
