@@ -100,7 +100,9 @@ def test_a_reviewer_resolves_an_escalated_case_with_the_keyboard_alone(
     assert detail["run"]["status"] == "completed" and detail["run"]["decision"] == "restrict"
     assert detail["reviews"][0]["reviewer"] == "kim" and detail["reviews"][0]["clause_ids"] == [clause_id]
     page.goto(f"/cases/{run_id}")
-    expect(page.locator(".outcome")).to_contain_text(f"Final decision: restrict by reviewer, citing {clause_id}")
+    expect(page.locator(".outcome")).to_contain_text(
+        f"Final decision: restrict by reviewer, citing {clause_id}"
+    )
 
     # The dashboard counts the case as decided: one fewer open escalation.
     page.goto("/dashboard")
