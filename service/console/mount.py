@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from auditgraph.service.console import case, dashboard, leases, progress, queue, runs, sign_in
+from auditgraph.service.console.errors import install_page_errors
 from auditgraph.service.console.session import Sessions
 from auditgraph.service.console.timing import ServerTiming
 from auditgraph.service.console.web import STATIC_DIR
@@ -26,5 +27,6 @@ def mount_console(app: FastAPI, settings: Settings) -> None:
     )
     for module in (sign_in, queue, case, leases, progress, dashboard, runs):
         app.include_router(module.router)
+    install_page_errors(app)
     app.mount("/console/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(ServerTiming)

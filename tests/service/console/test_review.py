@@ -228,3 +228,28 @@ def test_image_preferences_are_kept_per_reviewer(server: Server) -> None:
     other, _ = signed_in(server, reviewer(server, "pat"))
     with closing(other):
         assert "listing-image view-blurred" in other.get(f"/cases/{run_id}").text
+
+
+def test_errors_on_pages_are_pages_and_the_api_keeps_its_problems(server: Server) -> None:
+    client, csrf = signed_in(server, reviewer(server, "err"))
+    html = {"Accept": "text/html,application/xhtml+xml"}
+    with closing(client):
+        expired = client.post("/preferences", data={"csrf": "stale", "images": "clear"}, headers=html)
+        assert expired.status_code == 403 and expired.headers["content-type"].startswith("text/html")
+        assert "The form expired; reload the page." in expired.text and "Back to the queue" in expired.text
+        missing = client.get("/cases/run_0000000000000000", headers=html)
+        assert missing.status_code == 404 and "No run" in missing.text and "<h1>Not Found" in missing.text
+        invalid = client.post("/preferences", data={"csrf": csrf, "images": "naked"}, headers=html)
+        assert invalid.status_code == 422 and "The form is not valid: images:" in invalid.text
+        # The page's own scripts ask without text/html and still get JSON.
+        assert (
+            client.get("/cases/run_0000000000000000")
+            .headers["content-type"]
+            .startswith("application/problem+json")
+        )
+    with server.client("auditor", Accept="text/html") as api:
+        assert (
+            api.get("/v1/runs/run_0000000000000000")
+            .headers["content-type"]
+            .startswith("application/problem+json")
+        )
