@@ -21,10 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,14 +31,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from serving import serve
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from auditgraph.service.settings import Settings  # noqa: E402
 from auditgraph.service.wiring import open_auditor  # noqa: E402
-from auditgraph.store import make_engine  # noqa: E402
-from auditgraph.store.tokens import TokenStore  # noqa: E402
 
 CASES = sorted((ROOT / "data" / "cases").glob("*.json"))
 _ids = iter(range(10**9))
@@ -90,34 +86,6 @@ def _in_process(folder: Path, count: int, levels: list[int]) -> dict[int, float]
                 list(pool.map(audit, range(count)))
             rates[threads] = _row(f"in-proc@{threads}", count, time.perf_counter() - start, latencies)
     return rates
-
-
-def _serve(folder: Path) -> tuple[subprocess.Popen[bytes], str, str]:
-    url = f"sqlite:///{folder / 'api.db'}"
-    engine = make_engine(url)
-    token = TokenStore(engine).create("bench", "ops").token
-    engine.dispose()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "AUDITGRAPH_DATABASE_URL": url, "AUDITGRAPH_API_PORT": str(port)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "auditgraph.service", "serve"],
-        cwd=folder,
-        env=env,
-        stdout=(folder / "server.log").open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return process, base, token
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"the server did not start:\n{(folder / 'server.log').read_text()}")
 
 
 def _api(base: str, token: str, clients: int, count: int, *, quiet: bool = False) -> tuple[float, list[str]]:
@@ -177,7 +145,7 @@ def main() -> None:
         folder = Path(tmp)
         print(f"{'config':<12} {'cases':>5} {'cases/s':>9} {'p50 ms':>9} {'p95 ms':>9}")
         local = _in_process(folder, args.cases, args.levels)
-        process, base, token = _serve(folder)
+        process, base, token = serve(folder, f"sqlite:///{folder / 'api.db'}", name="bench", role="ops")
         try:
             _api(base, token, 2, len(CASES), quiet=True)  # warm the server's caches
             rates = {}

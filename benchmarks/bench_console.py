@@ -30,11 +30,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,6 +41,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 import httpx
+from serving import serve
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,7 +51,6 @@ from auditgraph.service.settings import Settings  # noqa: E402
 from auditgraph.service.wiring import open_auditor  # noqa: E402
 from auditgraph.store import SqlAuditStore, TraceStep, make_engine, new_id  # noqa: E402
 from auditgraph.store.chain import step_hash  # noqa: E402
-from auditgraph.store.tokens import TokenStore  # noqa: E402
 
 GOAL_MS = 100.0
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -145,33 +142,6 @@ def _lengthen(store: SqlAuditStore, run_id: str, steps: int) -> str:
     return copy.run_id
 
 
-def _serve(folder: Path, url: str) -> tuple[subprocess.Popen[bytes], str, str]:
-    engine = make_engine(url)
-    token = TokenStore(engine).create("bench-reviewer", "reviewer").token
-    engine.dispose()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "AUDITGRAPH_DATABASE_URL": url, "AUDITGRAPH_API_PORT": str(port)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "auditgraph.service", "serve"],
-        cwd=folder,
-        env=env,
-        stdout=(folder / "server.log").open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return process, base, token
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit(f"the server did not start:\n{(folder / 'server.log').read_text()}")
-
-
 def _signed_in(base: str, token: str) -> httpx.Client:
     client = httpx.Client(base_url=base, follow_redirects=False, timeout=60)
     page = client.get("/")
@@ -225,7 +195,7 @@ def main() -> None:
         real_steps = len(store.steps(real))
         longer = {n: _lengthen(store, real, n) for n in lengths}
         store.engine.dispose()
-        process, base, token = _serve(folder, url)
+        process, base, token = serve(folder, url, name="bench-reviewer", role="reviewer")
         try:
             client = _signed_in(base, token)
             with closing(client):

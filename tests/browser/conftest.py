@@ -12,8 +12,9 @@ uncaught script error and dialog it sees is recorded; the fixture fails the test
 tab logged an error it did not expect. A Content-Security-Policy violation is a console
 error, so a page that tries to run inline script fails the test that loaded it.
 
-The helpers `sign_in`, `start_reviewing`, `escalate` and `screenshot` work on any page, for
-any console feature's tests. Screenshots go to test-output/screenshots/ at the repo root.
+The helpers `sign_in`, `start_reviewing` and `screenshot` work on any page, for any console
+feature's tests (`tests/service/console/helpers.py` makes cases and reviewers).
+Screenshots go to test-output/screenshots/ at the repo root.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import pytest
 from playwright.sync_api import (
@@ -38,9 +39,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from auditgraph.store import make_engine
-from auditgraph.store.tokens import TokenStore
-from tests.service.api.conftest import Server, fresh_case, start_server, stop_server
+from tests.service.api.conftest import Server, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
@@ -212,27 +211,3 @@ def landed_case(page: Page) -> str | None:
     page.wait_for_url(re.compile(r"/cases/run_[0-9a-f]+$|/queue\?empty=1$"))
     found = CASE_URL.search(page.url)
     return found.group(1) if found else None
-
-
-def escalate(server: Server, count: int = 1, **listing: Any) -> list[str]:
-    """Submit `count` new cases that the guard sends to a person (with the listing fields
-    changed as given); their run ids, oldest first."""
-    made = []
-    with server.client("ops") as api:
-        for _ in range(count):
-            case = fresh_case("unknown_seller")
-            case["listing"].update(listing)
-            answer = api.post("/v1/cases", json=case, params={"wait": "true"})
-            body = answer.json()
-            assert body["run"]["status"] == "awaiting_review", answer.text[:500]
-            made.append(body["run"]["run_id"])
-    return made
-
-
-def new_token(server: Server, name: str, role: str = "reviewer") -> str:
-    """A new token named `name` (a second reviewer, say) on the server's database."""
-    engine = make_engine(server.database_url)
-    try:
-        return TokenStore(engine).create(name, role).token
-    finally:
-        engine.dispose()

@@ -17,14 +17,13 @@ from playwright.sync_api import Page, Route, expect
 from tests.browser.conftest import (
     Tab,
     click_without_waiting,
-    escalate,
     landed_case,
-    new_token,
     screenshot,
     sign_in,
     start_reviewing,
 )
 from tests.service.api.conftest import Server, start_server, stop_server
+from tests.service.console.helpers import escalate, reviewer
 
 LEASE_S = 3.0
 
@@ -42,7 +41,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def _reviewer(server: Server, open_tab: Callable[[], Tab], name: str) -> Tab:
     """A new reviewer named `name`, signed in, on the queue."""
     tab = open_tab()
-    sign_in(tab.page, new_token(server, name))
+    sign_in(tab.page, reviewer(server, name))
     expect(tab.page.get_by_text(f"{name} (reviewer)")).to_be_visible()
     return tab
 

@@ -13,8 +13,9 @@ from playwright.sync_api import Response, expect
 
 from auditgraph.store import make_engine
 from auditgraph.store.leases import LeaseStore
-from tests.browser.conftest import Tab, escalate, new_token, screenshot, sign_in
+from tests.browser.conftest import Tab, screenshot, sign_in
 from tests.service.api.conftest import Server
+from tests.service.console.helpers import escalate, reviewer
 
 SESSION_COOKIE = "auditgraph_session"
 SIGN_IN_COOKIE = "auditgraph_signin"
@@ -109,13 +110,15 @@ def test_queue_forms_posted_with_a_wrong_csrf_token_are_refused(
     tab = open_tab()
     tab.expect_error("status of 403")
     name = "csrf-reviewer"
-    sign_in(tab.page, new_token(server, name))
+    sign_in(tab.page, reviewer(server, name))
     # The page's own form, its hidden token changed: as a forged post from elsewhere would be.
     tab.page.locator("form.claim input[name=csrf]").evaluate("field => { field.value = 'forged'; }")
     with tab.page.expect_navigation() as refused:
         tab.page.get_by_role("button", name="Start reviewing").click()
     assert refused.value is not None and refused.value.status == 403
-    expect(tab.page.locator("body")).to_contain_text("the form expired; reload the page")
+    # Said on a page of the console's, not as a JSON body.
+    expect(tab.page.get_by_role("alert")).to_have_text("The form expired; reload the page.")
+    expect(tab.page.get_by_role("link", name="Back to the queue")).to_be_visible()
     engine = make_engine(server.database_url)
     try:
         assert [lease for lease in LeaseStore(engine).active_leases() if lease.holder == name] == []

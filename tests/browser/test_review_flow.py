@@ -9,8 +9,9 @@ from collections.abc import Callable
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Tab, escalate, new_token, screenshot
+from tests.browser.conftest import Tab, screenshot
 from tests.service.api.conftest import Server
+from tests.service.console.helpers import escalate, reviewer
 
 
 def _tile(page: Page, title: str) -> str:
@@ -26,7 +27,7 @@ def test_a_reviewer_resolves_an_escalated_case_with_the_keyboard_alone(
     server: Server, open_tab: Callable[[], Tab]
 ) -> None:
     [run_id] = escalate(server, title="Cordless drill <b>bundle</b>")
-    token = new_token(server, "kim")
+    token = reviewer(server, "kim")
     tab = open_tab()
     page = tab.page
 

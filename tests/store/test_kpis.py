@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,15 +24,10 @@ SLA = {1: 1.0, 2: 4.0, 3: 24.0, 4: 72.0}
 AREAS = {"counterfeit_ip": ("CIP-1", "CIP-2"), "weapons": ("WPN-1",)}
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlAuditStore]:
+@pytest.fixture
+def store(database_url: str) -> Iterator[SqlAuditStore]:
     """The runs below, on a SQLite file or a private PostgreSQL schema."""
-    url = (
-        f"sqlite:///{tmp_path / 'audit.db'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("postgres_url")
-    )
-    engine = make_engine(url)
+    engine = make_engine(database_url)
     built = SqlAuditStore(engine)
     _build(built)
     yield built

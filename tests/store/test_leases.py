@@ -6,15 +6,13 @@ releases, an admin reassigns, and resolved escalations are never claimed."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
-from auditgraph.store import EscalationRecord, ReviewRecord, RunRecord, SqlAuditStore, make_engine, new_id
+from auditgraph.store import EscalationRecord, ReviewRecord, RunRecord, SqlAuditStore, new_id
 from auditgraph.store.leases import Lease, LeaseError, LeaseStore
 
 TTL = timedelta(minutes=15)
@@ -32,18 +30,6 @@ class FakeClock:
 
     def advance(self, by: timedelta) -> None:
         self.now += by
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A new database: a SQLite file, or a private PostgreSQL schema as the runtime role."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'audit.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    built = make_engine(url)
-    yield built
-    built.dispose()
 
 
 @pytest.fixture

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import Engine
 
-from auditgraph.store import make_engine
 from auditgraph.store.preferences import DEFAULT_PREFERENCES, Preferences, PreferenceStore
 from auditgraph.store.sql import SqlAuditStore
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A migrated database: a SQLite file, or a private PostgreSQL schema as the runtime role."""
-    url = (
-        f"sqlite:///{tmp_path / 'audit.db'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("postgres_url")
-    )
-    built = make_engine(url)
-    SqlAuditStore(built)
-    yield built
-    built.dispose()
+@pytest.fixture(autouse=True)
+def migrated(engine: Engine) -> None:
+    """The audit schema, which holds the preference table."""
+    SqlAuditStore(engine)
 
 
 def test_a_user_who_never_chose_sees_blurred_colour_images(engine: Engine) -> None:

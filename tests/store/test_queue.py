@@ -4,33 +4,19 @@ each row with its case's title and the lease binding it now."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
-from auditgraph.store import EscalationRecord, ReviewRecord, RunRecord, SqlAuditStore, make_engine, new_id
+from auditgraph.store import EscalationRecord, ReviewRecord, RunRecord, SqlAuditStore, new_id
 from auditgraph.store.leases import LeaseStore
 from auditgraph.store.queue import QueueFilter, QueuePage, open_queues, queue_page
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=10)
 TTL = timedelta(minutes=15)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """A new database: a SQLite file, or a private PostgreSQL schema as the runtime role."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'audit.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    built = make_engine(url)
-    yield built
-    built.dispose()
 
 
 @pytest.fixture

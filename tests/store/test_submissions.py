@@ -5,9 +5,7 @@ and malformed keys are refused by name."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -18,21 +16,6 @@ from auditgraph.store.submissions import MAX_KEY, Submission, SubmissionStore, d
 
 BODY = digest_body({"case_id": "c1", "kind": "listing"})
 OTHER = digest_body({"case_id": "c2", "kind": "listing"})
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A new database: a SQLite file, or a private PostgreSQL schema the app uses as its runtime role."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'audit.db'}"
-    return request.getfixturevalue("postgres_url")
-
-
-@pytest.fixture
-def engine(url: str) -> Iterator[Engine]:
-    built = make_engine(url)
-    yield built
-    built.dispose()
 
 
 def test_the_first_claim_records_the_key_and_later_ones_read_it(engine: Engine) -> None:

@@ -6,7 +6,6 @@ what each role may do."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,21 +25,6 @@ from auditgraph.store.tokens import (
     allowed,
     digest,
 )
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A new database: a SQLite file, or a private PostgreSQL schema the app uses as its runtime role."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'audit.db'}"
-    return request.getfixturevalue("postgres_url")
-
-
-@pytest.fixture
-def engine(url: str) -> Iterator[Engine]:
-    built = make_engine(url)
-    yield built
-    built.dispose()
 
 
 class Clock:
@@ -180,15 +164,15 @@ def test_a_name_has_one_active_token(engine: Engine) -> None:
     assert [(t.name, t.role) for t in store.list_tokens()] == [("svc", "ops")]
 
 
-def test_concurrent_creation_of_one_name_yields_one_token(url: str) -> None:
+def test_concurrent_creation_of_one_name_yields_one_token(database_url: str) -> None:
     # Each thread has its own engine and connection, as separate processes would.
-    TokenStore(make_engine(url)).engine.dispose()  # migrated before the race
+    TokenStore(make_engine(database_url)).engine.dispose()  # migrated before the race
     barrier = threading.Barrier(4)
     made: list[str] = []
     refused: list[str] = []
 
     def create() -> None:
-        engine = make_engine(url)
+        engine = make_engine(database_url)
         store = TokenStore(engine)
         barrier.wait()
         try:
@@ -205,7 +189,7 @@ def test_concurrent_creation_of_one_name_yields_one_token(url: str) -> None:
         thread.join()
     assert len(made) == 1 and len(refused) == 3, (made, refused)
     assert all("already named 'racer'" in said for said in refused)
-    engine = make_engine(url)
+    engine = make_engine(database_url)
     store = TokenStore(engine)
     assert [t.name for t in store.list_tokens()] == ["racer"]
     assert store.authenticate(made[0]) is not None

@@ -11,7 +11,7 @@ from auditgraph.store.tokens import TokenStore
 from tests.service.api.conftest import Server, fresh_case
 
 
-def escalate(server: Server, count: int, *, case: str = "unknown_seller", **listing: object) -> list[str]:
+def escalate(server: Server, count: int = 1, *, case: str = "unknown_seller", **listing: object) -> list[str]:
     """Submit `count` fresh copies of a bundled case that escalates (with `listing`
     changed); their run ids."""
     made = []
