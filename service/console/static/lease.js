@@ -120,7 +120,7 @@
     }
     show(left);
     const active = now - lastActivity <= activeWindowMs;
-    if (mine && extendUrl && active && !extending && now - lastSet >= leaseMs / 3) {
+    if (mine && extendUrl && active && !extending && !leaving && now - lastSet >= leaseMs / 3) {
       extend();
     }
   }
@@ -132,6 +132,11 @@
   ["keydown", "pointerdown", "pointermove", "wheel", "scroll", "touchstart"].forEach(function (kind) {
     window.addEventListener(kind, activity, { passive: true, capture: true });
   });
+  // A form sent from the page (review, skip, hold) ends what the page does with the lease:
+  // an extension racing it would only be refused.
+  let leaving = false;
+  document.addEventListener("submit", function () { leaving = true; }, { capture: true });
+  window.addEventListener("pagehide", function () { leaving = true; });
   const timer = setInterval(tick, 1000);
   tick();
 })();
