@@ -38,6 +38,7 @@ __all__ = [
     "last_node_step",
     "recorded_guard",
     "recorded_review",
+    "recorded_tool_outputs",
     "recorded_verdict",
 ]
 
@@ -175,3 +176,8 @@ def recorded_verdict(steps: list[TraceStep]) -> dict[str, Any] | None:
 def recorded_guard(steps: list[TraceStep]) -> dict[str, Any] | None:
     """What the guard made of the run's last verdict, as its guard step holds it."""
     return next((s.output for s in reversed(steps) if s.kind == "guard" and s.output), None)
+
+
+def recorded_tool_outputs(steps: list[TraceStep], tool: str) -> list[dict[str, Any]]:
+    """What the tool `tool` returned in the run, each call's output in order."""
+    return [s.output for s in steps if s.kind == "tool" and s.node == tool and isinstance(s.output, dict)]

@@ -45,6 +45,7 @@ from auditgraph.tools.case import AnyCase, ListingReview, parse_case
 from auditgraph.tools.dsa_sor import MAX_BATCH
 from auditgraph.tools.personal_data import mask_text
 from auditgraph.tools.policy_pack import Clause, PolicyLibrary, PolicyPack, PolicyPackError, StatementRules
+from auditgraph.workflows.trace_contract import recorded_tool_outputs
 
 __all__ = ["batched", "restricting_statements", "run_statement", "statement_for"]
 
@@ -187,27 +188,23 @@ def _ground(illegal: bool, clauses: list[Clause], pack: PolicyPack) -> dict[str,
     }
 
 
-def _tool_outputs(steps: list[TraceStep], tool: str) -> list[dict[str, Any]]:
-    return [s.output for s in steps if s.kind == "tool" and s.node == tool and isinstance(s.output, dict)]
-
-
 def _content_types(steps: list[TraceStep]) -> list[str]:
     types = ["CONTENT_TYPE_PRODUCT"]
-    images = [i for o in _tool_outputs(steps, "image_check") for i in o.get("images") or []]
+    images = [i for o in recorded_tool_outputs(steps, "image_check") for i in o.get("images") or []]
     if any(isinstance(i, dict) and i.get("status") == "ok" for i in images):
         types.append("CONTENT_TYPE_IMAGE")
-    if any(o.get("findings") for o in _tool_outputs(steps, "text_screen")):
+    if any(o.get("findings") for o in recorded_tool_outputs(steps, "text_screen")):
         types.append("CONTENT_TYPE_TEXT")
     return types
 
 
 def _evidence(steps: list[TraceStep]) -> str:
     lines = []
-    for output in _tool_outputs(steps, "text_screen"):
+    for output in recorded_tool_outputs(steps, "text_screen"):
         kinds = sorted({str(f.get("kind")) for f in output.get("findings") or [] if isinstance(f, dict)})
         if kinds:
             lines.append(f"text screen found {len(output['findings'])} item(s): {', '.join(kinds)}")
-    for output in _tool_outputs(steps, "image_check"):
+    for output in recorded_tool_outputs(steps, "image_check"):
         images = [i for i in output.get("images") or [] if isinstance(i, dict)]
         if images:
             lines.append(

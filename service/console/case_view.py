@@ -17,7 +17,7 @@ from auditgraph.store.leases import Lease, LeaseStore
 from auditgraph.store.preferences import PreferenceStore
 from auditgraph.store.records import TraceStep
 from auditgraph.store.search import RunFilter
-from auditgraph.workflows.trace_contract import recorded_guard, recorded_verdict
+from auditgraph.workflows.trace_contract import recorded_guard, recorded_tool_outputs, recorded_verdict
 
 __all__ = ["MAX_PAYLOAD_CHARS", "OTHER_RUNS", "StepView", "case_view", "clause_keys"]
 
@@ -94,8 +94,9 @@ def clause_keys(clauses: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _evidence(steps: list[TraceStep]) -> dict[str, dict[str, Any]]:
-    """Each tool's output, by tool name (the last attempt's)."""
-    return {s.node: s.output for s in steps if s.kind == "tool" and isinstance(s.output, dict)}
+    """The output of each tool the page shows, by tool name (its last call's)."""
+    shown = ("policy_retrieval", "image_check", "seller_history", "text_screen")
+    return {tool: found[-1] for tool in shown if (found := recorded_tool_outputs(steps, tool))}
 
 
 def _images(listing: dict[str, Any], check: dict[str, Any]) -> list[dict[str, Any]]:
