@@ -49,10 +49,11 @@ class AuditStore(Protocol):
     - unknown ids raise `RunNotFound` from `get_run`, and give None or [] elsewhere.
     """
 
-    def start_run(self, run: RunRecord, case: dict) -> TraceStep:
+    def start_run(self, run: RunRecord, case: dict, *, queued: bool = False) -> TraceStep:
         """Record a new run, the case it audits and its start record (`chain.start_step`:
         the case's digest, the run's first chained step), atomically; return that record.
-        The run's next step is numbered 2 and chained after it."""
+        The run's next step is numbered 2 and chained after it. `queued`: queue it for the
+        workers in the same transaction (`store.dispatch`; SQL stores only)."""
         ...
 
     def finish_run(
@@ -79,8 +80,9 @@ class AuditStore(Protocol):
         """Open an escalation for its run, or return the one already open."""
         ...
 
-    def record_review(self, review: ReviewRecord) -> None:
-        """Claim the run's open escalation and append the review, atomically.
+    def record_review(self, review: ReviewRecord, *, queued: bool = False) -> None:
+        """Claim the run's open escalation and append the review, atomically (`queued`: and
+        queue the run for the workers, who apply it; SQL stores only).
 
         Raises:
             ReviewConflict: the escalation is not open (another review claimed it) or a

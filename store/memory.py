@@ -6,7 +6,7 @@ import threading
 from collections import defaultdict
 from typing import Any
 
-from auditgraph.store.base import ReviewConflict, RunNotFound
+from auditgraph.store.base import ReviewConflict, RunNotFound, StoreError
 from auditgraph.store.chain import start_step
 from auditgraph.store.records import (
     DecisionRecord,
@@ -35,8 +35,10 @@ class MemoryAuditStore:
         self._reviews: dict[str, list[ReviewRecord]] = defaultdict(list)
         self._decisions: dict[str, list[DecisionRecord]] = defaultdict(list)
 
-    def start_run(self, run: RunRecord, case: dict) -> TraceStep:
+    def start_run(self, run: RunRecord, case: dict, *, queued: bool = False) -> TraceStep:
         """Record a new run, the case it audits and its start record; return the record."""
+        if queued:
+            raise StoreError("runs are queued for workers in a SQL database, not in memory")
         first = start_step(run, case)
         with self._lock:
             self._runs[run.run_id] = run.model_copy(update={"head_hash": first.hash})
@@ -82,8 +84,10 @@ class MemoryAuditStore:
         with self._lock:
             return self._escalations.setdefault(escalation.run_id, escalation)
 
-    def record_review(self, review: ReviewRecord) -> None:
+    def record_review(self, review: ReviewRecord, *, queued: bool = False) -> None:
         """Claim the run's open escalation and append the review, atomically."""
+        if queued:
+            raise StoreError("runs are queued for workers in a SQL database, not in memory")
         with self._lock:
             escalation = self._escalations.get(review.run_id)
             if escalation is None or escalation.status != "open":

@@ -16,6 +16,8 @@ The runtime role (the credentials in AUDITGRAPH_DATABASE_URL) may:
   0009): operational data, not the audit record, so SELECT, INSERT, UPDATE and DELETE;
 - keep each console user's image preferences (`console_preference`, revision 0010):
   insert and update;
+- queue, claim, renew and finish runs for the workers (`run_dispatch`, revision 0011):
+  operational data, insert and update;
 - execute `auditgraph_erase`, the one way to replace trace content and a run's copy of
   its case, which appends the erasure record to the chain in the same call;
 - read and write LangGraph's checkpoint tables (runs resume from them; an erasure
@@ -73,6 +75,7 @@ RUNTIME_TABLES: dict[str, TableGrant] = {
     "submission": TableGrant(("SELECT", "INSERT")),
     "escalation_lease": TableGrant(("SELECT", "INSERT", "UPDATE", "DELETE")),
     "console_preference": TableGrant(("SELECT", "INSERT", "UPDATE")),
+    "run_dispatch": TableGrant(("SELECT", "INSERT", "UPDATE")),
     "alembic_version": TableGrant(("SELECT",)),
 }
 """The audit tables (and Alembic's revision table) and the runtime role's rights on them."""

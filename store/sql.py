@@ -18,6 +18,7 @@ from sqlmodel import Session, SQLModel, col, select
 from auditgraph.store import statements
 from auditgraph.store.base import ReviewConflict, RunNotFound
 from auditgraph.store.chain import start_step
+from auditgraph.store.dispatch import check_fence, enqueue_in, queue_row
 from auditgraph.store.headlog import entry_hash, seal
 from auditgraph.store.records import (
     DecisionRecord,
@@ -33,7 +34,15 @@ from auditgraph.store.retry import retrying
 from auditgraph.store.schema import upgrade
 from auditgraph.store.search import RunCursor, RunFilter, search_runs
 from auditgraph.store.signing import Signer
-from auditgraph.store.tables import DecisionRow, EscalationRow, LogRow, ReviewRow, RunRow, StepRow
+from auditgraph.store.tables import (
+    DecisionRow,
+    DispatchRow,
+    EscalationRow,
+    LogRow,
+    ReviewRow,
+    RunRow,
+    StepRow,
+)
 
 __all__ = ["APPEND_ONLY_TABLES", "ERASE_CALL", "ERASURE_SETTING", "RunRecords", "SqlAuditStore"]
 
@@ -192,9 +201,13 @@ class SqlAuditStore:
             return [dict(r) for r in conn.execute(core_select(table).order_by(table.c.seq)).mappings()]
 
     @_briefly_retried
-    def start_run(self, run: RunRecord, case: dict) -> TraceStep:
+    def start_run(self, run: RunRecord, case: dict, *, queued: bool = False) -> TraceStep:
         """Record a new run, the case it audits, its start record (the case's digest, as the
-        first chained step) and a log entry for it, in one transaction; return the record."""
+        first chained step) and a log entry for it, in one transaction; return the record.
+
+        `queued`: also queue the run for the workers (`store.dispatch`) in that transaction,
+        so a run is never recorded without the row that gets it run.
+        """
         # The digest is of the case as it reads back: JSON, whatever the caller passed.
         stored = json.loads(json.dumps(case))
         first = start_step(run, stored)
@@ -204,6 +217,8 @@ class SqlAuditStore:
             )
             conn.execute(statements.INSERT_STEP, first.model_dump())
             self._append_log(conn, run.run_id)
+            if queued:
+                conn.execute(insert(DispatchRow.__table__), queue_row(run.run_id, utcnow()))  # type: ignore[attr-defined]
         return first
 
     def finish_run(
@@ -227,6 +242,7 @@ class SqlAuditStore:
             **({"new_head_hash": head_hash} if head_hash is not None else {}),
         }
         with self.engine.begin() as conn:
+            check_fence(conn, run_id)
             if steps:
                 conn.execute(statements.INSERT_STEP, [s.model_dump() for s in steps])
             if decision is not None:
@@ -243,6 +259,8 @@ class SqlAuditStore:
             return
         # Core executemany, not ORM objects: this is the hot path (one call per node).
         with self.engine.begin() as conn:
+            for run_id in {s.run_id for s in steps}:
+                check_fence(conn, run_id)
             conn.execute(statements.INSERT_STEP, [s.model_dump() for s in steps])
 
     @_briefly_retried
@@ -250,6 +268,7 @@ class SqlAuditStore:
         """Open an escalation for its run, or return the one already there."""
         try:
             with self.engine.begin() as conn:
+                check_fence(conn, escalation.run_id)
                 conn.execute(insert(EscalationRow.__table__), escalation.model_dump())  # type: ignore[attr-defined]
         except IntegrityError:
             found = self.escalation(escalation.run_id)
@@ -259,8 +278,9 @@ class SqlAuditStore:
         return escalation
 
     @_briefly_retried
-    def record_review(self, review: ReviewRecord) -> None:
-        """Claim the run's open escalation and append the review, in one transaction.
+    def record_review(self, review: ReviewRecord, *, queued: bool = False) -> None:
+        """Claim the run's open escalation and append the review, in one transaction
+        (`queued`: with the run queued for the workers, who apply the review).
 
         The claim is a compare-and-set in one statement (`UPDATE escalation SET
         status='resolved' WHERE run_id=? AND status='open'`): of two reviews racing, one
@@ -271,6 +291,7 @@ class SqlAuditStore:
         """
         try:
             with self.engine.begin() as conn:
+                check_fence(conn, review.run_id)
                 claimed = conn.execute(
                     update(EscalationRow)
                     .where(col(EscalationRow.run_id) == review.run_id)
@@ -282,9 +303,16 @@ class SqlAuditStore:
                 conn.execute(insert(ReviewRow.__table__), review.model_dump())  # type: ignore[attr-defined]
                 # Signed now: the review decides the run before the run's chain records it.
                 self._append_log(conn, review.run_id)
+                if queued:
+                    enqueue_in(conn, review.run_id, utcnow())
         except (_Unclaimed, IntegrityError):
             earlier = self.reviews(review.run_id)
             raise ReviewConflict(review.run_id, earlier[0] if earlier else None) from None
+
+    def queue_run(self, run_id: str) -> bool:
+        """Queue the run for the workers (`store.dispatch`); False when it is queued or held already."""
+        with self.engine.begin() as conn:
+            return enqueue_in(conn, run_id, utcnow())
 
     @_briefly_retried
     def start_applying_review(self, run_id: str) -> bool:
@@ -301,6 +329,7 @@ class SqlAuditStore:
     def record_decision(self, decision: DecisionRecord) -> None:
         """Append a decision record."""
         with self.engine.begin() as conn:
+            check_fence(conn, decision.run_id)
             conn.execute(insert(DecisionRow.__table__), decision.model_dump())  # type: ignore[attr-defined]
 
     def erase(

@@ -14,6 +14,7 @@ __all__ = [
     "ALL",
     "ApiTokenRow",
     "DecisionRow",
+    "DispatchRow",
     "EscalationRow",
     "LeaseRow",
     "LogRow",
@@ -238,6 +239,26 @@ class PreferenceRow(SQLModel, table=True):
     updated_at: datetime = _time()
 
 
+class DispatchRow(SQLModel, table=True):
+    """A run handed to the workers (see `store.dispatch`): operational data, not part of the
+    signed audit record."""
+
+    __tablename__ = "run_dispatch"
+    __table_args__ = (
+        CheckConstraint("state IN ('queued', 'leased', 'done', 'failed')", name="ck_run_dispatch_state"),
+        Index("ix_run_dispatch_state_queued_at", "state", "queued_at"),
+    )
+
+    run_id: str = Field(primary_key=True)
+    state: str
+    attempts: int = 0
+    owner: str | None = None
+    lease_expires: datetime | None = _time(nullable=True)
+    queued_at: datetime = _time()
+    updated_at: datetime = _time()
+    last_error: str | None = None
+
+
 ALL: tuple[type[SQLModel], ...] = (
     RunRow,
     StepRow,
@@ -250,5 +271,6 @@ ALL: tuple[type[SQLModel], ...] = (
     SubmissionRow,
     LeaseRow,
     PreferenceRow,
+    DispatchRow,
 )
 """Every table the migrations own."""

@@ -79,10 +79,11 @@ def open_run(ctx: AuditContext, run_id: str, case: AnyCase) -> None:
     record_start(ctx, run_id, case)
 
 
-def record_start(ctx: AuditContext, run_id: str, case: AnyCase) -> None:
+def record_start(ctx: AuditContext, run_id: str, case: AnyCase, *, queued: bool = False) -> None:
     """The one place a run is started, by `Auditor.audit` and on the graph alike: the run
     row, its stored case (redacted when sensitive data is off) and its chained start
     record, signed in the log of run heads; its steps are numbered after that record.
+    `queued`: the run is queued for the workers in the same transaction (`store.dispatch`).
 
     Raises:
         RecordingError: the store refused the run; nothing was recorded.
@@ -100,6 +101,7 @@ def record_start(ctx: AuditContext, run_id: str, case: AnyCase) -> None:
             policy_version=ctx.policy_version,
         ),
         stored,
+        queued=queued,
     )
 
 

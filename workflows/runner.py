@@ -44,7 +44,7 @@ from auditgraph.workflows.graph import build_graph
 from auditgraph.workflows.nodes import ReviewInput, review_problem, review_record, seller_names, stale_review
 from auditgraph.workflows.recovery import Recovery, RecoveryError, Resumption
 from auditgraph.workflows.state import GuardOutcome
-from auditgraph.workflows.tracing import StoreRecorder
+from auditgraph.workflows.tracing import StoreRecorder, is_redacted
 
 __all__ = ["AuditFailed", "Auditor", "ReviewError", "ReviewTaken", "RunOutcome", "StaleReview", "StartedRun"]
 
@@ -99,6 +99,20 @@ class ReviewTaken(ReviewError):
         super().__init__(said)
         self.run_id = run_id
         self.recorded = recorded
+
+
+def answer_of(recorded: ReviewRecord | None) -> dict[str, Any]:
+    """The graph's resume value for a recorded review (what `await_review` receives)."""
+    if recorded is None:
+        raise ReviewError("no review is recorded for the run")
+    return ReviewInput.model_construct(
+        reviewer=recorded.reviewer,
+        decision=recorded.decision,
+        reason=recorded.reason,
+        clause_ids=list(recorded.clause_ids),
+        reviewer_role=recorded.reviewer_role,
+        review_digest=recorded.review_digest,
+    ).model_dump()
 
 
 class StaleReview(ReviewError):
@@ -223,10 +237,15 @@ class Auditor:
         """
         return self.drive(self.start(submission, run_id=run_id))
 
-    def start(self, submission: dict[str, Any], *, run_id: str | None = None) -> StartedRun:
+    def start(
+        self, submission: dict[str, Any], *, run_id: str | None = None, queued: bool = False
+    ) -> StartedRun:
         """Validate a case and record its run's start, without running it yet: a door
         that answers before the audit ends (202 and a run to poll) starts it first, so the
         run is there to read as soon as its id is given out. `drive` runs it.
+
+        `queued`: hand the run to the workers instead: its dispatch row is written in the
+        same transaction (`store.dispatch`), and a worker drives it (`advance`).
 
         Raises:
             CaseError: the case is invalid; nothing was recorded.
@@ -234,7 +253,7 @@ class Auditor:
         """
         case = parse_case(submission)
         run_id = run_id or new_id("run")
-        record_start(self.context, run_id, case)
+        record_start(self.context, run_id, case, queued=queued)
         return StartedRun(run_id=run_id, case_id=case.case_id, submission=submission)
 
     def drive(self, started: StartedRun) -> RunOutcome:
@@ -263,6 +282,28 @@ class Auditor:
                 its reviewer read it; nothing was recorded.
             ReviewError: the run is not awaiting review, or the review is incomplete.
         """
+        context, answer = self._record_review(run_id, review)
+        self._start_applying(run_id)
+        run = self.store.get_run(run_id)
+        resumption = self._recovery().resume_review(run, Command(resume=answer.model_dump()))
+        return self._finish(run_id, resumption, context)
+
+    def queue_review(self, run_id: str, review: dict[str, Any] | ReviewInput) -> None:
+        """Record a reviewer's decision and queue the run for the workers, which apply it
+        (`advance`), in one transaction: the review is checked and refused exactly as
+        `review` does, and a review recorded before and not applied is queued again.
+
+        Raises:
+            As `review`.
+        """
+        self._record_review(run_id, review, queued=True)
+
+    def _record_review(
+        self, run_id: str, review: dict[str, Any] | ReviewInput, *, queued: bool = False
+    ) -> tuple[AuditContext, ReviewInput]:
+        """Check a review and record it (claiming the escalation) unless the same decision
+        is recorded already; the context the run continues in and the review as read. See
+        `review`."""
         run = self.store.get_run(run_id)
         recorded = self.recorded_review(run_id)
         if run.status == "running":
@@ -301,10 +342,10 @@ class Auditor:
                     "(LangGraph's dev server keeps its own); review it where it runs"
                 )
             self._check_clauses(run_id, answer, context.policy)
-            self._claim(run, answer, context)
-        self._start_applying(run_id)
-        resumption = self._recovery().resume_review(run, Command(resume=answer.model_dump()))
-        return self._finish(run_id, resumption, context)
+            self._claim(run, answer, context, queued=queued)
+        elif queued:
+            self.store.queue_run(run_id)  # type: ignore[attr-defined]
+        return context, answer
 
     def review_digest(self, run_id: str) -> str | None:
         """The digest of the run as a reviewer reads it now (`store.chain.review_digest`), for
@@ -348,7 +389,9 @@ class Auditor:
             (r for r in self.store.reviews(run_id) if r.escalation_id == escalation.escalation_id), None
         )
 
-    def _claim(self, run: RunRecord, answer: ReviewInput, context: AuditContext) -> None:
+    def _claim(
+        self, run: RunRecord, answer: ReviewInput, context: AuditContext, *, queued: bool = False
+    ) -> None:
         """Record the review, claiming the escalation; refused if another review claimed it."""
         escalation = self.store.escalation(run.run_id)
         if escalation is None:
@@ -365,7 +408,7 @@ class Auditor:
             names=seller_names(values),  # type: ignore[arg-type]
         )
         try:
-            self.store.record_review(record)
+            self.store.record_review(record, queued=queued)
         except ReviewConflict as exc:
             raise ReviewTaken(run.run_id, exc.recorded, answer.decision) from None
 
@@ -394,16 +437,8 @@ class Auditor:
                 )
             if run.status == "awaiting_review":
                 self._start_applying(run_id)
-            answer = ReviewInput.model_construct(
-                reviewer=recorded.reviewer,
-                decision=recorded.decision,
-                reason=recorded.reason,
-                clause_ids=list(recorded.clause_ids),
-                reviewer_role=recorded.reviewer_role,
-                review_digest=recorded.review_digest,
-            )
             context = self.context_for(run.policy_version)
-            resumption = self._recovery().resume_review(run, Command(resume=answer.model_dump()))
+            resumption = self._recovery().resume_review(run, Command(resume=answer_of(recorded)))
             return self._finish(run_id, resumption, context)
         self._check_integrity(run_id)
         try:
@@ -411,6 +446,34 @@ class Auditor:
         except RecoveryError as exc:
             raise ReviewError(str(exc)) from None
         return self._finish(run_id, resumption, self.context_for(self.store.get_run(run_id).policy_version))
+
+    def advance(self, run_id: str, *, retry: bool = False) -> RunOutcome | None:
+        """Drive a run handed to the workers as far as it goes (a worker calls this holding
+        the run's lease): a new run from its stored case; a recorded review not yet applied;
+        and, on a `retry` (an earlier holder died or gave it back), whatever `recover` finds.
+        None when there is nothing to do (the run is paused with no review, or ended).
+
+        Raises:
+            RunNotFound: no run has that id.
+            AuditFailed: the run failed; it is recorded as failed.
+            ReviewError: the run cannot be recovered (see `recover`), or its stored case is
+                redacted (a worker needs the case: keep sensitive data on with workers).
+            RecordingError: the trace could not be written.
+        """
+        run = self.store.get_run(run_id)
+        if run.status in ("running", "awaiting_review") and self.recorded_review(run_id) is not None:
+            return self.recover(run_id)
+        if run.status != "running":
+            return None
+        if retry:
+            return self.recover(run_id)
+        case = self.store.get_case(run_id)
+        if case is None or is_redacted(case):
+            raise ReviewError(
+                f"run {run_id!r} has no stored case to audit (it was stored redacted): "
+                "workers need AUDITGRAPH_INCLUDE_SENSITIVE on"
+            )
+        return self.drive(StartedRun(run_id=run_id, case_id=run.case_id, submission=case))
 
     def _check_integrity(self, run_id: str) -> None:
         """Refuse to finish a run whose record was altered: recovery would build on it."""

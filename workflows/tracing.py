@@ -81,8 +81,9 @@ class TraceRecorder(Protocol):
         """Number and write `steps` (one node's worth) for their run."""
         ...
 
-    def start(self, run: RunRecord, case: dict[str, Any]) -> None:
-        """Record a new run, its case and its start record; number its steps after it."""
+    def start(self, run: RunRecord, case: dict[str, Any], *, queued: bool = False) -> None:
+        """Record a new run, its case and its start record; number its steps after it.
+        `queued`: queue it for the workers in the same transaction."""
         ...
 
     def begin(self, run_id: str, *, after_seq: int = 0, head: str = "") -> None:
@@ -178,15 +179,16 @@ class StoreRecorder:
         self._head: dict[str, str] = {}
         self._pending: dict[str, list[TraceStep]] = defaultdict(list)
 
-    def start(self, run: RunRecord, case: dict[str, Any]) -> None:
+    def start(self, run: RunRecord, case: dict[str, Any], *, queued: bool = False) -> None:
         """Record a new run with its case and its start record (which commits the case's
         digest and is signed in the log of run heads), then number its steps after it.
+        `queued`: queue it for the workers in the same transaction.
 
         Raises:
             RecordingError: the store refused the run, after the retries; nothing was recorded.
         """
         try:
-            first = self.store.start_run(run, case)
+            first = self.store.start_run(run, case, queued=queued)
         except Exception as exc:
             raise RecordingError(
                 f"run {run.run_id} could not be started: the audit store refused it "

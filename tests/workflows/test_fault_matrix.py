@@ -789,11 +789,11 @@ class FaultyStore(SqlAuditStore):
             self.engine = self._live
         self.broken = False
 
-    def start_run(self, run: RunRecord, case: dict) -> TraceStep:
+    def start_run(self, run: RunRecord, case: dict, *, queued: bool = False) -> TraceStep:
         """Record the run, breaking before (`start`) or after (`mid`) as the phase says."""
         if self.phase == "start":
             self.break_()
-        first = super().start_run(run, case)
+        first = super().start_run(run, case, queued=queued)
         if self.phase == "mid":
             self.break_()
         return first
