@@ -14,11 +14,11 @@ from typing import cast
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.checkpoint.sqlite import SqliteSaver
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from auditgraph.service.checkpointers import FencedSqliteSaver, fenced_postgres_saver
 from auditgraph.store import StoreError, make_engine, sqlite_path
 from auditgraph.store.schema import require_migration_rights, schema_lock
 from auditgraph.workflows.checkpoint import checkpoint_serde
@@ -29,10 +29,13 @@ __all__ = ["Database", "describe_url", "open_database", "setup_checkpoints"]
 class Database:
     """An open database: `engine` for the audit record, `checkpointer` for LangGraph."""
 
-    def __init__(self, url: str, engine: Engine, resources: ExitStack) -> None:
+    def __init__(
+        self, url: str, engine: Engine, resources: ExitStack, *, checkpoint_pool_size: int = 4
+    ) -> None:
         self.url = url
         self.engine = engine
         self._resources = resources
+        self._checkpoint_pool_size = checkpoint_pool_size
         self._checkpointer: BaseCheckpointSaver | None = None
 
     @property
@@ -44,25 +47,32 @@ class Database:
         PostgreSQL checkpoint tables are not created in it.
         """
         if self._checkpointer is None:
-            self._checkpointer = self._resources.enter_context(_open_checkpointer(self.url, self.engine))
+            self._checkpointer = self._resources.enter_context(
+                _open_checkpointer(self.url, self.engine, self._checkpoint_pool_size)
+            )
         return self._checkpointer
 
 
 @contextmanager
-def open_database(url: str) -> Iterator[Database]:
+def open_database(
+    url: str, *, pool_size: int = 5, max_overflow: int = 10, checkpoint_pool_size: int = 4
+) -> Iterator[Database]:
     """The engine and the checkpointer for `url`; both are closed on exit.
 
     A SQLite file: the checkpointer gets a connection made by the engine, with the same
     pragmas (WAL, synchronous=NORMAL, busy timeout). In-memory SQLite: checkpoints in
-    memory. PostgreSQL: `PostgresSaver` on the engine's URL (the postgres extra).
+    memory. PostgreSQL: `PostgresSaver` on a psycopg pool of `checkpoint_pool_size`
+    connections to the engine's URL (the postgres extra); the engine's own pool holds
+    `pool_size` (and `max_overflow` more under load). Both savers check a worker's lease
+    before each write (`service.checkpointers`).
 
     Reading `checkpointer` raises `StoreError` for a database that can keep the audit
     record but not checkpoints (neither SQLite nor PostgreSQL).
     """
-    engine = make_engine(url)
+    engine = make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
     try:
         with ExitStack() as resources:
-            yield Database(url, engine, resources)
+            yield Database(url, engine, resources, checkpoint_pool_size=checkpoint_pool_size)
     finally:
         engine.dispose()
 
@@ -79,13 +89,13 @@ def describe_url(url: str) -> str:
 
 
 @contextmanager
-def _open_checkpointer(url: str, engine: Engine) -> Iterator[BaseCheckpointSaver]:
+def _open_checkpointer(url: str, engine: Engine, pool_size: int) -> Iterator[BaseCheckpointSaver]:
     if sqlite_path(url) is not None:
         yield from _sqlite_saver(engine)
     elif engine.dialect.name == "sqlite":
         yield InMemorySaver(serde=checkpoint_serde())
     elif engine.dialect.name == "postgresql":
-        yield from _postgres_saver(engine)
+        yield from _postgres_saver(engine, pool_size)
     else:
         raise StoreError(f"checkpoints need SQLite or PostgreSQL, not {engine.dialect.name}")
 
@@ -97,26 +107,39 @@ def _sqlite_saver(engine: Engine) -> Iterator[BaseCheckpointSaver]:
     driver = cast(sqlite3.Connection, connection.driver_connection)
     connection.detach()
     try:
-        yield SqliteSaver(driver, serde=checkpoint_serde())
+        yield FencedSqliteSaver(driver, serde=checkpoint_serde())
     finally:
         connection.close()
 
 
-def _postgres_saver(engine: Engine) -> Iterator[BaseCheckpointSaver]:
+def _postgres_saver(engine: Engine, pool_size: int) -> Iterator[BaseCheckpointSaver]:
     try:
         from langgraph.checkpoint.postgres import PostgresSaver
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
     except ImportError as exc:
         raise RuntimeError(
             "a PostgreSQL database_url needs the postgres extra: pip install -e '.[postgres]'"
         ) from exc
     # psycopg takes libpq's URL: the engine's own, without SQLAlchemy's "+driver".
     conninfo = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with PostgresSaver.from_conn_string(conninfo) as saver:
-        saver.serde = checkpoint_serde()
-        if not _checkpoints_current(engine, len(saver.MIGRATIONS)):
-            require_migration_rights(engine, "the checkpoint tables are missing or behind")
-            setup_checkpoints(engine)
-        yield saver
+    if not _checkpoints_current(engine, len(PostgresSaver.MIGRATIONS)):
+        require_migration_rights(engine, "the checkpoint tables are missing or behind")
+        setup_checkpoints(engine)
+    # The settings PostgresSaver.from_conn_string uses, on a pool that replaces a broken
+    # connection (a database restart) instead of failing every later checkpoint.
+    pool = ConnectionPool(
+        conninfo,
+        min_size=1,
+        max_size=pool_size,
+        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+        check=ConnectionPool.check_connection,
+        open=True,
+    )
+    try:
+        yield fenced_postgres_saver(pool, checkpoint_serde())
+    finally:
+        pool.close()
 
 
 def _checkpoints_current(engine: Engine, migrations: int) -> bool:

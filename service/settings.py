@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     that owns the schema. `auditgraph db migrate` and `auditgraph db check` use it; the
     app itself never does (it runs as the runtime role of `database_url`). Unset: the app
     migrates with its own credentials on start, as on SQLite. See docs/operations.md."""
+    database_pool_size: int = Field(default=5, ge=1, le=200)
+    """PostgreSQL: connections each process keeps open for the audit record (SQLAlchemy's
+    pool); up to `database_max_overflow` more are opened under load."""
+    database_max_overflow: int = Field(default=10, ge=0, le=200)
+    checkpoint_pool_size: int = Field(default=4, ge=1, le=100)
+    """PostgreSQL: connections each process may open for LangGraph's checkpoints (psycopg's
+    pool; a broken connection is replaced instead of failing every later run)."""
     signing_key_file: Path | None = None
     """The Ed25519 private key (PEM) that signs the log of run heads; the database never
     holds it. Unset: a development key generated on first use at
@@ -136,6 +143,31 @@ class Settings(BaseSettings):
     api_page_size: int = Field(default=50, ge=1, le=500)
     """Runs per page of `GET /v1/runs` when the client asks for no `limit`."""
 
+    broker_url: str | None = None
+    """The message broker the workers listen on, e.g. amqp://guest:guest@127.0.0.1:5672//
+    (RabbitMQ). Set, `auditgraph serve` queues every submitted case and review in the
+    database and rings the broker, and `auditgraph worker` processes audit them. Unset,
+    the server audits in its own process. The database stays the source of truth: the
+    broker only says "there is work", and a lost message is sent again by the sweep."""
+    worker_queue: str = Field(default="auditgraph.runs", pattern=r"^[\w.:-]{1,100}$")
+    """The broker queue runs are announced on."""
+    worker_concurrency: int = Field(default=1, ge=1, le=64)
+    """Runs one `auditgraph worker` process audits at once (each in a child process of its
+    own: the rules agent's work is CPU-bound). Run more workers on more machines to scale."""
+    worker_lease_seconds: float = Field(default=60.0, ge=1.0, le=3600.0)
+    """How long a worker holds a run without renewing it; a worker that dies loses its runs
+    to the next worker this long after its last renewal."""
+    worker_heartbeat_seconds: float | None = Field(default=None, gt=0, le=600.0)
+    """How often a worker renews the lease of the run it works on. Unset: a quarter of the lease."""
+    worker_max_attempts: int = Field(default=3, ge=1, le=20)
+    """Attempts at one run before it is closed as failed with its last error (an attempt
+    ends when its worker dies, is stopped past its lease, or hits a database error)."""
+    worker_sweep_seconds: float = Field(default=15.0, ge=0.5, le=3600.0)
+    """How often each worker looks for runs whose doorbell was lost (one at a time on PostgreSQL)."""
+    worker_requeue_after_seconds: float = Field(default=30.0, ge=0.5, le=86400.0)
+    """A run queued this long without being claimed is announced again (its publish failed
+    after the commit, or the message was lost); runs whose lease expired are announced at once."""
+
     console_secret_file: Path | None = None
     """The key that signs the reviewer console's session cookies (any file of 32 or more
     random bytes, kept like a password). Unset: a development key generated on first use at
@@ -146,6 +178,12 @@ class Settings(BaseSettings):
     """How long "Start reviewing" leases a case to its reviewer before it returns to the queue."""
     console_sla_hours: dict[int, float] = Field(default_factory=lambda: {1: 1.0, 2: 4.0, 3: 24.0, 4: 72.0})
     """Hours an escalation of each priority may wait before it breaches its SLA (JSON object)."""
+
+    def heartbeat_seconds(self) -> float:
+        """How often a worker renews its lease (`worker_heartbeat_seconds`, or a quarter of the lease)."""
+        if self.worker_heartbeat_seconds is not None:
+            return min(self.worker_heartbeat_seconds, self.worker_lease_seconds / 2)
+        return self.worker_lease_seconds / 4
 
     def audit_threads(self) -> int:
         """Audits a server process runs at once (`api_audit_threads`, or its default)."""
@@ -211,6 +249,13 @@ class Settings(BaseSettings):
     def _database_url_has_a_scheme(cls, value: str) -> str:
         if not re.match(r"^[a-z][a-z0-9+]*://", value):
             raise ValueError("give a URL such as sqlite:///path/audit.db or postgresql+psycopg://...")
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _broker_url_is_amqp(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^(amqps?|pyamqp|redis|rediss|memory)://[^\s]*$", value):
+            raise ValueError("give a broker URL such as amqp://guest:guest@127.0.0.1:5672// (RabbitMQ)")
         return value
 
     @field_validator("migration_database_url")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+
+from PIL import Image
 
 from auditgraph.agents import Agent, llm_agent, rules_agent
 from auditgraph.agents.screen import E5Embedder, Embedder, NoEmbedder, ScreenScorer
@@ -33,7 +36,10 @@ __all__ = [
     "signer",
     "text_reader",
     "trusted_keys",
+    "warm_auditor",
 ]
+
+log = logging.getLogger("auditgraph.wiring")
 
 
 def open_store(settings: Settings) -> SqlAuditStore:
@@ -148,7 +154,12 @@ def _agent(settings: Settings, toolset: Toolset) -> Agent:
 @contextmanager
 def open_auditor(settings: Settings) -> Iterator[Auditor]:
     """An `Auditor` wired from `settings`; closes its connections on exit."""
-    with open_database(settings.database_url) as database:
+    with open_database(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        checkpoint_pool_size=settings.checkpoint_pool_size,
+    ) as database:
         store = SqlAuditStore(database.engine, signer=signer(settings))
         toolset = load_bundled_toolset(
             settings.data_dir,
@@ -174,6 +185,21 @@ def open_auditor(settings: Settings) -> Iterator[Auditor]:
             max_concurrency=settings.tool_concurrency,
             integrity=partial(_run_problems, store, settings),
         )
+
+
+def warm_auditor(auditor: Auditor, settings: Settings) -> None:
+    """Load what the first audit would otherwise load (the risk screen and its embedder, the
+    OCR engine), so that no caller waits seconds for it. Best effort: a part that cannot
+    load is reported by its tool as unavailable, and the case goes to a person."""
+    screen = auditor.toolset.screen
+    reader = text_reader(settings)
+    try:
+        if screen is not None:
+            screen.assess("warm up")
+        if reader is not None:
+            reader.read(Image.new("RGB", (96, 32), "white"))
+    except Exception as exc:  # the tools say the same, case by case, if it persists
+        log.warning("warming up the auditor: %s: %s", type(exc).__name__, exc)
 
 
 def _run_problems(store: SqlAuditStore, settings: Settings, run_id: str) -> list[str]:

@@ -19,8 +19,9 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`, with SQLite tuned for many short writes.
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
+    """An engine for `url`, with SQLite tuned for many short writes; on PostgreSQL a pool of
+    `pool_size` connections, `max_overflow` more under load, each checked before use.
 
     SQLite gets WAL (readers never block the writer), synchronous=NORMAL (durable at
     checkpoints, ~10x cheaper commits), a busy timeout so a second process (a reviewer
@@ -46,7 +47,9 @@ def make_engine(url: str) -> Engine:
         return engine
     if make_url(url).get_backend_name() == "sqlite":
         return create_engine(url, connect_args={"check_same_thread": False}, json_serializer=_dumps)
-    return create_engine(url, pool_pre_ping=True, json_serializer=_dumps)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow, json_serializer=_dumps
+    )
 
 
 def _dumps(value: object) -> str:

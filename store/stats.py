@@ -9,12 +9,20 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col
 
 from auditgraph.store.tables import EscalationRow, RunRow, StepRow
 
-__all__ = ["ModelUsage", "RecordCounts", "count_record", "model_usage"]
+__all__ = [
+    "CHECKPOINT_TABLES",
+    "ModelUsage",
+    "RecordCounts",
+    "checkpoint_bytes",
+    "count_record",
+    "model_usage",
+]
 
 
 @dataclass(frozen=True)
@@ -69,3 +77,40 @@ def model_usage(engine: Engine, run_id: str) -> ModelUsage:
     with engine.connect() as conn:
         calls, tokens_in, tokens_out, cost = conn.execute(query).one()
     return ModelUsage(int(calls or 0), int(tokens_in or 0), int(tokens_out or 0), float(cost or 0.0))
+
+
+CHECKPOINT_TABLES = {
+    "postgresql": ("checkpoints", "checkpoint_blobs", "checkpoint_writes"),
+    "sqlite": ("checkpoints", "writes"),
+}
+"""LangGraph's checkpoint tables, by database (its savers create them)."""
+
+
+def checkpoint_bytes(engine: Engine) -> int | None:
+    """Bytes the checkpoint tables take on disk (with their indexes and TOAST on PostgreSQL);
+    None when they do not exist yet or the size cannot be read."""
+    tables = CHECKPOINT_TABLES.get(engine.dialect.name)
+    if tables is None:
+        return None
+    try:
+        with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                sizes = [
+                    conn.execute(
+                        text("SELECT pg_total_relation_size(to_regclass(:t))"), {"t": table}
+                    ).scalar()
+                    for table in tables
+                ]
+                found = [s for s in sizes if s is not None]
+                return int(sum(found)) if found else None
+            # dbstat counts every page of the table and its indexes.
+            names = ", ".join(f"'{t}'" for t in tables)
+            size = conn.execute(
+                text(
+                    f"SELECT sum(pgsize) FROM dbstat WHERE name IN ({names}) "
+                    f"OR name IN (SELECT name FROM sqlite_master WHERE tbl_name IN ({names}))"
+                )
+            ).scalar()
+            return None if size is None else int(size)
+    except SQLAlchemyError:
+        return None

@@ -473,7 +473,24 @@ class Auditor:
                 f"run {run_id!r} has no stored case to audit (it was stored redacted): "
                 "workers need AUDITGRAPH_INCLUDE_SENSITIVE on"
             )
+        # Started by another process: its steps are numbered and chained after the start record.
+        self._recovery().continue_trace(run_id)
         return self.drive(StartedRun(run_id=run_id, case_id=run.case_id, submission=case))
+
+    def give_up(self, run_id: str, reason: str) -> None:
+        """Close a run that cannot be finished as failed with `reason`, its trace continued
+        from what is stored: nothing is decided, and a person sees why. An ended run is
+        left as it is.
+
+        Raises:
+            RunNotFound: no run has that id.
+            RecordingError: the run could not be closed.
+        """
+        run = self.store.get_run(run_id)
+        if run.status in ("completed", "failed"):
+            return
+        self._recovery().continue_trace(run_id)
+        self.recorder.close(run_id, "failed", error=reason)
 
     def _check_integrity(self, run_id: str) -> None:
         """Refuse to finish a run whose record was altered: recovery would build on it."""

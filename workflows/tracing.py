@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from auditgraph.store.base import AuditStore
 from auditgraph.store.chain import step_hash
+from auditgraph.store.errors import describe_database_error, is_database_error
 from auditgraph.store.records import (
     DecisionRecord,
     RunRecord,
@@ -270,8 +271,10 @@ class StoreRecorder:
         except Exception as exc:
             with self._lock:
                 self._pending[run_id] = steps + self._pending.get(run_id, [])
+            # Never the statement: a driver's error carries the case's values after its first line.
+            said = describe_database_error(exc) if is_database_error(exc) else first_line(exc)
             raise RecordingError(
-                f"run {run_id} could not be recorded as {status} ({len(steps)} trace step(s) held): {exc}"
+                f"run {run_id} could not be recorded as {status} ({len(steps)} trace step(s) held): {said}"
             ) from exc
 
     def _prepare(self, step: TraceStep, seq: int, prev_hash: str) -> TraceStep:

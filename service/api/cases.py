@@ -173,21 +173,27 @@ def _claim_and_start(
     claim = state.submissions.claim(key, digest, new_id("run"))
     if not claim.created:
         return claim, None
-    return claim, state.auditor.start(submission, run_id=claim.run_id)
+    return claim, state.auditor.start(submission, run_id=claim.run_id, queued=state.dispatcher is not None)
 
 
 async def _audit(state: ApiState, submission: Any, run_id: str, *, wait: bool) -> RunDetail:
     """Start a run under a reserved id, then run it as `_run` does."""
     try:
-        started = await state.audit(partial(state.auditor.start, submission, run_id=run_id))
+        started = await state.audit(
+            partial(state.auditor.start, submission, run_id=run_id, queued=state.dispatcher is not None)
+        )
     except RecordingError as exc:
         raise ProblemError(503, "unavailable", f"the run could not be recorded: {exc}") from None
     return await _run(state, started, wait=wait)
 
 
 async def _run(state: ApiState, started: StartedRun, *, wait: bool) -> RunDetail:
-    """Drive a started run in the audit pool; with `wait`, answer with it once it pauses or
-    ends (or when the wait is over), else at once."""
+    """Drive a started run in the audit pool (or, with workers, announce it to them); with
+    `wait`, answer with it once it pauses or ends (or when the wait is over), else at once."""
+    if state.dispatcher is not None:
+        await state.read(state.dispatcher.ring, started.run_id)
+        detail = await state.read(run_detail, state, started.run_id)
+        return await _polled(state, detail) if wait else detail
     task = asyncio.ensure_future(state.audit(_drive, state, started, wait))
     state.background[started.run_id] = task
     task.add_done_callback(lambda _: state.background.pop(started.run_id, None))
@@ -230,15 +236,22 @@ async def _original(state: ApiState, claim: Submission, submission: Any, *, wait
             # The first request started it meanwhile: read that one.
             detail = await state.read(run_detail, state, claim.run_id)
     if wait and detail.run.status == "running":
-        deadline = asyncio.get_running_loop().time() + state.settings.api_wait_seconds
         running = state.background.get(claim.run_id)
         if running is not None:
             await _within(running, state.settings.api_wait_seconds)
+            detail = await state.read(run_detail, state, claim.run_id)
         else:
-            while detail.run.status == "running" and asyncio.get_running_loop().time() < deadline:
-                await asyncio.sleep(0.2)
-                detail = await state.read(run_detail, state, claim.run_id)
-        detail = await state.read(run_detail, state, claim.run_id)
+            detail = await _polled(state, detail)
+    return detail
+
+
+async def _polled(state: ApiState, detail: RunDetail) -> RunDetail:
+    """`detail` read again until its run pauses or ends, or the server's wait is over (the
+    run is audited by another process: a worker, or the one that first received it)."""
+    deadline = asyncio.get_running_loop().time() + state.settings.api_wait_seconds
+    while detail.run.status == "running" and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.1)
+        detail = await state.read(run_detail, state, detail.run.run_id)
     return detail
 
 

@@ -32,7 +32,8 @@ async def healthz() -> dict[str, str]:
     responses={503: {"description": "The database is unreachable or its schema is not current."}},
 )
 async def readyz(state: Annotated[ApiState, Depends(api_state)]) -> JSONResponse:
-    """Ready when the database answers and its schema is at the migration this code needs."""
+    """Ready when the database answers, its schema is at the migration this code needs and,
+    with workers, the broker answers."""
 
     def check() -> str | None:
         try:
@@ -45,6 +46,8 @@ async def readyz(state: Annotated[ApiState, Depends(api_state)]) -> JSONResponse
             return (
                 f"the database schema is at {current or 'nothing'}, not {head}: run `auditgraph db migrate`"
             )
+        if state.dispatcher is not None:
+            return state.dispatcher.broker_problem()
         return None
 
     problem = await state.read(check)

@@ -2,8 +2,10 @@
 
 Request counts and latencies, audits and decider usage are counted by this process as it
 serves (with several workers, each process exposes its own; sum them in Prometheus).
-Runs by status and decision, open escalations by queue and escalations by reason are
-read from the database at each scrape, so every process reports the same record.
+Runs by status and decision, open escalations by queue, escalations by reason, the work
+queue of runs (queued, leased, expired leases, failed, oldest wait) and the checkpoint
+tables' size are read from the database at each scrape, so every process reports the
+same record.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 
-from auditgraph.store.stats import ModelUsage, count_record
+from auditgraph.store.dispatch import DispatchStore
+from auditgraph.store.stats import ModelUsage, checkpoint_bytes, count_record
 
 __all__ = ["MAX_REASONS", "ApiMetrics"]
 
@@ -60,6 +63,45 @@ class _RecordCollector(Collector):
         yield reasons
 
 
+class _WorkCollector(Collector):
+    """Reads the work queue of runs and the checkpoint tables' size when scraped."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.dispatch = DispatchStore(engine)
+        self.engine = engine
+
+    def collect(self) -> Iterator[Metric]:
+        stats = self.dispatch.stats()
+        runs = GaugeMetricFamily(
+            "auditgraph_dispatch_runs",
+            "Runs handed to the workers, by state (queued, leased, done, failed).",
+            labels=["state"],
+        )
+        for state, n in (
+            ("queued", stats.queued),
+            ("leased", stats.leased),
+            ("done", stats.done),
+            ("failed", stats.failed),
+        ):
+            runs.add_metric([state], n)
+        yield runs
+        yield GaugeMetricFamily(
+            "auditgraph_dispatch_expired_leases",
+            "Runs whose worker's lease has expired (it died or stalled); the sweep hands them on.",
+            value=stats.expired,
+        )
+        yield GaugeMetricFamily(
+            "auditgraph_dispatch_oldest_queued_seconds",
+            "How long the oldest queued run has waited for a worker (0 when none waits).",
+            value=stats.oldest_queued_seconds or 0.0,
+        )
+        size = checkpoint_bytes(self.engine)
+        if size is not None:
+            yield GaugeMetricFamily(
+                "auditgraph_checkpoint_bytes", "Bytes LangGraph's checkpoint tables take on disk.", value=size
+            )
+
+
 class ApiMetrics:
     """One process's metrics registry."""
 
@@ -101,6 +143,7 @@ class ApiMetrics:
             registry=self.registry,
         )
         self.registry.register(_RecordCollector(engine))
+        self.registry.register(_WorkCollector(engine))
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         """Count one answered request."""

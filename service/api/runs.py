@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from auditgraph.service.api.auth import caller
 from auditgraph.service.api.models import ReviewRequest, RunDetail, RunPage, Trace, Verification
@@ -160,6 +160,7 @@ async def statement_of_reasons(
     response_model=RunDetail,
     responses={
         **_NOT_FOUND,
+        202: {"model": RunDetail, "description": "Recorded; a worker resumes the run: poll it."},
         409: {"description": "Reviewed already, not awaiting review, or changed since read (stale digest)."},
         422: {"description": "The review is not valid (e.g. a clause the run's pack does not have)."},
     },
@@ -168,11 +169,13 @@ async def statement_of_reasons(
 async def review(
     run_id: RunId,
     body: ReviewRequest,
+    response: Response,
     identity: Annotated[Identity, Depends(caller("review"))],
     state: Annotated[ApiState, Depends(api_state)],
 ) -> RunDetail:
     """Record the caller's decision on an escalated run and resume it. The reviewer is the
-    token's holder; `review_digest` must be the one read with the run."""
+    token's holder; `review_digest` must be the one read with the run. 200 with the run
+    resumed; 202 when workers resume it (poll the run)."""
     run = await _found(state, run_id, state.store.get_run, run_id)
     if run.status != "awaiting_review":
         raise ProblemError(409, "not-reviewable", f"run {run_id} is {run.status}, not awaiting review")
@@ -185,7 +188,7 @@ async def review(
         clause_ids=body.clause_ids,
     )
     try:
-        outcome = await state.audit(state.auditor.review, run_id, answer)
+        outcome = await state.audit(state.review, run_id, answer)
     except StaleReview as exc:
         raise ProblemError(409, "stale-review", str(exc)) from None
     except ReviewTaken as exc:
@@ -201,7 +204,10 @@ async def review(
             503, "unavailable", f"the review could not be recorded completely: {exc}"
         ) from None
     else:
-        await state.read(count_run, state, run_id, outcome)
+        if outcome is None:
+            response.status_code = 202
+        else:
+            await state.read(count_run, state, run_id, outcome)
     return await state.read(run_detail, state, run_id)
 
 

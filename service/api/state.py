@@ -17,17 +17,18 @@ from typing import Any, TypeVar
 import anyio
 from anyio import CapacityLimiter
 from fastapi import Request
-from PIL import Image
 
 from auditgraph.service.api.metrics import ApiMetrics
+from auditgraph.service.dispatcher import Dispatcher
 from auditgraph.service.settings import Settings
-from auditgraph.service.wiring import open_auditor, text_reader, trusted_keys
+from auditgraph.service.wiring import open_auditor, trusted_keys, warm_auditor
 from auditgraph.store import SqlAuditStore
 from auditgraph.store.signing import TrustedKeys
 from auditgraph.store.stats import ModelUsage, model_usage
 from auditgraph.store.submissions import SubmissionStore
 from auditgraph.store.tokens import TokenStore
 from auditgraph.workflows import Auditor, RunOutcome
+from auditgraph.workflows.nodes import ReviewInput
 
 __all__ = ["ApiState", "api_state", "count_run", "open_state", "warm"]
 
@@ -49,6 +50,8 @@ class ApiState:
     metrics: ApiMetrics
     audits: CapacityLimiter
     reads: CapacityLimiter
+    dispatcher: Dispatcher | None = None
+    """With a broker: runs and reviews are queued for the workers instead of run here."""
     background: dict[str, Any] = field(default_factory=dict)
     """Audits this process is running, by run id: kept referenced until they end, and
     awaited by a retry of the same submission that asks to wait."""
@@ -66,6 +69,15 @@ class ApiState:
         """Run a blocking audit step in the audit pool."""
         return await anyio.to_thread.run_sync(function, *args, limiter=self.audits)
 
+    def review(self, run_id: str, answer: ReviewInput) -> RunOutcome | None:
+        """Record a review and resume the run (blocking: call it in the audit pool). With
+        workers, the review is recorded with the run queued and a worker resumes it: None."""
+        if self.dispatcher is None:
+            return self.auditor.review(run_id, answer)
+        self.auditor.queue_review(run_id, answer)
+        self.dispatcher.ring(run_id)
+        return None
+
     def count(self, run_id: str, outcome: RunOutcome | None) -> None:
         """Count a run this process audited or resumed in the metrics (see `count_run`)."""
         count_run(self, run_id, outcome)
@@ -82,6 +94,7 @@ def open_state(settings: Settings, resources: ExitStack) -> ApiState:
         submissions=SubmissionStore(engine),
         trusted=trusted_keys(settings),
         metrics=ApiMetrics(engine),
+        dispatcher=Dispatcher(settings, engine) if settings.broker_url else None,
         audits=CapacityLimiter(settings.audit_threads()),
         reads=CapacityLimiter(settings.api_read_threads),
     )
@@ -100,18 +113,8 @@ def count_run(state: ApiState, run_id: str, outcome: RunOutcome | None) -> None:
 
 
 def warm(state: ApiState) -> None:
-    """Load what the first audit would otherwise load (the risk screen and its embedder, the
-    OCR engine), so that no caller waits seconds for it. Best effort: a part that cannot
-    load is reported by its tool as unavailable, and the case goes to a person."""
-    screen = state.auditor.toolset.screen
-    reader = text_reader(state.settings)
-    try:
-        if screen is not None:
-            screen.assess("warm up")
-        if reader is not None:
-            reader.read(Image.new("RGB", (96, 32), "white"))
-    except Exception as exc:  # the tools say the same, case by case, if it persists
-        log.warning("warming up the auditor: %s: %s", type(exc).__name__, exc)
+    """Load what the first audit would otherwise load (`wiring.warm_auditor`)."""
+    warm_auditor(state.auditor, state.settings)
 
 
 def api_state(request: Request) -> ApiState:

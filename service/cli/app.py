@@ -13,6 +13,7 @@ from auditgraph.service.cli.log import log_app
 from auditgraph.service.cli.screen import screen_app
 from auditgraph.service.cli.serve import serve
 from auditgraph.service.cli.tokens import tokens_app
+from auditgraph.service.cli.worker import worker_app
 
 __all__ = ["app", "main"]
 
@@ -43,6 +44,7 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(screen_app, name="screen")
 app.add_typer(log_app, name="log")
 app.add_typer(db_app, name="db")
+app.add_typer(worker_app, name="worker")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(export_app, name="export")
 

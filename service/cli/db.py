@@ -127,6 +127,33 @@ def migrate() -> None:
     out.print(line(f"schema {schema!r} {moved}; runtime role {runtime!r} granted its rights"))
 
 
+@db_app.command("upgrade")
+def upgrade_command() -> None:
+    """Bring the database of AUDITGRAPH_DATABASE_URL (SQLite or PostgreSQL) and its checkpoint
+    tables to this build's revision, as that URL's user. With separate PostgreSQL roles, use
+    `db migrate` (as the migration role) instead."""
+    settings = load_settings()
+    try:
+        engine = make_engine(settings.database_url)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        fail(
+            f"AUDITGRAPH_DATABASE_URL {describe_url(settings.database_url)} is not a usable database URL ({type(exc).__name__})"
+        )
+    try:
+        before = current_revision(engine)
+        revision = upgrade(engine)
+        if engine.dialect.name == "postgresql":
+            setup_checkpoints(engine)
+    except StoreError as exc:
+        fail(f"cannot upgrade {describe_url(settings.database_url)}: {_first_line(exc)}", code=1)
+    except SQLAlchemyError as exc:
+        fail(f"cannot upgrade {describe_url(settings.database_url)}: {_driver_line(exc)}", code=1)
+    finally:
+        engine.dispose()
+    moved = f"from {before or 'none'} to {revision}" if before != revision else f"already at {revision}"
+    out.print(line(f"database {describe_url(settings.database_url)} {moved}"))
+
+
 @db_app.command("check")
 def check() -> None:
     """Say which role the app connects as, whether the schema is current, and any right that

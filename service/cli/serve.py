@@ -30,6 +30,10 @@ def serve(
     settings = load_settings()
     changes = {k: v for k, v in {"api_host": host, "api_port": port, "api_workers": workers}.items() if v}
     settings = settings.model_copy(update=changes)
+    if settings.broker_url is not None and not settings.include_sensitive:
+        fail(
+            "workers audit each run from its stored case: AUDITGRAPH_INCLUDE_SENSITIVE must be on with a broker"
+        )
     # Opened once here so a bad database URL or schema is one line now, not a traceback per worker.
     opened_store(settings).engine.dispose()
     try:

@@ -107,7 +107,7 @@ async def review(
         clause_ids=clause_ids,
     )
     try:
-        outcome = await state.audit(state.auditor.review, run_id, answer)
+        outcome = await state.audit(state.review, run_id, answer)
     except RunNotFound:
         raise HTTPException(404, f"no run {run_id!r}") from None
     except StaleReview:
@@ -125,7 +125,8 @@ async def review(
         problem = f"The review could not be recorded completely ({exc}); try again."
         return await _page(request, state, session, run_id, problem=problem, form=form, status=503)
     else:
-        await anyio.to_thread.run_sync(state.count, run_id, outcome)
+        if outcome is not None:  # None: a worker resumes the run
+            await anyio.to_thread.run_sync(state.count, run_id, outcome)
     if escalation is not None:
         await anyio.to_thread.run_sync(_give_back, state, escalation.escalation_id, session.identity.name)
     if next_case:

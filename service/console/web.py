@@ -18,6 +18,7 @@ from auditgraph.store.base import RunNotFound
 from auditgraph.store.records import RunRecord
 from auditgraph.store.tokens import TokenStore
 from auditgraph.workflows import Auditor, RunOutcome
+from auditgraph.workflows.nodes import ReviewInput
 
 T = TypeVar("T")
 
@@ -77,6 +78,10 @@ class ConsoleState(Protocol):
 
     def count(self, run_id: str, outcome: RunOutcome | None) -> None:
         """Count a run this process resumed in the metrics."""
+
+    def review(self, run_id: str, answer: ReviewInput) -> RunOutcome | None:
+        """Record a review and resume the run here, or queue it for a worker (None)."""
+        ...
 
 
 def shared(request: Request) -> ConsoleState:

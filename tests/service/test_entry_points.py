@@ -23,10 +23,14 @@ DOORS = (
     "auditgraph.service.studio",
     "auditgraph.service.api",
     "auditgraph.service.console",
+    "auditgraph.service.worker",
 )
-MOUNTS = {("auditgraph.service.api.app", "auditgraph.service.console")}
-"""The one door that serves another: the HTTP server's app mounts the reviewer console
-(one process, one auditor, the same identities)."""
+MOUNTS = {
+    ("auditgraph.service.api.app", "auditgraph.service.console"),
+    ("auditgraph.service.cli.worker", "auditgraph.service.worker.app"),
+}
+"""The doors that start another: the HTTP server's app mounts the reviewer console (one
+process, one auditor, the same identities), and `auditgraph worker` runs the Celery worker."""
 
 
 def _python_m(module: str, *args: str) -> subprocess.CompletedProcess[str]:
