@@ -3,6 +3,7 @@ for operators (docs/operations.md, "Scaling out")."""
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from typing import Annotated
@@ -59,6 +60,8 @@ def worker(
         fail(f"{problem} (AUDITGRAPH_BROKER_URL)", code=1)
     from auditgraph.service.worker.app import worker_app as celery_worker
 
+    _log_runs()
+
     node = name or f"auditgraph@{socket.gethostname()}.{os.getpid()}"
     err.print(
         line(
@@ -81,6 +84,14 @@ def worker(
             "--without-heartbeat",
         ]
     )
+
+
+def _log_runs() -> None:
+    """A worker is a daemon: its own lines (each run's outcome, the sweep) are logged at INFO,
+    everything else still from WARNING up (through the CLI's masking handler)."""
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.INFO)
+    logging.getLogger("auditgraph").setLevel(logging.INFO)
 
 
 @worker_app.command()

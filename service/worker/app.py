@@ -106,8 +106,9 @@ def worker_app(settings: Settings) -> Celery:
         warm_auditor(process.worker().auditor, settings)
 
     @worker_ready.connect(weak=False)
-    def _ready(**_: Any) -> None:
+    def _ready(sender: Any = None, **_: Any) -> None:
         sweeper.start()
+        log.info("worker ready: %s", getattr(sender, "hostname", "?"))
 
     @worker_shutdown.connect(weak=False)
     def _stopping(**_: Any) -> None:
