@@ -18,16 +18,19 @@ from auditgraph.store.tokens import TokenStore
 __all__ = ["serve"]
 
 
-def serve(folder: Path, url: str, *, name: str, role: str) -> tuple[subprocess.Popen[bytes], str, str]:
-    """Start the server on the database `url` (its log in `folder/server.log`) and wait
-    until it is ready; the process, its base URL and a new `role` token named `name`."""
+def serve(
+    folder: Path, url: str, *, name: str, role: str, settings: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str, str]:
+    """Start the server on the database `url` (its log in `folder/server.log`), with any more
+    `settings` (environment variables), and wait until it is ready; the process, its base
+    URL and a new `role` token named `name`."""
     engine = make_engine(url)
     token = TokenStore(engine).create(name, role).token
     engine.dispose()
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "AUDITGRAPH_DATABASE_URL": url, "AUDITGRAPH_API_PORT": str(port)}
+    env = {**os.environ, **(settings or {}), "AUDITGRAPH_DATABASE_URL": url, "AUDITGRAPH_API_PORT": str(port)}
     process = subprocess.Popen(
         [sys.executable, "-m", "auditgraph.service", "serve"],
         cwd=folder,

@@ -132,7 +132,8 @@ class Settings(BaseSettings):
     api_audit_threads: int | None = Field(default=None, ge=1, le=256)
     """Audits one server process runs at once, off its event loop; more wait their turn.
     Unset: 1 with the rules agent (its work is CPU-bound, and Python runs one thread of it
-    at a time: more threads only contend), 8 with a model (its calls wait on the network)."""
+    at a time: more threads only contend), 8 with a model (its calls wait on the network)
+    or with a broker (the server only records runs for the workers: it waits on the database)."""
     api_read_threads: int = Field(default=8, ge=1, le=256)
     """Reads (runs, traces, queues) one server process serves at once, apart from audits,
     so a burst of slow cases never holds up a read or a health check."""
@@ -189,7 +190,8 @@ class Settings(BaseSettings):
         """Audits a server process runs at once (`api_audit_threads`, or its default)."""
         if self.api_audit_threads is not None:
             return self.api_audit_threads
-        return 1 if self.model == "rules" else 8
+        # With workers the server only records runs and reviews: its audit work waits on the database.
+        return 1 if self.model == "rules" and self.broker_url is None else 8
 
     def console_secret_path(self) -> Path:
         """The console's session key file in use (the development default when none is set)."""

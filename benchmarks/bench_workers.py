@@ -1,0 +1,349 @@
+"""Load test: cases submitted through the HTTP API to `auditgraph worker` processes on
+PostgreSQL and RabbitMQ, on this machine, loopback only, with the rules agent.
+
+Run:  .venv/bin/python benchmarks/bench_workers.py [--cases 2000] [--phases two kill one paced]
+
+Each phase gets a fresh PostgreSQL schema (database `test` on 127.0.0.1:5432) and a broker
+queue of its own (RabbitMQ on 127.0.0.1:5672), one `auditgraph serve` (default settings
+plus the broker) and worker processes started as an operator starts them. Phases:
+  two     2 workers: every case submitted (`POST /v1/cases`, 8 client threads, no wait),
+          then the time until the last run pauses for review or ends
+  kill    the same, with one worker SIGKILLed once a third of the runs have settled and
+          started again 2 s later
+  one     1 worker: the same load, for the 2-vs-1 scaling ratio
+  paced   2 workers, 300 cases submitted at half the `two` phase's throughput: submit-to-
+          decision latency when the workers keep up (in the other phases it is mostly
+          time spent waiting in the backlog)
+After each phase a reconciliation query checks that every submitted case has exactly one
+run, settled (paused for review or completed, none running or failed), with at most one
+decision and no graph node recorded twice, and that every dispatch row is done.
+Prints throughput (runs settled per second), p50/p95 submit-to-decision (the run's
+recorded start to its recorded pause or end, both stamped by the database's clients on
+this machine), reconciliation counts, and the 2-vs-1 ratio. Each phase is bounded by
+`--timeout` seconds. The machine is shared and noisy: compare ratios from one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+from serving import serve
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BROKER = "amqp://guest:guest@127.0.0.1:5672//"
+CASES = (
+    "counterfeit_watch_replica",
+    "ip_report_needs_specialist",
+    "appeal_claims_removed",
+    "ip_report_counterfeit",
+)
+
+
+def _case(n: int, tag: str) -> dict[str, Any]:
+    case = json.loads((ROOT / "data" / "cases" / f"{CASES[n % len(CASES)]}.json").read_text())
+    case["case_id"] = f"bench-{tag}-{n}"
+    return case
+
+
+class Phase:
+    """One deployment: schema, queue, server, workers."""
+
+    def __init__(self, name: str, folder: Path) -> None:
+        self.name = name
+        self.folder = folder / name
+        self.folder.mkdir()
+        self.schema = f"bench_{name}_{uuid.uuid4().hex[:6]}"
+        self.admin = create_engine(POSTGRES)
+        with self.admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {self.schema}"))
+        self.url = f"{POSTGRES}?options=-csearch_path%3D{self.schema}"
+        self.env = {
+            **os.environ,
+            "AUDITGRAPH_DATABASE_URL": self.url,
+            "AUDITGRAPH_BROKER_URL": BROKER,
+            "AUDITGRAPH_WORKER_QUEUE": f"auditgraph.bench.{self.schema}",
+            "AUDITGRAPH_WORKER_LEASE_SECONDS": "10",
+            "AUDITGRAPH_WORKER_SWEEP_SECONDS": "2",
+        }
+        settings = {k: v for k, v in self.env.items() if k.startswith("AUDITGRAPH_")}
+        self.server, self.base, self.token = serve(
+            self.folder, self.url, name="bench", role="ops", settings=settings
+        )
+        self.workers: list[subprocess.Popen[bytes]] = []
+        self.engine = create_engine(self.url)
+
+    def start_worker(self) -> subprocess.Popen[bytes]:
+        n = len(self.workers)
+        log = (self.folder / f"worker-{n}.log").open("wb")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "auditgraph.service", "worker", f"--name=bench{n}@{self.schema}"],
+            cwd=self.folder,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 120
+        while "worker ready" not in (self.folder / f"worker-{n}.log").read_text(errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(
+                    f"worker {n} did not start:\n{(self.folder / f'worker-{n}.log').read_text()[-2000:]}"
+                )
+            time.sleep(0.1)
+        self.workers.append(process)
+        return process
+
+    def submit(self, count: int, *, rate: float | None = None) -> float:
+        """Submit `count` cases; the seconds it took."""
+        began = time.perf_counter()
+
+        def send(n: int) -> None:
+            if rate is not None:
+                time.sleep(max(0.0, began + n / rate - time.perf_counter()))
+            with httpx.Client(
+                base_url=self.base, headers={"Authorization": f"Bearer {self.token}"}, timeout=60
+            ) as c:
+                response = c.post("/v1/cases", json=_case(n, self.schema))
+            if response.status_code != 202:
+                raise SystemExit(f"submit {n}: {response.status_code} {response.text[:300]}")
+
+        with ThreadPoolExecutor(8 if rate is None else 32) as pool:
+            list(pool.map(send, range(count)))
+        return time.perf_counter() - began
+
+    def settled(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM run WHERE status <> 'running'")).scalar_one())
+
+    def wait(self, count: int, timeout: float, *, on_progress: Any = None) -> None:
+        deadline = time.monotonic() + timeout
+        while (done := self.settled()) < count:
+            if on_progress is not None:
+                on_progress(done)
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{self.name}: only {done} of {count} runs settled within {timeout:.0f} s")
+            time.sleep(0.5)
+
+    def figures(self, count: int) -> dict[str, Any]:
+        """Throughput, latency and the reconciliation of this phase's record."""
+        with self.engine.connect() as conn:
+            times = conn.execute(text("SELECT started, ended FROM run WHERE ended IS NOT NULL")).all()
+            checks = {
+                "cases submitted": count,
+                "cases with exactly one run": conn.execute(
+                    text(
+                        "SELECT count(*) FROM (SELECT case_id FROM run GROUP BY case_id HAVING count(*) = 1) c"
+                    )
+                ).scalar_one(),
+                "cases with more than one run": conn.execute(
+                    text(
+                        "SELECT count(*) FROM (SELECT case_id FROM run GROUP BY case_id HAVING count(*) > 1) c"
+                    )
+                ).scalar_one(),
+                "runs settled": conn.execute(
+                    text("SELECT count(*) FROM run WHERE status IN ('completed', 'awaiting_review')")
+                ).scalar_one(),
+                "runs running or failed": conn.execute(
+                    text("SELECT count(*) FROM run WHERE status NOT IN ('completed', 'awaiting_review')")
+                ).scalar_one(),
+                "runs with two decisions": conn.execute(
+                    text(
+                        "SELECT count(*) FROM (SELECT run_id FROM decision GROUP BY run_id HAVING count(*) > 1) d"
+                    )
+                ).scalar_one(),
+                "nodes recorded twice": conn.execute(
+                    text(
+                        "SELECT count(*) FROM (SELECT run_id, node FROM trace_step WHERE kind = 'node' "
+                        "AND node <> 'await_review' GROUP BY run_id, node HAVING count(*) > 1) n"
+                    )
+                ).scalar_one(),
+                "dispatch rows not done": conn.execute(
+                    text("SELECT count(*) FROM run_dispatch WHERE state <> 'done'")
+                ).scalar_one(),
+                "runs taken over (attempts > 1)": conn.execute(
+                    text("SELECT count(*) FROM run_dispatch WHERE attempts > 1")
+                ).scalar_one(),
+            }
+        first = min(s for s, _ in times)
+        last = max(e for _, e in times)
+        latencies = sorted((e - s).total_seconds() for s, e in times)
+        return {
+            "throughput": len(times) / (last - first).total_seconds(),
+            "p50": statistics.median(latencies),
+            "p95": latencies[int(0.95 * (len(latencies) - 1))],
+            "span": (last - first).total_seconds(),
+            "reconciliation": checks,
+            "reconciled": checks["cases with exactly one run"] == count
+            and checks["runs settled"] == count
+            and not any(
+                checks[k]
+                for k in (
+                    "cases with more than one run",
+                    "runs running or failed",
+                    "runs with two decisions",
+                    "nodes recorded twice",
+                    "dispatch rows not done",
+                )
+            ),
+        }
+
+    def close(self) -> None:
+        for process in self.workers:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.workers:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        self.server.terminate()
+        self.server.wait(timeout=30)
+        self.engine.dispose()
+        with self.admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {self.schema} CASCADE"))
+        self.admin.dispose()
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU time (user + system) used so far by each kind of process on this machine: the
+    API server, the workers, PostgreSQL, RabbitMQ, this benchmark, everything else."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        if "auditgraph.service serve" in cmd:
+            kind = "api"
+        elif "auditgraph.service worker" in cmd or name.startswith("celery") or "celery" in cmd:
+            kind = "workers"
+        elif name.startswith("postgres") or "postgres" in cmd:
+            kind = "postgresql"
+        elif name.startswith("beam") or "rabbitmq" in cmd:
+            kind = "rabbitmq"
+        elif int(entry.name) == os.getpid():
+            kind = "benchmark"
+        else:
+            kind = "other"
+        used[kind] = used.get(kind, 0.0) + seconds
+    return used
+
+
+def run_phase(
+    name: str,
+    folder: Path,
+    *,
+    cases: int,
+    workers: int,
+    timeout: float,
+    kill: bool = False,
+    rate: float | None = None,
+) -> dict[str, Any]:
+    phase = Phase(name, folder)
+    try:
+        for _ in range(workers):
+            phase.start_worker()
+        killed = threading.Event()
+
+        def maybe_kill(done: int) -> None:
+            if kill and not killed.is_set() and done >= cases // 3:
+                killed.set()
+                victim = phase.workers[-1]
+                os.killpg(victim.pid, signal.SIGKILL)
+                print(f"  {name}: SIGKILLed worker pid {victim.pid} at {done} settled runs", flush=True)
+                time.sleep(2)
+                phase.start_worker()
+                print(f"  {name}: started a new worker", flush=True)
+
+        before, began = cpu_seconds(), time.perf_counter()
+        submit_s = phase.submit(cases, rate=rate)
+        phase.wait(cases, timeout, on_progress=maybe_kill)
+        after, wall = cpu_seconds(), time.perf_counter() - began
+        figures = phase.figures(cases)
+        figures["submit_s"] = submit_s
+        # Killed processes take their counters with them: their CPU is missing from "workers".
+        figures["cpu_ms_per_case"] = {k: 1000 * (after.get(k, 0) - before.get(k, 0)) / cases for k in after}
+        figures["cores_busy"] = sum(after.get(k, 0) - before.get(k, 0) for k in after) / wall
+        return figures
+    finally:
+        phase.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--cases", type=int, default=2000)
+    parser.add_argument(
+        "--phases",
+        nargs="+",
+        default=["two", "kill", "one", "paced"],
+        choices=["two", "kill", "one", "paced"],
+    )
+    parser.add_argument("--timeout", type=float, default=1200.0, help="Seconds a phase may take at most.")
+    args = parser.parse_args()
+    results: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.phases:
+            if name == "paced" and "two" not in results:
+                print("paced needs the two phase first (its rate is half of two's throughput)")
+                continue
+            workers = 1 if name == "one" else 2
+            cases = 300 if name == "paced" else args.cases
+            rate = results["two"]["throughput"] / 2 if name == "paced" else None
+            print(
+                f"{name}: {cases} cases, {workers} worker(s){f', {rate:.1f}/s' if rate else ''} ...",
+                flush=True,
+            )
+            figures = run_phase(
+                name,
+                Path(tmp),
+                cases=cases,
+                workers=workers,
+                timeout=args.timeout,
+                kill=name == "kill",
+                rate=rate,
+            )
+            results[name] = figures
+            print(
+                f"  {name}: {figures['throughput']:.1f} runs/s over {figures['span']:.0f} s "
+                f"(submitted in {figures['submit_s']:.0f} s); submit-to-decision p50 {figures['p50']:.2f} s, "
+                f"p95 {figures['p95']:.2f} s; reconciled: {figures['reconciled']}",
+                flush=True,
+            )
+            for check, value in figures["reconciliation"].items():
+                print(f"    {check}: {value}")
+            cpu = ", ".join(f"{k} {v:.0f}" for k, v in sorted(figures["cpu_ms_per_case"].items()))
+            print(
+                f"    CPU ms per case: {cpu}; cores busy on average: {figures['cores_busy']:.2f} of {os.cpu_count()}"
+            )
+    if "two" in results and "one" in results:
+        ratio = results["two"]["throughput"] / results["one"]["throughput"]
+        print(f"2 workers / 1 worker throughput: {ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
