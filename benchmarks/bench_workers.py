@@ -112,14 +112,16 @@ class Phase:
     def submit(self, count: int, *, rate: float | None = None) -> float:
         """Submit `count` cases; the seconds it took."""
         began = time.perf_counter()
+        local = threading.local()
 
         def send(n: int) -> None:
             if rate is not None:
                 time.sleep(max(0.0, began + n / rate - time.perf_counter()))
-            with httpx.Client(
-                base_url=self.base, headers={"Authorization": f"Bearer {self.token}"}, timeout=60
-            ) as c:
-                response = c.post("/v1/cases", json=_case(n, self.schema))
+            if not hasattr(local, "client"):  # one kept-alive connection per thread
+                local.client = httpx.Client(
+                    base_url=self.base, headers={"Authorization": f"Bearer {self.token}"}, timeout=60
+                )
+            response = local.client.post("/v1/cases", json=_case(n, self.schema))
             if response.status_code != 202:
                 raise SystemExit(f"submit {n}: {response.status_code} {response.text[:300]}")
 
