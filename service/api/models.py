@@ -7,6 +7,7 @@ client sends.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -28,6 +29,17 @@ Digest = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 ClauseId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 
 
+class Dispatch(BaseModel):
+    """Where a run handed to the workers stands in their queue."""
+
+    state: Literal["queued", "leased", "done", "failed"] = Field(
+        description="queued: waits for a worker; leased: a worker audits it; done: paused or ended; failed: given up."
+    )
+    attempts: int = Field(description="Workers that have claimed it so far.")
+    lease_expires: datetime | None = Field(description="While leased: when the worker's lease runs out.")
+    last_error: str | None = Field(description="The error that ended the last attempt, if one did.")
+
+
 class RunDetail(BaseModel):
     """A run with what a caller needs to act on it."""
 
@@ -43,6 +55,10 @@ class RunDetail(BaseModel):
     decision_record: DecisionRecord | None = Field(description="The final decision, once there is one.")
     review_digest: Digest | None = Field(
         description="While the run awaits review: send it back with the review, to show what was reviewed."
+    )
+    dispatch: Dispatch | None = Field(
+        default=None,
+        description="With workers: the run's place in their queue; null for a run audited in a server.",
     )
     links: dict[str, str]
 

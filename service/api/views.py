@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditgraph.service.api.models import RunDetail, Trace, TraceClauses, Verification
+from auditgraph.service.api.models import Dispatch, RunDetail, Trace, TraceClauses, Verification
 from auditgraph.service.api.state import ApiState
 from auditgraph.store.chain import review_digest
 from auditgraph.store.integrity import verify_store
@@ -55,8 +55,17 @@ def run_detail(state: ApiState, run_id: str) -> RunDetail:
         reviews=reviews,
         decision_record=final,
         review_digest=review_digest(run, escalation) if reviewable and escalation is not None else None,
+        dispatch=_dispatch(state, run_id),
         links=links(run, restricting=restricting),
     )
+
+
+def _dispatch(state: ApiState, run_id: str) -> Dispatch | None:
+    """The run's dispatch row, when the deployment has workers (one indexed read)."""
+    if state.dispatcher is None:
+        return None
+    row = state.dispatcher.store.get(run_id)
+    return None if row is None else Dispatch.model_validate(row)
 
 
 def run_trace(state: ApiState, run_id: str) -> Trace:

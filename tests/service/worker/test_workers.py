@@ -160,7 +160,9 @@ def test_a_case_that_kills_its_worker_every_time_ends_failed(cluster: Cluster) -
     cluster.assert_once(run_id)
     with cluster.server.client("auditor") as client:
         failed = client.get("/v1/runs", params={"status": "failed"}).json()["runs"]
+        dispatch = client.get(f"/v1/runs/{run_id}").json()["dispatch"]
         metrics = client.get("/metrics").text
+    assert dispatch["state"] == "failed" and dispatch["attempts"] == 4 and "gave up" in dispatch["last_error"]
     assert run_id in [r["run_id"] for r in failed]
     assert 'auditgraph_dispatch_runs{state="failed"} 1.0' in metrics
     cluster.stop_worker(worker)
