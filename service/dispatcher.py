@@ -50,6 +50,7 @@ def make_celery(settings: Settings) -> Celery:
         task_ignore_result=True,
         task_publish_retry=False,
         broker_connection_timeout=2,
+        # 0: a worker reconnects to a restarted broker for as long as it takes.
         broker_connection_max_retries=0,
         broker_connection_retry_on_startup=True,
         broker_heartbeat=30,

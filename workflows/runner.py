@@ -447,6 +447,18 @@ class Auditor:
             raise ReviewError(str(exc)) from None
         return self._finish(run_id, resumption, self.context_for(self.store.get_run(run_id).policy_version))
 
+    def has_work(self, run_id: str) -> bool:
+        """Whether `advance` has anything to do for the run: it is running, or a review is
+        recorded for it and not yet applied.
+
+        Raises:
+            RunNotFound: no run has that id.
+        """
+        status = self.store.get_run(run_id).status
+        if status == "running":
+            return True
+        return status == "awaiting_review" and self.recorded_review(run_id) is not None
+
     def advance(self, run_id: str, *, retry: bool = False) -> RunOutcome | None:
         """Drive a run handed to the workers as far as it goes (a worker calls this holding
         the run's lease): a new run from its stored case; a recorded review not yet applied;

@@ -126,6 +126,14 @@ class RunWorker:
         if claim is None:
             return "skipped"
         with fenced(claim.fence):
+            try:
+                if claim.attempt > 1 and not self.auditor.has_work(run_id):
+                    # The last holder finished the run and died before saying so.
+                    self.dispatch.finish(claim.fence, "done")
+                    return "done"
+            except RunNotFound as exc:
+                self.dispatch.finish(claim.fence, "failed", error=str(exc))
+                return "failed"
             if claim.attempt > self.settings.worker_max_attempts:
                 reason = (
                     f"gave up after {claim.attempt - 1} attempt(s), the most a run gets "
