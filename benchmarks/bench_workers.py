@@ -1,7 +1,7 @@
 """Load test: cases submitted through the HTTP API to `auditgraph worker` processes on
 PostgreSQL and RabbitMQ, on this machine, loopback only, with the rules agent.
 
-Run:  .venv/bin/python benchmarks/bench_workers.py [--cases 2000] [--phases two kill one paced]
+Run:  .venv/bin/python benchmarks/bench_workers.py [--cases 2000] [--phases two kill one paced log]
 
 Each phase gets a fresh PostgreSQL schema (database `test` on 127.0.0.1:5432) and a broker
 queue of its own (RabbitMQ on 127.0.0.1:5672), one `auditgraph serve` (default settings
@@ -14,6 +14,10 @@ plus the broker) and worker processes started as an operator starts them. Phases
   paced   2 workers, 300 cases submitted at half the `two` phase's throughput: submit-to-
           decision latency when the workers keep up (in the other phases it is mostly
           time spent waiting in the backlog)
+  log     the database's ceiling on recording runs: start and finish runs through the
+          audit store alone (no graph, no HTTP) from 1, 4 and 8 threads for 5 s each;
+          every start and end appends to the one signed log of run heads, which takes an
+          advisory lock until its transaction commits
 After each phase a reconciliation query checks that every submitted case has exactly one
 run, settled (paused for review or completed, none running or failed), with at most one
 decision and no graph node recorded twice, and that every dispatch row is done.
@@ -254,6 +258,50 @@ def cpu_seconds() -> dict[str, float]:
     return used
 
 
+def log_ceiling(folder: Path) -> dict[int, float]:
+    """Runs started and completed per second through `SqlAuditStore`, by thread count."""
+    sys.path.insert(0, str(ROOT))
+    from auditgraph.store import RunRecord, SqlAuditStore, make_engine, new_id
+    from auditgraph.store.signing import Signer
+
+    schema = f"bench_log_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(POSTGRES)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine = make_engine(f"{POSTGRES}?options=-csearch_path%3D{schema}", pool_size=10)
+    store = SqlAuditStore(engine, signer=Signer(folder / "log-key.pem", create=True))
+    rates: dict[int, float] = {}
+    try:
+        for threads in (1, 4, 8):
+            stop = time.perf_counter() + 5.0
+            done = [0] * threads
+
+            def record(n: int, stop: float = stop, done: list[int] = done) -> None:
+                while time.perf_counter() < stop:
+                    run = RunRecord(
+                        run_id=new_id("run"),
+                        case_id=new_id("case"),
+                        case_kind="listing_review",
+                        agent="rules",
+                        agent_version="v1",
+                        policy_version="p1",
+                    )
+                    store.start_run(run, {"case_id": run.case_id}, queued=True)
+                    store.finish_run(run.run_id, "completed")
+                    done[n] += 1
+
+            began = time.perf_counter()
+            with ThreadPoolExecutor(threads) as pool:
+                list(pool.map(record, range(threads)))
+            rates[threads] = sum(done) / (time.perf_counter() - began)
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+    return rates
+
+
 def run_phase(
     name: str,
     folder: Path,
@@ -302,14 +350,19 @@ def main() -> None:
     parser.add_argument(
         "--phases",
         nargs="+",
-        default=["two", "kill", "one", "paced"],
-        choices=["two", "kill", "one", "paced"],
+        default=["two", "kill", "one", "paced", "log"],
+        choices=["two", "kill", "one", "paced", "log"],
     )
     parser.add_argument("--timeout", type=float, default=1200.0, help="Seconds a phase may take at most.")
     args = parser.parse_args()
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.phases:
+            if name == "log":
+                rates = log_ceiling(Path(tmp))
+                said = ", ".join(f"{t} thread(s) {r:.0f} runs/s" for t, r in rates.items())
+                print(f"log: runs started and completed through the store alone: {said}", flush=True)
+                continue
             if name == "paced" and "two" not in results:
                 print("paced needs the two phase first (its rate is half of two's throughput)")
                 continue
