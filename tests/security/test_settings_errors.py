@@ -54,6 +54,17 @@ INVALID: dict[str, str] = {
     "console_session_hours": "0",
     "console_lease_minutes": "-1",
     "console_sla_hours": '{"1": 1}',
+    "database_pool_size": "0",
+    "database_max_overflow": "-1",
+    "checkpoint_pool_size": "0",
+    "broker_url": "http://127.0.0.1:5672",
+    "worker_queue": "runs for everyone",
+    "worker_concurrency": "0",
+    "worker_lease_seconds": "0.1",
+    "worker_heartbeat_seconds": "0",
+    "worker_max_attempts": "0",
+    "worker_sweep_seconds": "0",
+    "worker_requeue_after_seconds": "0",
 }
 
 
