@@ -197,7 +197,9 @@ def warm_auditor(auditor: Auditor, settings: Settings) -> None:
         if screen is not None:
             screen.assess("warm up")
         if reader is not None:
-            reader.read(Image.new("RGB", (96, 32), "white"))
+            # Square: the detector scales an image's short side up to 736 pixels, so a
+            # 3:1 strip would cost a 2208x736 pass (~4 s on one core) to load the same engine.
+            reader.read(Image.new("RGB", (32, 32), "white"))
     except Exception as exc:  # the tools say the same, case by case, if it persists
         log.warning("warming up the auditor: %s: %s", type(exc).__name__, exc)
 

@@ -1,6 +1,6 @@
 """The risk screen behind the tools' `RiskScorer` interface, loaded once per process.
 
-Loading a saved screen costs about a second, so a screen is loaded on first use and kept
+Loading a saved screen costs a few seconds, so a screen is loaded on first use and kept
 for the process, one per (folder, embedder name). A screen that cannot be loaded (no
 folder, a file that does not match its manifest, another embedder) answers
 `ScreenUnavailable` with the reason, each time it is asked, and is never kept.

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
@@ -104,10 +104,12 @@ def stop_server(server: Server) -> None:
         server.process.wait()
 
 
-def server_fixture(name: str) -> Any:
-    """A module-scoped fixture: one server for a test module, on its own database."""
+def server_fixture(name: str, scope: Literal["module", "package"] = "module") -> Any:
+    """A fixture holding one server on its own database: for a test module, or for every
+    module of the package that asks for it (each starts in 5-15 s, mostly loading the
+    risk screen and the OCR engine)."""
 
-    @pytest.fixture(scope="module")
+    @pytest.fixture(scope=scope)
     def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         running = start_server(tmp_path_factory.mktemp(name))
         try:
@@ -118,7 +120,9 @@ def server_fixture(name: str) -> Any:
     return server
 
 
-api = server_fixture("api")
+api = server_fixture("api", scope="package")
+"""The server of the modules here that only add cases and tokens of their own (fresh ids)
+and read them back; a module that counts or lists everything keeps a server of its own."""
 
 
 _made = 0

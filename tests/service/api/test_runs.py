@@ -14,7 +14,7 @@ import pytest
 from auditgraph.tools.dsa_sor import statement_problems
 from auditgraph.tools.policy_pack import PolicyLibrary
 from tests.conftest import DATA, EXPECTED
-from tests.service.api.conftest import Server, fresh_case, is_problem
+from tests.service.api.conftest import Server, fresh_case, is_problem, server_fixture
 
 SUBMITTED = [
     "counterfeit_watch_replica",
@@ -25,6 +25,9 @@ SUBMITTED = [
     "switchblade_collector",
     "off_platform_whatsapp",
 ]
+
+api = server_fixture("runs")
+"""A server of this module's own: its pages and filters must list exactly its runs."""
 
 
 @pytest.fixture(scope="module")

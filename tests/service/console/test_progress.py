@@ -16,10 +16,8 @@ import httpx
 
 from auditgraph.store import RunRecord, SqlAuditStore, TraceStep, make_engine, new_id
 from auditgraph.workflows.tracing import StoreRecorder
-from tests.service.api.conftest import Server, fresh_case, server_fixture
+from tests.service.api.conftest import Server, fresh_case
 from tests.service.console.helpers import signed_in as _signed_in
-
-server = server_fixture("progress")
 
 
 def _events(response: httpx.Response) -> Iterator[dict[str, Any]]:

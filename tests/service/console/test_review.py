@@ -4,30 +4,19 @@ review that resumes the run, refusals that say why, and image preferences."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from contextlib import closing
 from datetime import timedelta
 
 import httpx
-import pytest
 
 from auditgraph.store import make_engine
 from auditgraph.store.leases import LeaseStore
 from auditgraph.store.sql import SqlAuditStore
 from auditgraph.store.tokens import TokenStore
-from tests.service.api.conftest import Server, start_server, stop_server
+from tests.service.api.conftest import Server
 from tests.service.console.helpers import escalate, reviewer, signed_in
 
 SCRIPT = "<script>document.title='owned'</script>"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    running = start_server(tmp_path_factory.mktemp("review"))
-    try:
-        yield running
-    finally:
-        stop_server(running)
 
 
 def _field(page: httpx.Response, name: str) -> str:
