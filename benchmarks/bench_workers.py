@@ -226,11 +226,11 @@ class Phase:
         self.admin.dispose()
 
 
-def cpu_seconds() -> dict[str, float]:
-    """CPU time (user + system) used so far by each kind of process on this machine: the
-    API server, the workers, PostgreSQL, RabbitMQ, this benchmark, everything else."""
+def cpu_seconds() -> dict[int, tuple[str, float]]:
+    """CPU time (user + system) used so far by each process on this machine, with its kind:
+    the API server, the workers, PostgreSQL, RabbitMQ, this benchmark, everything else."""
     tick = os.sysconf("SC_CLK_TCK")
-    used: dict[str, float] = {}
+    used: dict[int, tuple[str, float]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -254,7 +254,19 @@ def cpu_seconds() -> dict[str, float]:
             kind = "benchmark"
         else:
             kind = "other"
-        used[kind] = used.get(kind, 0.0) + seconds
+        used[int(entry.name)] = (kind, seconds)
+    return used
+
+
+def cpu_by_kind(
+    before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]
+) -> dict[str, float]:
+    """CPU seconds each kind of process used between two readings. A process that ended in
+    between took its counters with it (a killed worker): its time is missing."""
+    used: dict[str, float] = {}
+    for pid, (kind, seconds) in after.items():
+        start = before.get(pid, (kind, 0.0))[1]
+        used[kind] = used.get(kind, 0.0) + max(0.0, seconds - start)
     return used
 
 
@@ -334,9 +346,9 @@ def run_phase(
         after, wall = cpu_seconds(), time.perf_counter() - began
         figures = phase.figures(cases)
         figures["submit_s"] = submit_s
-        # Killed processes take their counters with them: their CPU is missing from "workers".
-        figures["cpu_ms_per_case"] = {k: 1000 * (after.get(k, 0) - before.get(k, 0)) / cases for k in after}
-        figures["cores_busy"] = sum(after.get(k, 0) - before.get(k, 0) for k in after) / wall
+        used = cpu_by_kind(before, after)
+        figures["cpu_ms_per_case"] = {k: 1000 * v / cases for k, v in used.items()}
+        figures["cores_busy"] = sum(used.values()) / wall
         return figures
     finally:
         phase.close()
