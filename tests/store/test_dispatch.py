@@ -6,7 +6,6 @@ neither renew, finish nor write a trace step, and the sweep finds lost doorbells
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,21 +13,9 @@ from sqlalchemy import Engine
 
 from auditgraph.store import RunRecord, SqlAuditStore, TraceStep, new_id
 from auditgraph.store.dispatch import Claim, DispatchStore, LeaseLost, fenced
+from tests.fakes.clock import ManualClock
 
 LEASE = timedelta(seconds=30)
-
-
-@dataclass
-class FakeClock:
-    """A clock the test moves by hand, from the real time (a run is queued at the real time)."""
-
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, by: timedelta) -> None:
-        self.now += by
 
 
 @pytest.fixture
@@ -37,12 +24,13 @@ def audit(engine: Engine) -> SqlAuditStore:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> ManualClock:
+    # From the real time: a run is queued at the real time.
+    return ManualClock(datetime.now(UTC))
 
 
 @pytest.fixture
-def dispatch(engine: Engine, clock: FakeClock) -> DispatchStore:
+def dispatch(engine: Engine, clock: ManualClock) -> DispatchStore:
     return DispatchStore(engine, clock=clock)
 
 
@@ -72,7 +60,7 @@ def test_a_run_is_queued_with_its_record(audit: SqlAuditStore, dispatch: Dispatc
 
 
 def test_one_claim_wins_and_the_lease_is_binding(
-    audit: SqlAuditStore, dispatch: DispatchStore, clock: FakeClock
+    audit: SqlAuditStore, dispatch: DispatchStore, clock: ManualClock
 ) -> None:
     run_id = _start(audit)
     first = dispatch.claim(run_id, "w1", lease=LEASE)
@@ -89,7 +77,7 @@ def test_one_claim_wins_and_the_lease_is_binding(
 
 
 def test_an_expired_lease_is_taken_over_and_fences_the_old_holder(
-    audit: SqlAuditStore, dispatch: DispatchStore, clock: FakeClock
+    audit: SqlAuditStore, dispatch: DispatchStore, clock: ManualClock
 ) -> None:
     run_id = _start(audit)
     old = dispatch.claim(run_id, "w1", lease=LEASE)
@@ -119,7 +107,7 @@ def test_an_expired_lease_is_taken_over_and_fences_the_old_holder(
 
 
 def test_a_released_run_is_queued_again_with_its_error(
-    audit: SqlAuditStore, dispatch: DispatchStore, clock: FakeClock
+    audit: SqlAuditStore, dispatch: DispatchStore, clock: ManualClock
 ) -> None:
     run_id = _start(audit)
     first = dispatch.claim(run_id, "w1", lease=LEASE)
@@ -136,7 +124,7 @@ def test_a_released_run_is_queued_again_with_its_error(
     assert third is not None and third.attempt == 1
 
 
-def test_stats_and_the_sweep(audit: SqlAuditStore, dispatch: DispatchStore, clock: FakeClock) -> None:
+def test_stats_and_the_sweep(audit: SqlAuditStore, dispatch: DispatchStore, clock: ManualClock) -> None:
     waiting, held, dead = _start(audit), _start(audit), _start(audit)
     assert dispatch.claim(held, "w1", lease=timedelta(minutes=10)) is not None
     assert dispatch.claim(dead, "w2", lease=LEASE) is not None

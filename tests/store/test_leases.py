@@ -6,30 +6,16 @@ releases, an admin reassigns, and resolved escalations are never claimed."""
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import Engine
 
 from auditgraph.store import EscalationRecord, ReviewRecord, RunRecord, SqlAuditStore, new_id
 from auditgraph.store.leases import Lease, LeaseError, LeaseStore
+from tests.fakes.clock import START, ManualClock
 
 TTL = timedelta(minutes=15)
-START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-
-@dataclass
-class FakeClock:
-    """A clock the test moves by hand."""
-
-    now: datetime = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, by: timedelta) -> None:
-        self.now += by
 
 
 @pytest.fixture
@@ -38,12 +24,12 @@ def audit(engine: Engine) -> SqlAuditStore:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> ManualClock:
+    return ManualClock()
 
 
 @pytest.fixture
-def leases(engine: Engine, clock: FakeClock) -> LeaseStore:
+def leases(engine: Engine, clock: ManualClock) -> LeaseStore:
     return LeaseStore(engine, clock=clock)
 
 
@@ -181,7 +167,7 @@ def test_concurrent_claims_never_share_an_escalation(
 
 
 def test_an_expired_lease_is_claimable_by_someone_else(
-    audit: SqlAuditStore, leases: LeaseStore, clock: FakeClock
+    audit: SqlAuditStore, leases: LeaseStore, clock: ManualClock
 ) -> None:
     escalation_id = _escalate(audit)
     anns = _claim(leases, "ann")
@@ -198,7 +184,7 @@ def test_an_expired_lease_is_claimable_by_someone_else(
 
 
 def test_a_lease_is_binding_until_its_last_instant(
-    audit: SqlAuditStore, leases: LeaseStore, clock: FakeClock
+    audit: SqlAuditStore, leases: LeaseStore, clock: ManualClock
 ) -> None:
     _escalate(audit)
     _claim(leases, "ann")
@@ -206,7 +192,7 @@ def test_a_lease_is_binding_until_its_last_instant(
     assert _claim(leases, "bob") is None
 
 
-def test_a_held_lease_is_not_claimable(audit: SqlAuditStore, leases: LeaseStore, clock: FakeClock) -> None:
+def test_a_held_lease_is_not_claimable(audit: SqlAuditStore, leases: LeaseStore, clock: ManualClock) -> None:
     escalation_id = _escalate(audit)
     _claim(leases, "ann")
     held = leases.hold(escalation_id, "ann", note="waiting on the brand owner")
@@ -220,7 +206,7 @@ def test_a_held_lease_is_not_claimable(audit: SqlAuditStore, leases: LeaseStore,
     assert _claim(leases, "ann").escalation_id == other  # type: ignore[union-attr]
 
 
-def test_only_the_holder_may_extend(audit: SqlAuditStore, leases: LeaseStore, clock: FakeClock) -> None:
+def test_only_the_holder_may_extend(audit: SqlAuditStore, leases: LeaseStore, clock: ManualClock) -> None:
     escalation_id = _escalate(audit)
     _claim(leases, "ann")
     assert leases.extend(escalation_id, "bob", ttl=TTL) is None
@@ -239,7 +225,7 @@ def test_extending_a_held_lease_keeps_it_held(audit: SqlAuditStore, leases: Leas
     assert extended is not None and (extended.state, extended.note) == ("held", "n")
 
 
-def test_only_the_holder_may_hold(audit: SqlAuditStore, leases: LeaseStore, clock: FakeClock) -> None:
+def test_only_the_holder_may_hold(audit: SqlAuditStore, leases: LeaseStore, clock: ManualClock) -> None:
     escalation_id = _escalate(audit)
     _claim(leases, "ann")
     assert leases.hold(escalation_id, "bob", note="mine now") is None
@@ -265,7 +251,7 @@ def test_only_the_holder_may_release(
     assert _claim(leases, "bob").escalation_id == escalation_id  # type: ignore[union-attr]
 
 
-def test_a_held_lease_can_be_released(audit: SqlAuditStore, leases: LeaseStore, clock: FakeClock) -> None:
+def test_a_held_lease_can_be_released(audit: SqlAuditStore, leases: LeaseStore, clock: ManualClock) -> None:
     escalation_id = _escalate(audit)
     _claim(leases, "ann")
     leases.hold(escalation_id, "ann", note="n")
@@ -274,7 +260,7 @@ def test_a_held_lease_can_be_released(audit: SqlAuditStore, leases: LeaseStore, 
     assert _claim(leases, "bob").escalation_id == escalation_id  # type: ignore[union-attr]
 
 
-def test_an_admin_reassigns_a_lease(audit: SqlAuditStore, leases: LeaseStore, clock: FakeClock) -> None:
+def test_an_admin_reassigns_a_lease(audit: SqlAuditStore, leases: LeaseStore, clock: ManualClock) -> None:
     escalation_id = _escalate(audit)
     _claim(leases, "ann")
     leases.hold(escalation_id, "ann", note="n")
