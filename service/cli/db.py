@@ -30,10 +30,11 @@ _SCHEMA = typer.Option("--schema", help="The schema the audit record lives in.")
 
 
 @contextmanager
-def _engine(url: str, what: str) -> Iterator[Engine]:
-    """An engine on a PostgreSQL `url`, or one line saying why it cannot be used."""
+def _engine(url: str, what: str, *, postgres_only: bool = True) -> Iterator[Engine]:
+    """An engine on `url` (PostgreSQL unless `postgres_only` is off), or one line saying why
+    it cannot be used; errors while it is used are one line too."""
     try:
-        if make_url(url).get_backend_name() != "postgresql":
+        if postgres_only and make_url(url).get_backend_name() != "postgresql":
             fail(f"{what} {describe_url(url)} is not PostgreSQL: roles exist only there")
         engine = make_engine(url)
     except (ArgumentError, NoSuchModuleError) as exc:
@@ -133,23 +134,11 @@ def upgrade_command() -> None:
     tables to this build's revision, as that URL's user. With separate PostgreSQL roles, use
     `db migrate` (as the migration role) instead."""
     settings = load_settings()
-    try:
-        engine = make_engine(settings.database_url)
-    except (ArgumentError, NoSuchModuleError) as exc:
-        fail(
-            f"AUDITGRAPH_DATABASE_URL {describe_url(settings.database_url)} is not a usable database URL ({type(exc).__name__})"
-        )
-    try:
+    with _engine(settings.database_url, "AUDITGRAPH_DATABASE_URL", postgres_only=False) as engine:
         before = current_revision(engine)
         revision = upgrade(engine)
         if engine.dialect.name == "postgresql":
             setup_checkpoints(engine)
-    except StoreError as exc:
-        fail(f"cannot upgrade {describe_url(settings.database_url)}: {_first_line(exc)}", code=1)
-    except SQLAlchemyError as exc:
-        fail(f"cannot upgrade {describe_url(settings.database_url)}: {_driver_line(exc)}", code=1)
-    finally:
-        engine.dispose()
     moved = f"from {before or 'none'} to {revision}" if before != revision else f"already at {revision}"
     out.print(line(f"database {describe_url(settings.database_url)} {moved}"))
 
