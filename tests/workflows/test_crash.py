@@ -7,13 +7,13 @@ itself at a chosen point, so no `finally`, no `close` and no commit runs. The pa
 opens a fresh auditor on the same database, as the next process would, and calls
 `recover`.
 
-Each kill point runs on SQLite (a copy of a seeded file, `SqliteSaver`) and on PostgreSQL
-(the module's own schema as the app's runtime role, `PostgresSaver` on a psycopg pool; each
-test its own run id). The child opens its own engine and pool after the fork. On
-PostgreSQL, where each test costs ~1.5 s, the audit's kill points run under `exit` (what
-workers run) and the review's under `exit` and `sync`; a kill in the middle of a trace
-write is the same there: the statement ran in the open transaction, and the server rolls
-it back when the connection dies with the process.
+Every kill point runs on SQLite (a copy of a seeded file, `SqliteSaver`); those the
+suite's time allows also run on PostgreSQL (the module's own schema as the app's runtime
+role, `PostgresSaver` on a psycopg pool; each test its own run id): at ~1.5 s a test, the
+audit's kill points under `exit` (what workers run) and the review's under `exit` and
+`sync` (`BACKEND_DURABILITIES`). The child opens its own engine and pool after the fork.
+A kill in the middle of a trace write means the same there: the statement ran in the open
+transaction, and the server rolls it back when the connection dies with the process.
 
 Kill points, for every node the case passes through:
 
