@@ -6,6 +6,7 @@ import dataclasses
 import json
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -111,8 +112,8 @@ def _role_url(role: str, schema: str) -> str:
     return f"postgresql+psycopg://{role}@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture
-def postgres_roles() -> Iterator[PostgresRoles]:
+@contextmanager
+def _private_schema() -> Iterator[PostgresRoles]:
     """A fresh, empty schema owned by a new migration role, and a new runtime role with
     the runtime rights (`auditgraph db create-roles`); all dropped afterwards."""
     suffix = uuid.uuid4().hex[:8]
@@ -123,6 +124,8 @@ def postgres_roles() -> Iterator[PostgresRoles]:
     except OperationalError as exc:
         admin.dispose()
         pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432 ({type(exc).__name__}); `.ci/run` starts it")
+    # No idle connection is kept meanwhile: a test may fork, and a child must share no socket.
+    admin.dispose()
     try:
         yield PostgresRoles(
             f"{POSTGRES}?options=-csearch_path%3D{schema}",
@@ -136,6 +139,14 @@ def postgres_roles() -> Iterator[PostgresRoles]:
             conn.execute(text(f"DROP OWNED BY {runtime}, {migration}"))
             conn.execute(text(f"DROP ROLE {runtime}, {migration}"))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_roles() -> Iterator[PostgresRoles]:
+    """A fresh, empty schema owned by a new migration role, and a new runtime role with
+    the runtime rights (`auditgraph db create-roles`); all dropped afterwards."""
+    with _private_schema() as roles:
+        yield roles
 
 
 def migrate_as_owner(roles: PostgresRoles) -> None:
@@ -154,3 +165,34 @@ def postgres_url(postgres_roles: PostgresRoles) -> str:
     migration role: the app runs as the runtime role, as a deployment should."""
     migrate_as_owner(postgres_roles)
     return postgres_roles.runtime
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty database: a SQLite file, or a private PostgreSQL schema the app uses as
+    its runtime role (the schema migrated by its owner)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'audit.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def settings_on_each_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """As `settings`, once on a new SQLite file and once on a new PostgreSQL schema: a
+    module whose tests should hold on both names it as its `settings`."""
+    monkeypatch.setenv("AUDITGRAPH_DATABASE_URL", database_url)
+    return Settings()
+
+
+def is_postgres(url: str) -> bool:
+    """Whether `url` is a PostgreSQL database (else SQLite, in these tests)."""
+    return url.startswith("postgresql")
+
+
+@pytest.fixture(scope="module")
+def module_postgres_url() -> Iterator[str]:
+    """As `postgres_url`, one schema for a whole module: for suites whose tests each keep
+    to their own runs and cannot afford a migration apiece."""
+    with _private_schema() as roles:
+        migrate_as_owner(roles)
+        yield roles.runtime

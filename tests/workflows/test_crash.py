@@ -2,10 +2,18 @@
 
 The first test stands in for the kill with an exception nothing catches. The rest kill a
 real process: a forked child opens the auditor exactly as the CLI does (`open_auditor`:
-the audit store and LangGraph's `SqliteSaver` on one SQLite file), starts an audit and
-SIGKILLs itself at a chosen point, so no `finally`, no `close` and no commit runs. The
-parent then opens a fresh auditor on the same file, as the next process would, and calls
+the audit store and LangGraph's saver in one database), starts an audit and SIGKILLs
+itself at a chosen point, so no `finally`, no `close` and no commit runs. The parent then
+opens a fresh auditor on the same database, as the next process would, and calls
 `recover`.
+
+Every kill point runs on SQLite (a copy of a seeded file, `SqliteSaver`); those the
+suite's time allows also run on PostgreSQL (the module's own schema as the app's runtime
+role, `PostgresSaver` on a psycopg pool; each test its own run id): at ~1.5 s a test, the
+audit's kill points under `exit` (what workers run) and the review's under `exit` and
+`sync` (`BACKEND_DURABILITIES`). The child opens its own engine and pool after the fork.
+A kill in the middle of a trace write means the same there: the statement ran in the open
+transaction, and the server rolls it back when the connection dies with the process.
 
 Kill points, for every node the case passes through:
 
@@ -40,8 +48,10 @@ from __future__ import annotations
 
 import functools
 import gc
+import hashlib
 import multiprocessing
 import os
+import re
 import shutil
 import signal
 import threading
@@ -117,8 +127,21 @@ def test_a_killed_run_is_recovered_and_verifies(
 
 Durability = Literal["sync", "async", "exit"]
 DURABILITIES: tuple[Durability, ...] = ("sync", "async", "exit")
+Backend = Literal["sqlite", "postgres"]
+Drive = Literal["audit", "review"]
+BACKENDS: tuple[Backend, ...] = ("sqlite", "postgres")
+BACKEND_DURABILITIES: dict[tuple[Backend, Drive], tuple[Durability, ...]] = {
+    ("sqlite", "audit"): DURABILITIES,
+    ("sqlite", "review"): DURABILITIES,
+    # What the suite's time allows on PostgreSQL (each test is two processes opening the
+    # auditor, ~1.5 s): every audit kill point under `exit`, what workers run, and every
+    # review kill point under `exit` and `sync`, whose per-node writes bring the kill in the
+    # middle of a trace write. `async` differs from `sync` only in when LangGraph saves
+    # checkpoints, which the SQLite runs cover.
+    ("postgres", "audit"): ("exit",),
+    ("postgres", "review"): ("sync", "exit"),
+}
 KillAt = Literal["start", "end", "write", "close"]
-RUN_ID = "run_killed"
 TOOL_NODES = tuple(nodes.TOOL_NODES.values())
 
 
@@ -172,23 +195,25 @@ def _kill_points(path: tuple[str, ...], durability: Durability) -> list[KillPoin
     return [KillPoint(at, node) for at in kinds for node in path] + [KillPoint("close")]
 
 
-def _param(name: str, durability: Durability, kill: KillPoint, *, drive: str) -> Any:
-    """One test case, named by what it drives, where and how it dies."""
-    case_id = f"{drive}-{name}-{durability}-{kill.at}-{kill.node or 'run'}"
-    return pytest.param(name, durability, kill, id=case_id)
+def _param(backend: Backend, name: str, durability: Durability, kill: KillPoint, *, drive: Drive) -> Any:
+    """One test case, named by what it drives, on which database, where and how it dies."""
+    case_id = f"{drive}-{backend}-{name}-{durability}-{kill.at}-{kill.node or 'run'}"
+    return pytest.param(backend, name, durability, kill, id=case_id)
 
 
 MATRIX = [
-    _param(name, durability, kill, drive="audit")
+    _param(backend, name, durability, kill, drive="audit")
+    for backend in BACKENDS
     for name, scenario in SCENARIOS.items()
-    for durability in DURABILITIES
+    for durability in BACKEND_DURABILITIES[backend, "audit"]
     for kill in _kill_points(scenario.nodes, durability)
 ]
 
 
 REVIEW_MATRIX = [
-    _param("escalates", durability, kill, drive="review")
-    for durability in DURABILITIES
+    _param(backend, "escalates", durability, kill, drive="review")
+    for backend in BACKENDS
+    for durability in BACKEND_DURABILITIES[backend, "review"]
     for kill in _kill_points(("await_review", "finalize"), durability)
 ]
 
@@ -208,17 +233,35 @@ def _parsed_data_once() -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A database with the tables made and the sellers loaded, to copy for each test."""
+    """A SQLite database with the tables made and the sellers loaded, to copy for each test."""
     db = tmp_path_factory.mktemp("seeded") / "audit.db"
-    with _open(db, "sync"):
+    with _open(f"sqlite:///{db}", "sync"):
         pass
     return db
 
 
+class Target(NamedTuple):
+    """Where one test audits: a database URL and the run id it alone uses there."""
+
+    url: str
+    run_id: str
+
+
+@pytest.fixture
+def target(request: pytest.FixtureRequest, tmp_path: Path, backend: Backend) -> Target:
+    """A copy of the seeded SQLite file, or the module's PostgreSQL schema (migrated once,
+    used as the app's runtime role) and a run id no other test of the module uses."""
+    if backend == "sqlite":
+        seeded: Path = request.getfixturevalue("seeded_db")
+        return Target(f"sqlite:///{shutil.copy(seeded, tmp_path / 'audit.db')}", "run_killed")
+    url: str = request.getfixturevalue("module_postgres_url")
+    return Target(url, f"run_killed_{hashlib.sha256(request.node.name.encode()).hexdigest()[:16]}")
+
+
 @contextmanager
-def _open(db: Path, durability: Durability) -> Iterator[Auditor]:
-    """An auditor wired as the CLI wires it, on the audit store and checkpoints in `db`."""
-    with open_auditor(Settings(database_url=f"sqlite:///{db}", durability=durability, model="rules")) as a:
+def _open(url: str, durability: Durability) -> Iterator[Auditor]:
+    """An auditor wired as the CLI wires it, on the audit store and checkpoints at `url`."""
+    with open_auditor(Settings(database_url=url, durability=durability, model="rules")) as a:
         yield a
 
 
@@ -226,6 +269,12 @@ def _die(marker: Path, where: str) -> None:
     """Leave a note of where, then die at once: no cleanup, no flush, no commit."""
     marker.write_text(where)
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _statement_head(statement: str) -> str:
+    """The statement up to its first column list or parameter, the same for SQLite's `?`
+    and psycopg's `%(name)s` placeholders: `INSERT INTO trace_step`, `UPDATE run SET status=`."""
+    return re.split(r"[(,?%]", statement, maxsplit=1)[0].strip()
 
 
 def _kill_at_start(node: str, marker: Path) -> None:
@@ -267,17 +316,19 @@ def _arm_on(kill: KillPoint, marker: Path) -> threading.local:
 
 
 def _child(
-    db: Path, durability: Durability, act: Callable[[Auditor], object], kill: KillPoint, marker: Path
+    url: str, durability: Durability, act: Callable[[Auditor], object], kill: KillPoint, marker: Path
 ) -> None:
     """In the forked child: install the kill point, then `act` until it kills the process.
 
     The patches are made after the fork, so they live and die with the child; the node
-    functions are wrapped before `open_auditor` builds the graph from them.
+    functions are wrapped before `open_auditor` builds the graph from them. The child opens
+    its own engine and, on PostgreSQL, its own checkpoint pool: the parent holds none open
+    across the fork, and a connection must never be shared by two processes.
     """
     if kill.at == "start":
         _kill_at_start(kill.node or "", marker)
     armed = _arm_on(kill, marker)
-    with _open(db, durability) as auditor:
+    with _open(url, durability) as auditor:
 
         @event.listens_for(auditor.store.engine, "after_cursor_execute")
         def _executed(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
@@ -285,16 +336,18 @@ def _child(
             if getattr(armed, "on", False) and (
                 kill.at == "close" or statement.startswith("INSERT INTO trace_step")
             ):
-                _die(marker, statement.split("(")[0].split(",")[0].strip())
+                _die(marker, _statement_head(statement))
 
         act(auditor)
 
 
-def _run_killed(db: Path, durability: Durability, act: Callable[[Auditor], object], kill: KillPoint) -> str:
-    """`act` on an auditor in a forked child that SIGKILLs itself at `kill`; return where it died."""
-    marker = db.with_suffix(".killed")
+def _run_killed(
+    url: str, durability: Durability, act: Callable[[Auditor], object], kill: KillPoint, marker: Path
+) -> str:
+    """`act` on an auditor in a forked child that SIGKILLs itself at `kill`; return where it
+    died (the child writes it to `marker`)."""
     child = multiprocessing.get_context("fork").Process(
-        target=_child, args=(db, durability, act, kill, marker)
+        target=_child, args=(url, durability, act, kill, marker)
     )
     # Frozen objects are skipped by the child's collector, which would otherwise touch
     # (and so copy) most of the parent's pages: ~10% of this module's time.
@@ -317,12 +370,12 @@ def _where(durability: Durability, kill: KillPoint, *, pauses: bool) -> str:
         return "INSERT INTO trace_step"
     # With per-node writes the final transaction holds no steps: it opens with the
     # decision record, or, for a run pausing for review, with the status update.
-    return "UPDATE run SET status=?" if pauses else "INSERT INTO decision"
+    return "UPDATE run SET status=" if pauses else "INSERT INTO decision"
 
 
-def _audit(auditor: Auditor, case: str) -> RunOutcome:
-    """Audit the bundled `case` as run `RUN_ID`."""
-    return auditor.audit(load_case(case), run_id=RUN_ID)
+def _audit(auditor: Auditor, case: str, run_id: str) -> RunOutcome:
+    """Audit the bundled `case` as run `run_id`."""
+    return auditor.audit(load_case(case), run_id=run_id)
 
 
 class Baseline(NamedTuple):
@@ -337,18 +390,35 @@ class Baseline(NamedTuple):
 
 
 @pytest.fixture(scope="module")
-def baselines(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], Baseline]:
-    """One uninterrupted audit per scenario and durability, each in its own database."""
-    found: dict[tuple[str, str], Baseline] = {}
-    for name, scenario in SCENARIOS.items():
-        for durability in DURABILITIES:
-            db = tmp_path_factory.mktemp(f"baseline-{name}-{durability}") / "audit.db"
-            with _open(db, durability) as auditor:
-                paused = _audit(auditor, scenario.case)
-                steps = auditor.store.steps(RUN_ID)
-                final = auditor.review(RUN_ID, scenario.review) if scenario.review else paused
-            found[name, durability] = Baseline(paused, final, [s.node for s in steps if s.kind == "node"])
-    return found
+def _baselines() -> dict[tuple[str, str, str], Baseline]:
+    """The baselines found so far in this module, by database, scenario and durability."""
+    return {}
+
+
+@pytest.fixture
+def baseline(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    _baselines: dict[tuple[str, str, str], Baseline],
+    backend: Backend,
+    name: str,
+    durability: Durability,
+) -> Baseline:
+    """An uninterrupted audit of the scenario with the durability, on the test's kind of
+    database: made once per module, in its own SQLite file or as its own PostgreSQL run."""
+    key = (backend, name, durability)
+    if key not in _baselines:
+        if backend == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp(f'baseline-{name}-{durability}') / 'audit.db'}"
+        else:
+            url = request.getfixturevalue("module_postgres_url")
+        scenario, run_id = SCENARIOS[name], f"run_baseline_{name}_{durability}"
+        with _open(url, durability) as auditor:
+            paused = _audit(auditor, scenario.case, run_id)
+            steps = auditor.store.steps(run_id)
+            final = auditor.review(run_id, scenario.review) if scenario.review else paused
+        _baselines[key] = Baseline(paused, final, [s.node for s in steps if s.kind == "node"])
+    return _baselines[key]
 
 
 def _check_kept(scenario: Scenario, durability: Durability, kill: KillPoint, steps: list[TraceStep]) -> None:
@@ -369,14 +439,14 @@ def _check_kept(scenario: Scenario, durability: Durability, kill: KillPoint, ste
     assert len(kept) == len(set(kept))
 
 
-def _check_recorded(auditor: Auditor, *, decisions: int, reviews: int) -> list[TraceStep]:
+def _check_recorded(auditor: Auditor, run_id: str, *, decisions: int, reviews: int) -> list[TraceStep]:
     """The run holds `decisions` and `reviews` records and a gapless trace that verifies; return it."""
     store = auditor.store
-    steps = store.steps(RUN_ID)
+    steps = store.steps(run_id)
     assert [s.seq for s in steps] == list(range(1, len(steps) + 1))
-    assert len(store.decisions(RUN_ID)) == decisions
-    assert len(store.reviews(RUN_ID)) == reviews
-    result = verify_run(store.get_run(RUN_ID), steps, store.decisions(RUN_ID), store.reviews(RUN_ID))
+    assert len(store.decisions(run_id)) == decisions
+    assert len(store.reviews(run_id)) == reviews
+    result = verify_run(store.get_run(run_id), steps, store.decisions(run_id), store.reviews(run_id))
     assert result.ok, result.problems
     return steps
 
@@ -401,6 +471,26 @@ def _may_rerun(scenario: Scenario, durability: Durability, kill: KillPoint) -> s
     return set(scenario.stages[stage])
 
 
+def _kept_of_review(durability: Durability, kill: KillPoint) -> Counter[str]:
+    """The node steps a review killed at `kill` left beyond those of the paused run.
+
+    With per-node writes (`sync`, `async`): the steps of each node that ended before the
+    kill, the killed node's own once it ended; a write killed mid-statement is rolled back.
+    With `exit`: none, the resumed run's steps are held until it ends.
+    """
+    if durability == "exit":
+        return Counter()
+    path = ("await_review", "finalize")
+    if kill.at == "close":
+        return Counter(path)
+    return Counter(path[: path.index(kill.node or "") + (kill.at == "end")])
+
+
+def _open_escalations_of(auditor: Auditor, run_id: str) -> list[str]:
+    """The open escalations of `run_id` (a PostgreSQL schema holds the module's other runs)."""
+    return [e.run_id for e in auditor.store.open_escalations() if e.run_id == run_id]
+
+
 def _same_outcome(got: RunOutcome, expected: RunOutcome) -> None:
     """The outcomes agree on status, decision, grounds and escalation."""
     assert got.status == expected.status
@@ -420,14 +510,9 @@ def _same_outcome(got: RunOutcome, expected: RunOutcome) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "durability", "kill"), MATRIX)
+@pytest.mark.parametrize(("backend", "name", "durability", "kill"), MATRIX)
 def test_a_run_killed_by_sigkill_resumes_with_a_complete_verified_trace(
-    tmp_path: Path,
-    seeded_db: Path,
-    baselines: dict[tuple[str, str], Baseline],
-    name: str,
-    durability: Durability,
-    kill: KillPoint,
+    tmp_path: Path, target: Target, baseline: Baseline, name: str, durability: Durability, kill: KillPoint
 ) -> None:
     """An audit's process killed at `kill` is left running; `recover` finishes it as if never killed.
 
@@ -435,25 +520,25 @@ def test_a_run_killed_by_sigkill_resumes_with_a_complete_verified_trace(
     a gapless trace that verifies, one decision record; an escalated run then takes its
     review and finishes the same way.
     """
-    scenario, baseline = SCENARIOS[name], baselines[name, durability]
+    scenario, (url, run_id) = SCENARIOS[name], target
     assert [scenario.stage_of(n) for n in baseline.nodes] == sorted(map(scenario.stage_of, baseline.nodes))
     assert Counter(baseline.nodes) == Counter(scenario.nodes), "the graph's path changed: update SCENARIOS"
-    db = Path(shutil.copy(seeded_db, tmp_path / "audit.db"))
 
-    audit = functools.partial(_audit, case=scenario.case)
-    assert _run_killed(db, durability, audit, kill) == _where(durability, kill, pauses=bool(scenario.review))
+    audit = functools.partial(_audit, case=scenario.case, run_id=run_id)
+    died = _run_killed(url, durability, audit, kill, tmp_path / "killed")
+    assert died == _where(durability, kill, pauses=bool(scenario.review))
 
-    with _open(db, durability) as auditor:
-        run = auditor.store.get_run(RUN_ID)
+    with _open(url, durability) as auditor:
+        run = auditor.store.get_run(run_id)
         assert (run.status, run.decision, run.ended) == ("running", None, None)
-        assert auditor.store.decisions(RUN_ID) == []
-        _check_kept(scenario, durability, kill, auditor.store.steps(RUN_ID))
+        assert auditor.store.decisions(run_id) == []
+        _check_kept(scenario, durability, kill, auditor.store.steps(run_id))
 
-        outcome = auditor.recover(RUN_ID)
+        outcome = auditor.recover(run_id)
         _same_outcome(outcome, baseline.paused)
-        assert auditor.store.get_run(RUN_ID).status == baseline.paused.status
+        assert auditor.store.get_run(run_id).status == baseline.paused.status
         finishes = scenario.review is None
-        steps = _check_recorded(auditor, decisions=int(finishes), reviews=0)
+        steps = _check_recorded(auditor, run_id, decisions=int(finishes), reviews=0)
         [recovery] = [s for s in steps if s.kind == "recovery"]  # the trace says it happened
         expected_source = (
             {"stored case"} if durability == "exit" else {"checkpoint", "recorded decision", "stored case"}
@@ -466,31 +551,26 @@ def test_a_run_killed_by_sigkill_resumes_with_a_complete_verified_trace(
         assert set(again) <= _may_rerun(scenario, durability, kill), f"recorded twice: {again}"
         assert max(again.values(), default=0) <= 1
         with pytest.raises(ReviewError, match="only a run left running"):
-            auditor.recover(RUN_ID)
+            auditor.recover(run_id)
         if finishes:
             return
 
-        kept = auditor.store.escalation(RUN_ID)
+        kept = auditor.store.escalation(run_id)
         assert outcome.escalation is not None and kept is not None
         assert outcome.escalation.escalation_id == kept.escalation_id
-        assert [e.run_id for e in auditor.store.open_escalations()] == [RUN_ID]
-        reviewed = auditor.review(RUN_ID, scenario.review)  # type: ignore[arg-type]
+        assert _open_escalations_of(auditor, run_id) == [run_id]
+        reviewed = auditor.review(run_id, scenario.review)  # type: ignore[arg-type]
         _same_outcome(reviewed, baseline.final)
-        assert auditor.store.get_run(RUN_ID).status == "completed"
-        steps = _check_recorded(auditor, decisions=1, reviews=1)
+        assert auditor.store.get_run(run_id).status == "completed"
+        steps = _check_recorded(auditor, run_id, decisions=1, reviews=1)
         assert Counter(s.node for s in steps if s.kind == "node")["finalize"] == 1
-        assert auditor.store.open_escalations() == []
+        assert _open_escalations_of(auditor, run_id) == []
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "durability", "kill"), REVIEW_MATRIX)
+@pytest.mark.parametrize(("backend", "name", "durability", "kill"), REVIEW_MATRIX)
 def test_a_review_killed_by_sigkill_can_be_submitted_again(
-    tmp_path: Path,
-    seeded_db: Path,
-    baselines: dict[tuple[str, str], Baseline],
-    name: str,
-    durability: Durability,
-    kill: KillPoint,
+    tmp_path: Path, target: Target, baseline: Baseline, name: str, durability: Durability, kill: KillPoint
 ) -> None:
     """A review's process killed at a node boundary leaves the run running, its review
     recorded and signed.
@@ -499,28 +579,31 @@ def test_a_review_killed_by_sigkill_can_be_submitted_again(
     can tell, by the process that moved it to running. `recover` applies the recorded
     review and must finish the run with one review, one decision and a trace that verifies.
     """
-    scenario, baseline = SCENARIOS[name], baselines[name, durability]
+    scenario, (url, run_id) = SCENARIOS[name], target
     review: dict[str, Any] = scenario.review  # type: ignore[assignment]
-    db = Path(shutil.copy(seeded_db, tmp_path / "audit.db"))
-    with _open(db, durability) as auditor:
-        assert _audit(auditor, scenario.case).status == "awaiting_review"
+    with _open(url, durability) as auditor:
+        assert _audit(auditor, scenario.case, run_id).status == "awaiting_review"
 
-    submit = functools.partial(Auditor.review, run_id=RUN_ID, review=review)
-    assert _run_killed(db, durability, submit, kill) == _where(durability, kill, pauses=False)
+    submit = functools.partial(Auditor.review, run_id=run_id, review=review)
+    assert _run_killed(url, durability, submit, kill, tmp_path / "killed") == _where(
+        durability, kill, pauses=False
+    )
 
-    with _open(db, durability) as auditor:
-        run = auditor.store.get_run(RUN_ID)
+    with _open(url, durability) as auditor:
+        run = auditor.store.get_run(run_id)
         assert (run.status, run.decision) == ("running", None)
-        assert auditor.store.decisions(RUN_ID) == []
+        assert auditor.store.decisions(run_id) == []
+        kept = Counter(s.node for s in auditor.store.steps(run_id) if s.kind == "node")
+        assert kept - Counter(baseline.nodes) == _kept_of_review(durability, kill), kept
         # The review was recorded (claiming the escalation) before the graph resumed.
-        assert [r.decision for r in auditor.store.reviews(RUN_ID)] == [review["decision"]]
+        assert [r.decision for r in auditor.store.reviews(run_id)] == [review["decision"]]
         with pytest.raises(ReviewTaken, match="another process is applying that review"):
-            auditor.review(RUN_ID, review)
-        reviewed = auditor.recover(RUN_ID)
+            auditor.review(run_id, review)
+        reviewed = auditor.recover(run_id)
         _same_outcome(reviewed, baseline.final)
-        assert auditor.store.get_run(RUN_ID).status == "completed"
-        steps = _check_recorded(auditor, decisions=1, reviews=1)
+        assert auditor.store.get_run(run_id).status == "completed"
+        steps = _check_recorded(auditor, run_id, decisions=1, reviews=1)
         recorded = Counter(s.node for s in steps if s.kind == "node")
         assert set(recorded) >= set(baseline.nodes)
         assert recorded["finalize"] == 1
-        assert auditor.store.open_escalations() == []
+        assert _open_escalations_of(auditor, run_id) == []

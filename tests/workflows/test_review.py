@@ -1,4 +1,8 @@
-"""Escalation and review: the run pauses durably and a reviewer resumes it, in or across processes."""
+"""Escalation and review: the run pauses durably and a reviewer resumes it, in or across processes.
+
+Every test on the wired auditor runs on a new SQLite file and on a new PostgreSQL schema
+(as the app's runtime role), where the checkpoints are PostgresSaver's.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,12 @@ from auditgraph.service.wiring import open_auditor
 from auditgraph.store import RunRecord
 from auditgraph.workflows import Auditor, GuardPolicy, ReviewError
 from tests.conftest import CASES, load_case
+
+
+@pytest.fixture
+def settings(settings_on_each_database: Settings) -> Settings:
+    """The `auditor` and the CLI on SQLite, and on PostgreSQL."""
+    return settings_on_each_database
 
 
 def test_interrupt_round_trip(auditor: Auditor) -> None:
@@ -71,6 +81,8 @@ def test_override_of_a_decided_verdict_is_marked(make_auditor: Callable[..., Aud
     assert review.clause_ids == []
 
 
+# Validation refuses these before anything is written, the same on either database.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(
     ("review", "message"),
     [
