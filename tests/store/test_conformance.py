@@ -33,7 +33,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AuditStore
     if request.param == "sqlite":
         engine = make_engine(f"sqlite:///{tmp_path / 'audit.db'}")
     else:
-        engine = make_engine(request.getfixturevalue("postgres_url"))
+        engine = make_engine(request.getfixturevalue("fresh_postgres_url"))
     yield SqlAuditStore(engine)
     engine.dispose()
 

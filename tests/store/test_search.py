@@ -30,7 +30,7 @@ def empty(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AuditStore
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'audit.db'}"
     else:
-        url = request.getfixturevalue("postgres_url")
+        url = request.getfixturevalue("fresh_postgres_url")
     engine = make_engine(url)
     yield SqlAuditStore(engine)
     engine.dispose()
