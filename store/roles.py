@@ -18,6 +18,8 @@ The runtime role (the credentials in AUDITGRAPH_DATABASE_URL) may:
   insert and update;
 - queue, claim, renew and finish runs for the workers (`run_dispatch`, revision 0011):
   operational data, insert and update;
+- set and release legal holds (`legal_hold`, revision 0012): insert and update, never
+  delete, so a hold is never lost, only released (and the release is chained);
 - execute `auditgraph_erase`, the one way to replace trace content and a run's copy of
   its case, which appends the erasure record to the chain in the same call;
 - read and write LangGraph's checkpoint tables (runs resume from them; an erasure
@@ -76,6 +78,10 @@ RUNTIME_TABLES: dict[str, TableGrant] = {
     "escalation_lease": TableGrant(("SELECT", "INSERT", "UPDATE", "DELETE")),
     "console_preference": TableGrant(("SELECT", "INSERT", "UPDATE")),
     "run_dispatch": TableGrant(("SELECT", "INSERT", "UPDATE")),
+    "legal_hold": TableGrant(
+        ("SELECT", "INSERT"),
+        ("held_by", "reason", "held_at", "released_by", "release_reason", "released_at"),
+    ),
     "alembic_version": TableGrant(("SELECT",)),
 }
 """The audit tables (and Alembic's revision table) and the runtime role's rights on them."""

@@ -154,6 +154,11 @@ class SqlAuditStore:
         entry["signature"] = self.signer.sign(entry["entry_hash"].encode()) if self.signer else None
         conn.execute(statements.INSERT_LOG, entry)
 
+    def append_log(self, conn: Connection, run_id: str) -> None:
+        """Append the run's head and seal to the log of run heads in the caller's write
+        transaction: for the store's other writers (`store.holds`) that move a run's head."""
+        self._append_log(conn, run_id)
+
     @staticmethod
     def _escalation_row(conn: Connection, run_id: str) -> dict[str, Any] | None:
         row = conn.execute(statements.SELECT_ESCALATION, {"run_id": run_id}).mappings().first()

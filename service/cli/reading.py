@@ -289,6 +289,10 @@ def _summary(step: TraceStep) -> str | Text:
             f"personal data erased from {len(output.get('steps', {}))} step(s) and the case copy; "
             f"asked by {meta.get('requested_by')}: {meta.get('reason')}"
         )
+    if step.kind == "hold":
+        meta = step.input or {}
+        verb = "legal hold set" if output.get("held") else "legal hold released"
+        return f"{verb} by {meta.get('by')}: {meta.get('reason')}"
     if step.kind == "interrupt":
         if "reviewer" in output:
             return f"reviewer {output['reviewer']} decided {output.get('decision')}"
