@@ -9,6 +9,7 @@ from auditgraph.service.cli.common import configure_logging
 from auditgraph.service.cli.db import db_app
 from auditgraph.service.cli.evals import eval_app
 from auditgraph.service.cli.export import export_app
+from auditgraph.service.cli.holds import hold_app
 from auditgraph.service.cli.log import log_app
 from auditgraph.service.cli.screen import screen_app
 from auditgraph.service.cli.serve import serve
@@ -45,6 +46,7 @@ app.add_typer(log_app, name="log")
 app.add_typer(db_app, name="db")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(export_app, name="export")
+app.add_typer(hold_app, name="hold")
 
 
 def main() -> None:
