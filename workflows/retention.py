@@ -1,4 +1,5 @@
-"""Retention: prune the checkpoints of runs that finished long enough ago.
+"""Retention: prune the checkpoints of runs that finished long enough ago, and, when the
+audit record has a retention period, delete the runs that finished before it.
 
 A run's checkpoints (LangGraph's, thread id = run id) are what a paused or killed run
 resumes from. Once a run has finished (completed or failed) nothing resumes it, and only
@@ -14,6 +15,13 @@ retention pass, for every run that finished more than `checkpoint_days` ago:
   (`store.holds`), checked again just before each run is pruned;
 - leaves the audit record alone: the trace, decisions, reviews, escalation and the
   signed log are not checkpoints, so every kept run verifies as before.
+
+With `record_days` (AUDITGRAPH_RETENTION_RECORD_DAYS; unset by default, records are then
+kept forever) a pass first deletes, for every run finished more than that long ago and
+not held, its whole record and then its checkpoints: the store appends a signed log entry
+saying the run was deleted by retention and deletes the rows in the same transaction
+(`store.retention.delete_record`; on PostgreSQL through `auditgraph_retain`), so
+verification tells the deletion from tampering.
 
 "Bytes reclaimed" is measured, not promised: the checkpoint rows' own bytes before and
 after, and the storage around them (SQLite: the file's pages and its free list;
@@ -36,15 +44,17 @@ from sqlalchemy import Engine, bindparam, text
 
 from auditgraph.store.holds import held_case_ids
 from auditgraph.store.records import utcnow
-from auditgraph.store.retention import FinishedRun, finished_before
+from auditgraph.store.retention import FinishedRun, NotDeletable, delete_record, finished_before
 from auditgraph.store.sql import SqlAuditStore
 
 __all__ = [
     "CheckpointStats",
+    "DeletedRun",
     "PrunedRun",
     "RetentionReport",
     "SkippedRun",
     "Storage",
+    "apply_retention",
     "prune_checkpoints",
 ]
 
@@ -88,13 +98,26 @@ class PrunedRun:
 
 
 @dataclass(frozen=True)
+class DeletedRun:
+    """A run whose whole record and checkpoints were (or, dry, would be) deleted."""
+
+    run_id: str
+    case_id: str
+    status: str
+    ended: datetime
+    checkpoints: int
+    """Its checkpoints deleted with it."""
+
+
+@dataclass(frozen=True)
 class SkippedRun:
     """A finished run past the cut-off left whole, and why."""
 
     run_id: str
     case_id: str
     reason: Literal["held", "refused"]
-    """held: its case is under legal hold; refused: the saver would not prune it safely."""
+    """held: its case is under legal hold; refused: the saver would not prune it safely,
+    or the database refused to delete it."""
 
 
 @dataclass
@@ -105,6 +128,10 @@ class RetentionReport:
     checkpoint_days: int
     cutoff: datetime
     backend: str
+    record_days: int | None = None
+    """The audit record's retention period; None: records are kept forever."""
+    record_cutoff: datetime | None = None
+    deleted: list[DeletedRun] = field(default_factory=list)
     pruned: list[PrunedRun] = field(default_factory=list)
     skipped: list[SkippedRun] = field(default_factory=list)
     unchanged: int = 0
@@ -151,15 +178,85 @@ def prune_checkpoints(
         ValueError: `days` is below 0, or the checkpointer is neither SQLite's nor
             PostgreSQL's (in-memory checkpoints end with their process).
     """
-    if days < 0:
-        raise ValueError(f"the checkpoint retention must be 0 days or more, not {days}")
+    return apply_retention(store, checkpointer, checkpoint_days=days, dry_run=dry_run, now=now)
+
+
+def apply_retention(
+    store: SqlAuditStore,
+    checkpointer: BaseCheckpointSaver | None,
+    *,
+    checkpoint_days: int,
+    record_days: int | None = None,
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> RetentionReport:
+    """One retention pass: with `record_days`, first delete the whole record (and the
+    checkpoints) of every run that finished more than `record_days` days ago; then prune
+    the checkpoints of the runs that finished more than `checkpoint_days` days ago. Runs
+    still open and runs of held cases are never touched.
+
+    Each deleted run leaves a signed entry in the log of run heads saying so
+    (`store.retention.delete_record`), so `verify_store` tells a deletion by retention
+    from tampering.
+
+    Raises:
+        ValueError: a period is below 0, or the checkpointer is neither SQLite's nor
+            PostgreSQL's (in-memory checkpoints end with their process).
+    """
+    for label, value in (("checkpoint", checkpoint_days), ("record", record_days)):
+        if value is not None and value < 0:
+            raise ValueError(f"the {label} retention must be 0 days or more, not {value}")
     tables = _tables(checkpointer, store.engine)
-    cutoff = (now or utcnow()) - timedelta(days=days)
-    report = RetentionReport(dry_run, days, cutoff, tables.name)
-    runs = finished_before(store.engine, cutoff)
+    now = now or utcnow()
+    cutoff = now - timedelta(days=checkpoint_days)
+    report = RetentionReport(dry_run, checkpoint_days, cutoff, tables.name, record_days=record_days)
+    report.storage_before = tables.storage()
+    if record_days is not None:
+        report.record_cutoff = now - timedelta(days=record_days)
+        _delete_records(store, checkpointer, tables, report, record_days)
+    _prune(store, tables, report)
+    report.storage_after = report.storage_before if dry_run else tables.storage()
+    return report
+
+
+def _delete_records(
+    store: SqlAuditStore,
+    checkpointer: BaseCheckpointSaver | None,
+    tables: _Checkpoints,
+    report: RetentionReport,
+    days: int,
+) -> None:
+    assert report.record_cutoff is not None
+    runs = finished_before(store.engine, report.record_cutoff)
     held = held_case_ids(store, {r.case_id for r in runs})
     stats = tables.stats([r.run_id for r in runs if r.case_id not in held])
-    report.storage_before = tables.storage()
+    for run in runs:
+        if run.case_id in held:
+            report.skipped.append(SkippedRun(run.run_id, run.case_id, "held"))
+            continue
+        found = stats.get(run.run_id)
+        if not report.dry_run:
+            try:
+                delete_record(store, run, days=days)
+            except NotDeletable:  # held, or changed, since the pass began
+                report.skipped.append(
+                    SkippedRun(
+                        run.run_id, run.case_id, "held" if held_case_ids(store, {run.case_id}) else "refused"
+                    )
+                )
+                continue
+            if checkpointer is not None:
+                checkpointer.delete_thread(run.run_id)
+        report.deleted.append(
+            DeletedRun(run.run_id, run.case_id, run.status, run.ended, found.checkpoints if found else 0)
+        )
+
+
+def _prune(store: SqlAuditStore, tables: _Checkpoints, report: RetentionReport) -> None:
+    done = {r.run_id for r in report.deleted} | {s.run_id for s in report.skipped}
+    runs = [r for r in finished_before(store.engine, report.cutoff) if r.run_id not in done]
+    held = held_case_ids(store, {r.case_id for r in runs})
+    stats = tables.stats([r.run_id for r in runs if r.case_id not in held])
     for run in runs:
         if run.case_id in held:
             report.skipped.append(SkippedRun(run.run_id, run.case_id, "held"))
@@ -168,7 +265,7 @@ def prune_checkpoints(
         if before is None or before.checkpoints <= before.latest:
             report.unchanged += 1
             continue
-        if dry_run:
+        if report.dry_run:
             report.pruned.append(
                 _pruned(run, before, before.latest, before.row_bytes - before.prunable_bytes)
             )
@@ -184,8 +281,6 @@ def prune_checkpoints(
             continue
         after = tables.stats([run.run_id]).get(run.run_id, CheckpointStats(0, 0, 0, 0))
         report.pruned.append(_pruned(run, before, after.checkpoints, after.row_bytes))
-    report.storage_after = report.storage_before if dry_run else tables.storage()
-    return report
 
 
 def _pruned(run: FinishedRun, before: CheckpointStats, left: int, bytes_left: int) -> PrunedRun:

@@ -44,8 +44,9 @@ def run(
     as_json: JsonFlag = False,
 ) -> None:
     """Prune the checkpoints of runs finished more than AUDITGRAPH_RETENTION_CHECKPOINT_DAYS
-    days ago, keeping each run's latest; print the runs touched, the checkpoints removed,
-    the held cases skipped and the bytes reclaimed."""
+    days ago, keeping each run's latest (and, when AUDITGRAPH_RETENTION_RECORD_DAYS is set,
+    delete the whole record of runs finished before that); print the runs touched, the
+    checkpoints removed, the held cases skipped and the bytes reclaimed."""
     settings = load_settings()
     try:
         report = run_retention(settings, dry_run=dry_run)
@@ -74,6 +75,8 @@ def _size(value: int) -> str:
 
 
 def _print(report: RetentionReport) -> None:
+    if report.record_days is not None:
+        _print_deleted(report)
     verb = "would prune" if report.dry_run else "pruned"
     if report.pruned:
         rows = table(id_column("run"), "case", "status", "ended", "checkpoints", "row bytes")
@@ -108,11 +111,33 @@ def _print(report: RetentionReport) -> None:
     refused = [s.run_id for s in report.skipped if s.reason == "refused"]
     if refused:
         out.print(
-            line((f"{len(refused)} run(s) left whole: their checkpoints cannot be pruned safely", "yellow"))
+            line(
+                (
+                    f"{len(refused)} run(s) left whole: the checkpointer or the database refused them; the next pass tries again",
+                    "yellow",
+                )
+            )
         )
     freed = "would be freed (an estimate, shared blobs left out)" if report.dry_run else "freed"
     out.print(f"checkpoint rows: {_size(report.row_bytes_removed)} {freed}")
     _print_storage(report)
+
+
+def _print_deleted(report: RetentionReport) -> None:
+    verb = "would delete" if report.dry_run else "deleted"
+    if report.deleted:
+        rows = table(id_column("run"), "case", "status", "ended", "checkpoints")
+        for d in report.deleted:
+            rows.add_row(d.run_id, d.case_id, d.status, f"{d.ended:%Y-%m-%d %H:%M}", str(d.checkpoints))
+        out.print(rows)
+    assert report.record_cutoff is not None
+    out.print(
+        line(
+            (f"{verb} the record of {len(report.deleted)} run(s)", "bold"),
+            f" finished before {report.record_cutoff:%Y-%m-%d %H:%M} UTC ({report.record_days} days),"
+            " each deletion signed in the log of run heads",
+        )
+    )
 
 
 def _print_storage(report: RetentionReport) -> None:

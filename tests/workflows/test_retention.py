@@ -8,14 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import insert, text
+from sqlalchemy.exc import DBAPIError
 
 from auditgraph.service.settings import Settings
 from auditgraph.service.wiring import open_auditor, trusted_keys
+from auditgraph.store import RunNotFound
 from auditgraph.store.holds import HoldStore
 from auditgraph.store.integrity import verify_store
+from auditgraph.store.retention import RETAIN_CALL
+from auditgraph.store.tables import StepRow
 from auditgraph.workflows import Auditor, erase_seller
 from auditgraph.workflows.holds import release_hold, set_hold
-from auditgraph.workflows.retention import prune_checkpoints
+from auditgraph.workflows.retention import apply_retention, prune_checkpoints
 from tests.conftest import load_case
 
 
@@ -100,3 +105,54 @@ def test_retention_prunes_finished_runs_only_and_everything_still_works(settings
         assert _checkpoints(auditor, held.run_id) == before[held.run_id]
         assert _problems(auditor, settings) == {}
         assert [h.case_id for h in HoldStore(store).list()] == [held.case_id]  # type: ignore[arg-type]
+
+
+def test_record_retention_deletes_whole_runs_with_a_signed_entry_and_spares_held_and_open_ones(
+    settings_sync: Settings,
+) -> None:
+    settings = settings_sync
+    with open_auditor(settings) as auditor:
+        store = auditor.store
+        gone = auditor.audit(load_case("off_platform_whatsapp"))
+        held = auditor.audit(load_case("switchblade_collector"))
+        paused = auditor.audit(load_case("ip_report_needs_specialist"))
+        set_hold(store, held.case_id, reason="matter M-7", by="legal")  # type: ignore[arg-type]
+        paused_checkpoints = _checkpoints(auditor, paused.run_id)
+        steps = store.steps(gone.run_id)
+        checkpointer = auditor.graph.checkpointer
+
+        dry = apply_retention(store, checkpointer, checkpoint_days=0, record_days=0, dry_run=True)  # type: ignore[arg-type]
+        assert [d.run_id for d in dry.deleted] == [gone.run_id] and [s.run_id for s in dry.held] == [
+            held.run_id
+        ]
+        assert store.get_run(gone.run_id).status == "completed"  # a dry run deletes nothing
+
+        report = apply_retention(store, checkpointer, checkpoint_days=0, record_days=0)  # type: ignore[arg-type]
+        assert [d.run_id for d in report.deleted] == [gone.run_id] and report.deleted[0].checkpoints > 1
+        with pytest.raises(RunNotFound):
+            store.get_run(gone.run_id)
+        assert store.steps(gone.run_id) == [] and store.decisions(gone.run_id) == []
+        assert _checkpoints(auditor, gone.run_id) == 0
+        assert store.get_run(held.run_id).status == "completed"
+        assert _checkpoints(auditor, paused.run_id) == paused_checkpoints
+        assert store.log_entries()[-1]["status"] == "deleted"  # type: ignore[attr-defined]
+        assert _problems(auditor, settings) == {}  # the deletion is signed: not tampering
+
+        if store.engine.dialect.name == "postgresql":
+            # The runtime role deletes only through auditgraph_retain, and only once logged.
+            with pytest.raises(DBAPIError), store.engine.begin() as conn:
+                conn.execute(text("DELETE FROM trace_step WHERE run_id = :r"), {"r": held.run_id})
+            release = lambda: release_hold(store, held.case_id, reason="closed", by="legal")  # type: ignore[arg-type]  # noqa: E731
+            for said, run_id, before in (
+                ("under legal hold", held.run_id, None),
+                ("did not finish", paused.run_id, None),
+                ("must be logged first", held.run_id, release),
+            ):
+                if before is not None:
+                    before()
+                with pytest.raises(DBAPIError, match=said), store.engine.begin() as conn:
+                    conn.execute(text(RETAIN_CALL), {"run_id": run_id, "days": 0})
+        # A step of the deleted run put back is caught.
+        with store.engine.begin() as conn:
+            conn.execute(insert(StepRow.__table__), steps[0].model_dump())  # type: ignore[attr-defined]
+        assert "inserted again" in " ".join(_problems(auditor, settings)[gone.run_id])
