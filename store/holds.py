@@ -241,7 +241,8 @@ class HoldStore:
             .first()
         )
         prev_hash = last["hash"] if last else ""
-        if set_by := action == "set":
+        held = action == "set"
+        if held:
             meta = {"action": action, "by": hold.held_by, "reason": hold.reason}
         else:
             meta = {"action": action, "by": hold.released_by, "reason": hold.release_reason}
@@ -249,10 +250,10 @@ class HoldStore:
             run_id=run["run_id"],
             case_id=hold.case_id,
             seq=(last["seq"] if last else 0) + 1,
-            node=HOLD_NODE if set_by else RELEASE_NODE,
+            node=HOLD_NODE if held else RELEASE_NODE,
             kind="hold",
             input=meta,
-            output={"case_id": hold.case_id, "held": set_by, "held_since": hold.held_at.isoformat()},
+            output={"case_id": hold.case_id, "held": held, "held_since": hold.held_at.isoformat()},
             started=now,
             ended=now,
             prev_hash=prev_hash,

@@ -213,7 +213,7 @@ def apply_retention(
     report.storage_before = tables.storage()
     if record_days is not None:
         report.record_cutoff = now - timedelta(days=record_days)
-        _delete_records(store, checkpointer, tables, report, record_days)
+        _delete_records(store, checkpointer, tables, report, record_days, report.record_cutoff)
     _prune(store, tables, report)
     report.storage_after = report.storage_before if dry_run else tables.storage()
     return report
@@ -225,9 +225,9 @@ def _delete_records(
     tables: _Checkpoints,
     report: RetentionReport,
     days: int,
+    cutoff: datetime,
 ) -> None:
-    assert report.record_cutoff is not None
-    runs = finished_before(store.engine, report.record_cutoff)
+    runs = finished_before(store.engine, cutoff)
     held = held_case_ids(store, {r.case_id for r in runs})
     stats = tables.stats([r.run_id for r in runs if r.case_id not in held])
     for run in runs:

@@ -53,7 +53,10 @@ def run(
     except ValueError as exc:
         fail(str(exc))
     except StoreError as exc:
-        fail(f"cannot use the database {describe_url(settings.database_url)}: {exc}", code=1)
+        said = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        fail(f"cannot use the database {describe_url(settings.database_url)}: {said}", code=1)
+    except OSError as exc:
+        fail(f"cannot open the database {describe_url(settings.database_url)}: {exc.strerror or exc}", code=1)
     except SQLAlchemyError as exc:
         fail(describe_database_error(exc), code=1)
     except ImportError as exc:
@@ -130,11 +133,11 @@ def _print_deleted(report: RetentionReport) -> None:
         for d in report.deleted:
             rows.add_row(d.run_id, d.case_id, d.status, f"{d.ended:%Y-%m-%d %H:%M}", str(d.checkpoints))
         out.print(rows)
-    assert report.record_cutoff is not None
+    cutoff = f"{report.record_cutoff:%Y-%m-%d %H:%M}" if report.record_cutoff else "?"
     out.print(
         line(
             (f"{verb} the record of {len(report.deleted)} run(s)", "bold"),
-            f" finished before {report.record_cutoff:%Y-%m-%d %H:%M} UTC ({report.record_days} days),"
+            f" finished before {cutoff} UTC ({report.record_days} days),"
             " each deletion signed in the log of run heads",
         )
     )
