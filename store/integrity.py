@@ -44,6 +44,8 @@ class RunCheck(NamedTuple):
     steps: int
     head: str
     problems: list[str]
+    deleted: bool = False
+    """True for a run whose record retention deleted (its newest log entry says so)."""
 
 
 def unreadable(what: str, exc: Exception) -> str:
@@ -302,7 +304,7 @@ def _deleted(store: SqlAuditStore, run_id: str, logged: dict[str, Any]) -> RunCh
             problems.append(f"{where}, but {len(found)} {what}(s) of it are in the database: inserted again")
     if _read("the escalation row", problems, lambda: store.escalation(run_id)) is not None:
         problems.append(f"{where}, but its escalation is in the database: inserted again")
-    return RunCheck(run_id, not problems, 0, str(logged.get("head_hash") or ""), problems)
+    return RunCheck(run_id, not problems, 0, str(logged.get("head_hash") or ""), problems, deleted=True)
 
 
 def _against_log(

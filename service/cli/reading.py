@@ -245,7 +245,11 @@ def _verify(
         print_json([r._asdict() for r in results])
     else:
         for r in results:
-            if r.ok:
+            if r.ok and r.deleted:
+                out.print(
+                    line(("ok", "green"), f"       {r.run_id}  deleted by retention, as the signed log says")
+                )
+            elif r.ok:
                 what = "entries" if r.run_id == LOG else "steps"
                 out.print(line(("ok", "green"), f"       {r.run_id}  {r.steps} {what}  head {r.head}"))
             else:

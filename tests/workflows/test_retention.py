@@ -137,6 +137,8 @@ def test_record_retention_deletes_whole_runs_with_a_signed_entry_and_spares_held
         assert _checkpoints(auditor, paused.run_id) == paused_checkpoints
         assert store.log_entries()[-1]["status"] == "deleted"  # type: ignore[attr-defined]
         assert _problems(auditor, settings) == {}  # the deletion is signed: not tampering
+        checks = verify_store(store, run_id=gone.run_id, trusted=trusted_keys(settings))  # type: ignore[arg-type]
+        assert [(c.ok, c.deleted) for c in checks] == [(True, True)]
 
         if store.engine.dialect.name == "postgresql":
             # The runtime role deletes only through auditgraph_retain, and only once logged.
