@@ -79,6 +79,15 @@ class Settings(BaseSettings):
     pauses for review or ends (exit). With exit, the trace is written with the run's
     final status in one transaction and a crash mid-run leaves the run `running` with no
     steps, to be audited again; a paused run is always durable."""
+    retention_checkpoint_days: int = Field(default=7, ge=0, le=36_500)
+    """`auditgraph retention run` prunes the checkpoints of runs that finished (completed or
+    failed) more than this many days ago, keeping each one's latest; runs still open and
+    cases under legal hold are never touched. The audit record itself is kept."""
+    retention_record_days: int | None = Field(default=None, ge=1, le=36_500)
+    """The audit record's own retention period: when set, `auditgraph retention run`
+    deletes the whole record and the checkpoints of runs that finished more than this many
+    days ago (not held), each deletion signed in the log of run heads. Unset (the default):
+    records are kept forever, since deleting them is a legal decision."""
     tool_concurrency: int | None = Field(default=1, ge=1)
     """How many evidence tools run at once. The bundled backends are in-process and
     CPU-bound, so running them one at a time avoids thread contention; raise it (or set

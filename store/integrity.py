@@ -18,7 +18,7 @@ from auditgraph.store.chain import committed_case, digest, verify_run
 from auditgraph.store.headlog import SEAL_V2, entry_hash, seal
 from auditgraph.store.records import RunRecord, TraceStep
 from auditgraph.store.signing import TrustedKeys
-from auditgraph.store.sql import SqlAuditStore
+from auditgraph.store.sql import DELETED, DELETED_SEAL, SqlAuditStore
 
 __all__ = [
     "LOG",
@@ -44,6 +44,8 @@ class RunCheck(NamedTuple):
     steps: int
     head: str
     problems: list[str]
+    deleted: bool = False
+    """True for a run whose record retention deleted (its newest log entry says so)."""
 
 
 def unreadable(what: str, exc: Exception) -> str:
@@ -223,6 +225,8 @@ def verify_store(
 
 
 def _run(store: SqlAuditStore, run_id: str, logged: dict[str, Any] | None) -> RunCheck:
+    if logged is not None and logged.get("status") == DELETED:
+        return _deleted(store, run_id, logged)
     problems: list[str] = []
     run: RunRecord | None = None
     try:
@@ -274,6 +278,33 @@ def _run(store: SqlAuditStore, run_id: str, logged: dict[str, Any] | None) -> Ru
             "or recorded before the log existed (migration 0004)"
         )
     return RunCheck(run_id, not problems, len(steps or []), head, problems)
+
+
+def _deleted(store: SqlAuditStore, run_id: str, logged: dict[str, Any]) -> RunCheck:
+    """A run whose newest log entry records its deletion by retention: nothing of it may be
+    left, and the entry must be a deletion's (its signature was checked with the log)."""
+    problems: list[str] = []
+    where = f"the log lists this run as deleted by retention (entry {logged.get('seq')})"
+    if not str(logged.get("seal")).startswith(DELETED_SEAL):
+        problems.append(f"{where}, but the entry is not a deletion's: the log was altered")
+    try:
+        store.get_run(run_id)
+        problems.append(f"{where}, but its run row is in the database: it was inserted again")
+    except RunNotFound:
+        pass
+    except Exception as exc:
+        problems.append(unreadable("the run row", exc))
+    for what, read in (
+        ("trace step", store.steps),
+        ("decision record", store.decisions),
+        ("review", store.reviews),
+    ):
+        found = _read(f"a {what}", problems, lambda read=read: read(run_id))  # type: ignore[misc]
+        if found:
+            problems.append(f"{where}, but {len(found)} {what}(s) of it are in the database: inserted again")
+    if _read("the escalation row", problems, lambda: store.escalation(run_id)) is not None:
+        problems.append(f"{where}, but its escalation is in the database: inserted again")
+    return RunCheck(run_id, not problems, 0, str(logged.get("head_hash") or ""), problems, deleted=True)
 
 
 def _against_log(

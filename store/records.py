@@ -32,7 +32,7 @@ Decision = Literal["approve", "reject", "restrict", "escalate"]
 FinalDecision = Literal["approve", "reject", "restrict"]
 DecidedBy = Literal["agent", "reviewer"]
 RunStatus = Literal["running", "awaiting_review", "completed", "failed"]
-StepKind = Literal["start", "node", "tool", "model", "guard", "interrupt", "erasure", "recovery"]
+StepKind = Literal["start", "node", "tool", "model", "guard", "interrupt", "erasure", "recovery", "hold"]
 
 
 def utcnow() -> datetime:
@@ -52,7 +52,8 @@ class _Record(BaseModel):
 class TraceStep(_Record):
     """One step of a run: its start (which commits the digest of the case it audits), a
     node, a tool call, a decider's call, a guard check, an interrupt, the record of an
-    erasure of personal data from the run, or of its recovery after its process died.
+    erasure of personal data from the run, of its recovery after its process died, or of
+    a legal hold set on or released from its case.
 
     `id`, `started` and `ended` fill themselves in. `input` and `output` are JSON
     objects; with sensitive data switched off they hold no raw evidence text.

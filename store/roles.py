@@ -18,15 +18,19 @@ The runtime role (the credentials in AUDITGRAPH_DATABASE_URL) may:
   insert and update;
 - queue, claim, renew and finish runs for the workers (`run_dispatch`, revision 0011):
   operational data, insert and update;
+- set and release legal holds (`legal_hold`, revision 0012): insert and update, never
+  delete, so a hold is never lost, only released (and the release is chained);
 - execute `auditgraph_erase`, the one way to replace trace content and a run's copy of
   its case, which appends the erasure record to the chain in the same call;
+- execute `auditgraph_retain` (revision 0013), the one way to delete a run's record: a
+  finished run past the retention period, not held, whose deletion is logged first;
 - read and write LangGraph's checkpoint tables (runs resume from them; an erasure
   deletes them).
 
 It owns nothing, may not create objects in the schema, and has no DELETE (leases aside),
 TRUNCATE, TRIGGER or REFERENCES privilege on the audit tables: it can neither remove
 audit rows nor disable, drop or replace a trigger. The migration role owns the tables, the trigger
-functions and `auditgraph_erase`; it runs `auditgraph db migrate`, never the app.
+functions, `auditgraph_erase` and `auditgraph_retain`; it runs `auditgraph db migrate`, never the app.
 
 SQLite has no roles: none of this applies there.
 """
@@ -41,6 +45,7 @@ from sqlalchemy.engine import make_url
 __all__ = [
     "CHECKPOINT_TABLES",
     "ERASE_FUNCTION",
+    "RETAIN_FUNCTION",
     "RUNTIME_TABLES",
     "Login",
     "RoleReport",
@@ -76,6 +81,10 @@ RUNTIME_TABLES: dict[str, TableGrant] = {
     "escalation_lease": TableGrant(("SELECT", "INSERT", "UPDATE", "DELETE")),
     "console_preference": TableGrant(("SELECT", "INSERT", "UPDATE")),
     "run_dispatch": TableGrant(("SELECT", "INSERT", "UPDATE")),
+    "legal_hold": TableGrant(
+        ("SELECT", "INSERT"),
+        ("held_by", "reason", "held_at", "released_by", "release_reason", "released_at"),
+    ),
     "alembic_version": TableGrant(("SELECT",)),
 }
 """The audit tables (and Alembic's revision table) and the runtime role's rights on them."""
@@ -90,6 +99,8 @@ CHECKPOINT_TABLES: dict[str, TableGrant] = {
 
 ERASE_FUNCTION = "auditgraph_erase(text, jsonb, jsonb, jsonb)"
 """The SECURITY DEFINER function of revision 0006: the only door to erased content."""
+RETAIN_FUNCTION = "auditgraph_retain(text, integer)"
+"""The SECURITY DEFINER function of revision 0013: the only door to deleting a run's record."""
 
 _OWNED_FUNCTIONS = (
     "auditgraph_append_only()",
@@ -97,6 +108,7 @@ _OWNED_FUNCTIONS = (
     "auditgraph_escalation_guard()",
     "auditgraph_api_token_guard()",
     ERASE_FUNCTION,
+    RETAIN_FUNCTION,
 )
 _FORBIDDEN = ("UPDATE", "DELETE", "TRUNCATE", "TRIGGER", "REFERENCES")
 
@@ -218,11 +230,12 @@ def grant_runtime(conn: Connection, role: str, *, schema: str) -> None:
     )
     if sequence:
         conn.execute(text(f"GRANT USAGE ON SEQUENCE {sequence} TO {who}"))
-    name, args = ERASE_FUNCTION.split("(", 1)
-    function = f"{_in(conn, schema, name)}({args}"
-    if conn.execute(text("SELECT to_regprocedure(:f)"), {"f": function}).scalar():
-        conn.execute(text(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC"))
-        conn.execute(text(f"GRANT EXECUTE ON FUNCTION {function} TO {who}"))
+    for signature in (ERASE_FUNCTION, RETAIN_FUNCTION):
+        name, args = signature.split("(", 1)
+        function = f"{_in(conn, schema, name)}({args}"
+        if conn.execute(text("SELECT to_regprocedure(:f)"), {"f": function}).scalar():
+            conn.execute(text(f"REVOKE ALL ON FUNCTION {function} FROM PUBLIC"))
+            conn.execute(text(f"GRANT EXECUTE ON FUNCTION {function} TO {who}"))
 
 
 def may_migrate(conn: Connection) -> bool:

@@ -17,7 +17,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from auditgraph.store import statements
 from auditgraph.store.base import ReviewConflict, RunNotFound
-from auditgraph.store.chain import start_step
+from auditgraph.store.chain import digest, start_step
 from auditgraph.store.dispatch import check_fence, enqueue_in, queue_row
 from auditgraph.store.headlog import entry_hash, seal
 from auditgraph.store.records import (
@@ -44,7 +44,20 @@ from auditgraph.store.tables import (
     StepRow,
 )
 
-__all__ = ["APPEND_ONLY_TABLES", "ERASE_CALL", "ERASURE_SETTING", "RunRecords", "SqlAuditStore"]
+__all__ = [
+    "APPEND_ONLY_TABLES",
+    "DELETED",
+    "DELETED_SEAL",
+    "ERASE_CALL",
+    "ERASURE_SETTING",
+    "RunRecords",
+    "SqlAuditStore",
+]
+
+DELETED = "deleted"
+"""The status of the log entry that records a run's record deleted by retention."""
+DELETED_SEAL = "deleted:"
+"""The prefix of such an entry's seal: a digest of why the run was deleted, by which rule."""
 
 APPEND_ONLY_TABLES = ("trace_step", "decision", "review", "run_log")
 """On PostgreSQL, rows of these tables can be inserted, never updated or deleted (the
@@ -138,14 +151,18 @@ class SqlAuditStore:
         run = {name: found[name] for name in statements.RUN_COLUMNS}
         escalation = self._escalation_row(conn, run_id)
         records = self._record_rows(conn, run_id)
+        self._write_entry(conn, found, status=run["status"], sealed=seal(run, escalation, records))
+
+    def _write_entry(self, conn: Connection, found: Any, *, status: str, sealed: str) -> None:
+        """Sign and insert the next log entry for the run `found` (a `RUN_FOR_LOG` row)."""
         last_seq, last_hash = found["log_last_seq"], found["log_last_hash"]
         entry: dict[str, Any] = {
             "seq": (last_seq or 0) + 1,
-            "run_id": run_id,
-            "status": run["status"],
+            "run_id": found["run_id"],
+            "status": status,
             "steps": int(found["log_steps"]),
-            "head_hash": run["head_hash"] or "",
-            "seal": seal(run, escalation, records),
+            "head_hash": found["head_hash"] or "",
+            "seal": sealed,
             "prev_entry_hash": last_hash if last_seq is not None else "",
             "key_id": self.signer.key_id if self.signer else None,
             "created_at": utcnow(),
@@ -153,6 +170,23 @@ class SqlAuditStore:
         entry["entry_hash"] = entry_hash(entry)
         entry["signature"] = self.signer.sign(entry["entry_hash"].encode()) if self.signer else None
         conn.execute(statements.INSERT_LOG, entry)
+
+    def append_deletion(self, conn: Connection, run_id: str, basis: dict[str, Any]) -> bool:
+        """Append the signed entry saying the run's record is deleted (status `deleted`,
+        its step count and head as they stand, and a seal over `basis`: why, by which
+        rule), in the caller's write transaction, before the rows go; False if no such run."""
+        if self.engine.dialect.name == "postgresql":
+            conn.execute(text(_LOG_LOCK))
+        found = conn.execute(statements.RUN_FOR_LOG, {"run_id": run_id}).mappings().first()
+        if found is None:
+            return False
+        self._write_entry(conn, found, status=DELETED, sealed=DELETED_SEAL + digest(basis))
+        return True
+
+    def append_log(self, conn: Connection, run_id: str) -> None:
+        """Append the run's head and seal to the log of run heads in the caller's write
+        transaction: for the store's other writers (`store.holds`) that move a run's head."""
+        self._append_log(conn, run_id)
 
     @staticmethod
     def _escalation_row(conn: Connection, run_id: str) -> dict[str, Any] | None:

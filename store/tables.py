@@ -16,6 +16,7 @@ __all__ = [
     "DecisionRow",
     "DispatchRow",
     "EscalationRow",
+    "HoldRow",
     "LeaseRow",
     "LogRow",
     "PreferenceRow",
@@ -259,6 +260,20 @@ class DispatchRow(SQLModel, table=True):
     last_error: str | None = None
 
 
+class HoldRow(SQLModel, table=True):
+    """A legal hold on a case (see `store.holds`): current while `released_at` is NULL."""
+
+    __tablename__ = "legal_hold"
+
+    case_id: str = Field(primary_key=True)
+    held_by: str
+    reason: str
+    held_at: datetime = _time()
+    released_by: str | None = None
+    release_reason: str | None = None
+    released_at: datetime | None = _time(nullable=True)
+
+
 ALL: tuple[type[SQLModel], ...] = (
     RunRow,
     StepRow,
@@ -272,5 +287,6 @@ ALL: tuple[type[SQLModel], ...] = (
     LeaseRow,
     PreferenceRow,
     DispatchRow,
+    HoldRow,
 )
 """Every table the migrations own."""

@@ -60,7 +60,7 @@ __all__ = [
 
 Role = Literal["ops", "reviewer", "auditor", "admin"]
 """Who a token speaks for."""
-Action = Literal["submit", "read", "review", "verify", "export", "manage_tokens"]
+Action = Literal["submit", "read", "review", "verify", "export", "manage_tokens", "manage_holds"]
 """What a door may be asked to do."""
 
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -71,13 +71,13 @@ PERMISSIONS: Mapping[Role, frozenset[Action]] = MappingProxyType(
         "ops": frozenset({"submit", "read"}),
         "reviewer": frozenset({"read", "review"}),
         "auditor": frozenset({"read", "verify", "export"}),
-        "admin": frozenset({"manage_tokens"}),
+        "admin": frozenset({"manage_tokens", "manage_holds"}),
     }
 )
 """Each role and the actions it may take; nothing else is allowed. Ops tooling submits
 cases and reads decisions; reviewers read and review; auditors read, verify and export
 but never submit or review (they check the record, they do not make it); admins manage
-tokens and nothing else (an admin who audits holds a second token)."""
+tokens and legal holds and nothing else (an admin who audits holds a second token)."""
 
 TOKEN_PREFIX = "agt_"
 """Every token starts with this, so a leaked one is recognisable (secret scanners)."""

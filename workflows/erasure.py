@@ -14,7 +14,9 @@ It keeps the run record, the decision records with their statements of reasons, 
 escalation and the reviews (and their chained copies): a decision must stay explainable
 after its subject's contact details are gone. Those records are masked when they are
 written (AUDITGRAPH_MASK_PERSONAL_DATA, on by default). Runs still open (running, or
-awaiting review) are left alone and reported: erase again after they close.
+awaiting review) are left alone and reported: erase again after they close. Runs of a
+case under legal hold (`store.holds`) are left alone entirely, checkpoints included, and
+reported as held: erase again once the hold is released.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from auditgraph.store.base import AuditStore
 from auditgraph.store.chain import CONTENT_FIELDS, content_digests, digest, step_hash
+from auditgraph.store.holds import held_case_ids
 from auditgraph.store.records import RunRecord, TraceStep
 from auditgraph.tools.personal_data import mask, mask_text
 from auditgraph.workflows.trace_contract import REVIEWER, Kind, Node
@@ -34,7 +37,7 @@ from auditgraph.workflows.tracing import redact
 
 __all__ = ["ErasureReport", "RunErasure", "erase_seller"]
 
-Outcome = Literal["erased", "unchanged", "open"]
+Outcome = Literal["erased", "unchanged", "open", "held"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,11 @@ class ErasureReport:
     def open_runs(self) -> list[RunErasure]:
         """Runs left alone because they are still open."""
         return [r for r in self.runs if r.outcome == "open"]
+
+    @property
+    def held_runs(self) -> list[RunErasure]:
+        """Runs left alone because their case is under legal hold."""
+        return [r for r in self.runs if r.outcome == "held"]
 
 
 def erase_seller(
@@ -91,7 +99,12 @@ def erase_seller(
             raise ValueError(f"the {label} must be 1 to {limit} printable characters")
     report = ErasureReport(seller_id, dry_run)
     scrub = _scrubber(names, full_text)
-    for run in store.runs_of_seller(seller_id):
+    runs = store.runs_of_seller(seller_id)
+    held = held_case_ids(store, {r.case_id for r in runs})
+    for run in runs:
+        if run.case_id in held:
+            report.runs.append(RunErasure(run.run_id, run.case_id, run.status, "held"))
+            continue
         if run.status in ("running", "awaiting_review"):
             report.runs.append(RunErasure(run.run_id, run.case_id, run.status, "open"))
             continue
@@ -126,7 +139,7 @@ def _kept(step: TraceStep) -> bool:
     # The decision and review copies stay as written: `trace verify` compares them with
     # the decision and review tables, which erasure keeps.
     return (
-        step.kind in ("start", "erasure")
+        step.kind in ("start", "erasure", "hold")
         or (step.kind == Kind.NODE and step.node == Node.FINALIZE)
         or (step.kind == Kind.INTERRUPT and step.agent == REVIEWER)
     )

@@ -15,7 +15,7 @@ import anyio
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from auditgraph.service.api import cases, escalations, health, kpis, runs
+from auditgraph.service.api import cases, escalations, health, holds, kpis, runs
 from auditgraph.service.api.middleware import BodyLimit, RequestMetrics
 from auditgraph.service.api.problems import MEDIA_TYPE, PROBLEM_TYPES, Problem, install_handlers
 from auditgraph.service.api.state import open_state, warm
@@ -32,7 +32,7 @@ escalations, verify the record and fetch DSA statements of reasons.
 
 Authenticate with an API token (`auditgraph tokens create --name N --role R`) as
 `Authorization: Bearer agt_...`. Roles: **ops** submits and reads; **reviewer** reads and
-reviews; **auditor** reads and verifies; **admin** manages tokens only.
+reviews; **auditor** reads and verifies; **admin** manages tokens and legal holds only.
 
 Every error is an RFC 9457 problem (`application/problem+json`).
 """
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redirect_slashes=False,
     )
     install_handlers(app)
-    for module in (cases, runs, escalations, kpis, health):
+    for module in (cases, runs, escalations, holds, kpis, health):
         app.include_router(module.router)
     # The reviewer console, same process and identities: the one door the API mounts.
     mount_console(app, settings)

@@ -47,6 +47,7 @@ PROBLEM_TYPES: dict[str, str] = {
     "review-conflict": "The run was already reviewed",
     "not-reviewable": "The run is not awaiting review",
     "no-statement": "The decision restricts nothing",
+    "not-held": "The case is not under legal hold",
     "too-large": "Request body too large",
     "unsupported-media-type": "Unsupported media type",
     "method-not-allowed": "Method not allowed",

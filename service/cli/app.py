@@ -9,7 +9,9 @@ from auditgraph.service.cli.common import configure_logging
 from auditgraph.service.cli.db import db_app
 from auditgraph.service.cli.evals import eval_app
 from auditgraph.service.cli.export import export_app
+from auditgraph.service.cli.holds import hold_app
 from auditgraph.service.cli.log import log_app
+from auditgraph.service.cli.retention import retention_app
 from auditgraph.service.cli.screen import screen_app
 from auditgraph.service.cli.serve import serve
 from auditgraph.service.cli.tokens import tokens_app
@@ -47,6 +49,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(worker_app, name="worker")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(export_app, name="export")
+app.add_typer(hold_app, name="hold")
+app.add_typer(retention_app, name="retention")
 
 
 def main() -> None:

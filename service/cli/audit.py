@@ -127,7 +127,7 @@ def erase(
 ) -> None:
     """Erase a seller's personal data from their finished runs and checkpoints, keeping the
     decisions and a trace that still verifies (see docs/operations.md). Exit 1 if some of
-    their runs are still open and were left alone."""
+    their runs are still open, or their case is under legal hold, and were left alone."""
     reason, by = reason.strip(), by.strip()
     if not reason or not by:
         fail("give a --reason and who asked for it (--by)")
@@ -150,7 +150,7 @@ def erase(
         print_json(dataclasses.asdict(report))
     else:
         _print_erasure(report)
-    if report.open_runs:
+    if report.open_runs or report.held_runs:
         raise typer.Exit(1)
 
 
@@ -246,6 +246,16 @@ def _print_erasure(report: ErasureReport) -> None:
                 (
                     f"{len(report.open_runs)} run(s) still open were left alone: "
                     "erase again after they are reviewed or recovered",
+                    "yellow",
+                )
+            )
+        )
+    if report.held_runs:
+        out.print(
+            line(
+                (
+                    f"{len(report.held_runs)} run(s) of cases under legal hold were left alone: "
+                    "erase again once the hold is released (`auditgraph hold list`)",
                     "yellow",
                 )
             )

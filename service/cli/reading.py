@@ -245,7 +245,11 @@ def _verify(
         print_json([r._asdict() for r in results])
     else:
         for r in results:
-            if r.ok:
+            if r.ok and r.deleted:
+                out.print(
+                    line(("ok", "green"), f"       {r.run_id}  deleted by retention, as the signed log says")
+                )
+            elif r.ok:
                 what = "entries" if r.run_id == LOG else "steps"
                 out.print(line(("ok", "green"), f"       {r.run_id}  {r.steps} {what}  head {r.head}"))
             else:
@@ -289,6 +293,10 @@ def _summary(step: TraceStep) -> str | Text:
             f"personal data erased from {len(output.get('steps', {}))} step(s) and the case copy; "
             f"asked by {meta.get('requested_by')}: {meta.get('reason')}"
         )
+    if step.kind == "hold":
+        meta = step.input or {}
+        verb = "legal hold set" if output.get("held") else "legal hold released"
+        return f"{verb} by {meta.get('by')}: {meta.get('reason')}"
     if step.kind == "interrupt":
         if "reviewer" in output:
             return f"reviewer {output['reviewer']} decided {output.get('decision')}"

@@ -24,6 +24,8 @@ INVALID: dict[str, str] = {
     "include_sensitive": "perhaps",
     "mask_personal_data": "perhaps",
     "durability": "sometimes",
+    "retention_checkpoint_days": "-1",
+    "retention_record_days": "0",
     "tool_concurrency": "0",
     "confidence_bar": "1.5",
     "model": "gpt-4o",

@@ -93,7 +93,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def test_a_new_database_has_the_seller_table_at_the_newest_revision(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
     SqlAuditStore(engine)
-    assert current_revision(engine) == head_revision() == "0011"
+    assert current_revision(engine) == head_revision() == "0013"
     assert "seller" in inspect(engine).get_table_names()
 
 

@@ -234,7 +234,7 @@ EXPECTED = {
     ("ops", "submit"), ("ops", "read"),
     ("reviewer", "read"), ("reviewer", "review"),
     ("auditor", "read"), ("auditor", "verify"), ("auditor", "export"),
-    ("admin", "manage_tokens"),
+    ("admin", "manage_tokens"), ("admin", "manage_holds"),
 }  # fmt: skip
 """The issue's table: every (role, action) allowed; every other pair is refused."""
 

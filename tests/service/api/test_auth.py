@@ -18,6 +18,9 @@ ENDPOINTS = [
     ("GET", f"/v1/runs/{MISSING}/statement-of-reasons", "read"),
     ("GET", "/v1/escalations", "read"),
     ("POST", f"/v1/runs/{MISSING}/review", "review"),
+    ("GET", "/v1/holds", "manage_holds"),
+    ("PUT", "/v1/cases/case-missing/hold", "manage_holds"),
+    ("DELETE", "/v1/cases/case-missing/hold?reason=done", "manage_holds"),
 ]
 REVIEW = {"decision": "approve", "reason": "checked", "review_digest": "0" * 64}
 
@@ -29,6 +32,10 @@ def _call(api: Server, method: str, path: str, role: str | None, **headers: str)
         if method == "POST":
             # Not a case: an allowed caller gets 422 and nothing is audited.
             return client.post(path, json={"kind": "listing_review"})
+        if method == "PUT":
+            return client.put(path, json={"reason": "matter M-1"})  # no such case: 404 when allowed
+        if method == "DELETE":
+            return client.delete(path)
         return client.get(path)
 
 

@@ -193,3 +193,30 @@ def test_escalations_list_the_open_queue(api: Server, runs: dict[str, dict]) -> 
     assert none == []
     priorities = [e["priority"] for e in listed]
     assert priorities == sorted(priorities)
+
+
+def test_an_admin_holds_and_releases_a_case_and_its_run_still_verifies(api: Server) -> None:
+    with api.client("ops") as ops:
+        made = ops.post("/v1/cases", json=fresh_case("kitchen_knife_set"), params={"wait": "true"}).json()
+    case_id, run_id = made["run"]["case_id"], made["run"]["run_id"]
+    path = f"/v1/cases/{case_id}/hold"
+    with api.client("admin") as admin:
+        held = admin.put(path, json={"reason": "matter M-7"})
+        assert held.status_code == 200, held.text
+        body = held.json()
+        assert body["changed"] and body["active"] and body["hold"]["held_by"] == "admin-1"
+        assert body["runs"] == [{"run_id": run_id, "status": "completed", "recorded": True}]
+        again = admin.put(path, json={"reason": "another matter"}).json()
+        assert not again["changed"] and again["hold"]["reason"] == "matter M-7"  # idempotent
+        assert case_id in [h["case_id"] for h in admin.get("/v1/holds").json()["holds"]]
+        is_problem(admin.put(path, json={"reason": ""}), 422)
+        is_problem(admin.put("/v1/cases/case-nope/hold", json={"reason": "x"}), 404)
+        released = admin.delete(path, params={"reason": "settled"})
+        assert released.status_code == 200 and not released.json()["active"], released.text
+        assert "not held" in is_problem(admin.delete(path, params={"reason": "settled"}), 404)["detail"]
+        assert case_id not in [h["case_id"] for h in admin.get("/v1/holds").json()["holds"]]
+    with api.client("auditor") as auditor:
+        check = auditor.get(f"/v1/runs/{run_id}/verify").json()
+        steps = auditor.get(f"/v1/runs/{run_id}/trace").json()["steps"]
+    assert check["ok"], check
+    assert [(s["kind"], s["node"]) for s in steps[-2:]] == [("hold", "hold"), ("hold", "release_hold")]
