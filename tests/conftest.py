@@ -211,7 +211,9 @@ def fresh_postgres_url(_session_postgres: PostgresRoles) -> str:
     try:
         with admin.begin() as conn:
             tables = conn.execute(
-                text("SELECT tablename FROM pg_tables WHERE schemaname = :schema AND NOT (tablename = ANY(:kept))"),
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = :schema AND NOT (tablename = ANY(:kept))"
+                ),
                 {"schema": _session_postgres.schema, "kept": list(_KEPT_ON_EMPTYING)},
             ).scalars()
             names = ", ".join(f'"{_session_postgres.schema}"."{t}"' for t in tables)
