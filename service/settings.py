@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     deletes the whole record and the checkpoints of runs that finished more than this many
     days ago (not held), each deletion signed in the log of run heads. Unset (the default):
     records are kept forever, since deleting them is a legal decision."""
+    retention_interval_hours: float = Field(default=24.0, ge=0, le=24 * 30)
+    """How often the workers apply retention (one worker at a time on PostgreSQL), the first
+    pass a minute after a worker starts; 0 leaves it to `auditgraph retention run` (cron)."""
     tool_concurrency: int | None = Field(default=1, ge=1)
     """How many evidence tools run at once. The bundled backends are in-process and
     CPU-bound, so running them one at a time avoids thread contention; raise it (or set

@@ -57,6 +57,8 @@ __all__ = [
     "enqueue_in",
     "fenced",
     "queue_row",
+    "try_lock",
+    "unlock",
 ]
 
 DispatchState = Literal["queued", "leased", "done", "failed"]
@@ -64,6 +66,7 @@ DispatchState = Literal["queued", "leased", "done", "failed"]
 run paused for review or ended; failed: given up after its capped attempts."""
 
 _TABLE = DispatchRow.__table__  # type: ignore[attr-defined]
+_SESSION_LOCK = "SELECT {verb}(hashtextextended(:name || ':' || current_schema(), 0))"
 _FENCE: ContextVar[Fence | None] = ContextVar("auditgraph_dispatch_fence", default=None)
 
 
@@ -350,3 +353,23 @@ class DispatchStore:
             _TABLE.c.attempts == fence.attempt,
             _TABLE.c.state == "leased",
         )
+
+
+def try_lock(conn: Connection, name: str) -> bool:
+    """On PostgreSQL, take the session advisory lock `name` (in this schema) on `conn`, or
+    False when another session holds it; always True on SQLite (one machine). Release it
+    with `unlock` on the same connection."""
+    if conn.dialect.name != "postgresql":
+        return True
+    taken = bool(
+        conn.execute(text(_SESSION_LOCK.format(verb="pg_try_advisory_lock")), {"name": name}).scalar()
+    )
+    conn.commit()
+    return taken
+
+
+def unlock(conn: Connection, name: str) -> None:
+    """Release the session advisory lock `name` taken with `try_lock`."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(_SESSION_LOCK.format(verb="pg_advisory_unlock")), {"name": name})
+        conn.commit()

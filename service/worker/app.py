@@ -12,21 +12,29 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from contextlib import ExitStack
 from typing import Any
 
 from celery import Celery
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
+from sqlalchemy import Engine
 
 from auditgraph.service.dispatcher import ADVANCE_TASK, Dispatcher, make_celery
+from auditgraph.service.retention import run_retention
 from auditgraph.service.settings import Settings
 from auditgraph.service.wiring import open_auditor, warm_auditor
 from auditgraph.service.worker.runs import RunWorker
 from auditgraph.store import make_engine
+from auditgraph.store.dispatch import try_lock, unlock
 
 __all__ = ["worker_app"]
 
 log = logging.getLogger("auditgraph.worker")
+
+RETENTION_DELAY_SECONDS = 60.0
+"""A worker's first retention pass waits this long after it starts."""
+RETENTION_LOCK = "auditgraph.retention"
 
 
 class _Process:
@@ -59,7 +67,8 @@ class _Process:
 
 
 class _Sweeper:
-    """Runs the sweep in the parent process every `worker_sweep_seconds`."""
+    """Runs the sweep in the parent process every `worker_sweep_seconds`, and retention every
+    `retention_interval_hours` (a minute after start first)."""
 
     def __init__(self, settings: Settings, celery: Celery) -> None:
         self.settings = settings
@@ -75,15 +84,41 @@ class _Sweeper:
         engine = make_engine(self.settings.database_url, pool_size=1, max_overflow=1)
         try:
             dispatcher = Dispatcher(self.settings, engine, celery=self.celery)
+            retain_at = time.monotonic() + RETENTION_DELAY_SECONDS
             while True:
                 try:
                     dispatcher.sweep()
                 except Exception as exc:  # the database or broker is away: try at the next tick
                     log.warning("sweep failed: %s: %s", type(exc).__name__, exc)
+                hours = self.settings.retention_interval_hours
+                if hours and time.monotonic() >= retain_at:
+                    retain_at = time.monotonic() + hours * 3600
+                    self._retain(engine)
                 if self.stop.wait(self.settings.worker_sweep_seconds):
                     return
         finally:
             engine.dispose()
+
+    def _retain(self, engine: Engine) -> None:
+        """One retention pass, unless another worker is running one (PostgreSQL)."""
+        try:
+            with engine.connect() as conn:
+                if not try_lock(conn, RETENTION_LOCK):
+                    return
+                try:
+                    report = run_retention(self.settings)
+                finally:
+                    unlock(conn, RETENTION_LOCK)
+        except Exception as exc:  # reported, tried again at the next interval
+            log.warning("retention failed: %s: %s", type(exc).__name__, exc)
+            return
+        log.info(
+            "retention: %d run(s) deleted, checkpoints of %d run(s) pruned (%d removed), %d held case run(s) kept",
+            len(report.deleted),
+            len(report.pruned),
+            report.checkpoints_removed,
+            len(report.held),
+        )
 
 
 def worker_app(settings: Settings) -> Celery:

@@ -26,6 +26,7 @@ INVALID: dict[str, str] = {
     "durability": "sometimes",
     "retention_checkpoint_days": "-1",
     "retention_record_days": "0",
+    "retention_interval_hours": "-1",
     "tool_concurrency": "0",
     "confidence_bar": "1.5",
     "model": "gpt-4o",

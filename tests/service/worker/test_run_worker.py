@@ -15,6 +15,7 @@ import pytest
 from auditgraph.service.dispatcher import Dispatcher
 from auditgraph.service.settings import Settings
 from auditgraph.service.wiring import open_auditor
+from auditgraph.service.worker.app import _Sweeper
 from auditgraph.service.worker.runs import RunWorker
 from auditgraph.store.dispatch import fenced
 from auditgraph.store.integrity import verify_store
@@ -116,3 +117,28 @@ def test_a_review_queued_through_the_auditor_is_applied_by_the_worker(
 def test_settings_refuse_a_broker_url_that_is_not_one(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="amqp://"):
         Settings(broker_url="http://127.0.0.1:5672")
+
+
+def test_the_workers_periodic_pass_prunes_finished_runs(tmp_path: Path) -> None:
+    Signer(tmp_path / "signing-key.pem", create=True).key_id  # noqa: B018 - creates the key
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'audit.db'}",
+        broker_url="memory://",
+        signing_key_file=tmp_path / "signing-key.pem",
+        screen_embedder="none",
+        image_text="none",
+        durability="sync",  # a checkpoint after every step: many a run
+        retention_checkpoint_days=0,
+    )
+    with open_auditor(settings) as auditor:
+        worker = RunWorker(settings, auditor, Dispatcher(settings, auditor.store.engine))  # type: ignore[attr-defined]
+        run_id = _queued(auditor)
+        assert worker.process(run_id) == "done"
+        thread = {"configurable": {"thread_id": run_id}}
+        before = len(list(auditor.graph.checkpointer.list(thread)))  # type: ignore[union-attr]
+        sweeper = _Sweeper(settings, worker.dispatcher.celery)
+        sweeper._retain(auditor.store.engine)  # type: ignore[attr-defined]
+        after = len(list(auditor.graph.checkpointer.list(thread)))  # type: ignore[union-attr]
+        assert before > 1 and after == 1
+        assert auditor.graph.get_state(thread).values["decision"].decision == "reject"
+        _verifies(auditor, run_id)
