@@ -16,13 +16,14 @@ __all__ = ["serve"]
 
 def serve(
     host: Annotated[
-        str | None, typer.Option(help="Address to listen on [default: AUDITGRAPH_API_HOST, 127.0.0.1].")
+        str | None, typer.Option(help="Address to listen on (default: AUDITGRAPH_API_HOST, or 127.0.0.1).")
     ] = None,
     port: Annotated[
-        int | None, typer.Option(min=1, max=65535, help="Port [default: AUDITGRAPH_API_PORT, 8080].")
+        int | None, typer.Option(min=1, max=65535, help="Port (default: AUDITGRAPH_API_PORT, or 8080).")
     ] = None,
     workers: Annotated[
-        int | None, typer.Option(min=1, max=64, help="Server processes [default: AUDITGRAPH_API_WORKERS, 1].")
+        int | None,
+        typer.Option(min=1, max=64, help="Server processes (default: AUDITGRAPH_API_WORKERS, or 1)."),
     ] = None,
 ) -> None:
     """Serve the HTTP API (/v1: submit, read, review, verify; /docs; /healthz, /readyz, /metrics).

@@ -9,6 +9,7 @@ import socket
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 
 from auditgraph.service.cli.common import err, fail, line, load_settings, opened_store, out
 from auditgraph.service.dispatcher import Dispatcher
@@ -37,10 +38,12 @@ def worker(
     ctx: typer.Context,
     concurrency: Annotated[
         int | None,
-        typer.Option(min=1, max=64, help="Runs audited at once [default: AUDITGRAPH_WORKER_CONCURRENCY, 1]."),
+        typer.Option(
+            min=1, max=64, help="Runs audited at once (default: AUDITGRAPH_WORKER_CONCURRENCY, or 1)."
+        ),
     ] = None,
     name: Annotated[
-        str | None, typer.Option(help="This worker's node name [default: auditgraph@HOST.PID].")
+        str | None, typer.Option(help="This worker's node name (default: auditgraph@HOST.PID).")
     ] = None,
 ) -> None:
     """Start a worker: it claims announced runs in the database, audits them (resuming any
@@ -96,14 +99,18 @@ def _log_runs() -> None:
 
 @worker_app.command()
 def status() -> None:
-    """The work queue now: runs queued, held by workers, with an expired lease, failed; and
-    how long the oldest queued run has waited."""
+    """The work queue now (runs queued, leased to workers, with an expired lease, done and
+    failed; the oldest queued run's wait) and, with a broker, the workers that answer."""
     settings = load_settings()
     store = opened_store(settings)
     try:
         stats = DispatchStore(store.engine).stats()
+        answering = _answering(settings, store.engine) if settings.broker_url else None
     finally:
         store.engine.dispose()
+    if answering is not None:
+        names = ", ".join(sorted(answering)) or "none"
+        out.print(line(f"workers answering on the broker: {len(answering)} ({names})"))
     oldest = "-" if stats.oldest_queued_seconds is None else f"{stats.oldest_queued_seconds:.1f} s"
     out.print(
         line(
@@ -113,6 +120,18 @@ def status() -> None:
     )
     if stats.failed:
         out.print(line("failed runs: auditgraph runs --status failed"))
+
+
+def _answering(settings: Settings, engine: Engine) -> list[str] | None:
+    """The node names of the workers that answer a ping within a second; None when the
+    broker cannot be reached (said on standard error)."""
+    dispatcher = Dispatcher(settings, engine)
+    problem = dispatcher.broker_problem()
+    if problem is not None:
+        err.print(line(f"{problem} (AUDITGRAPH_BROKER_URL): cannot ask which workers are up"))
+        return None
+    replies = dispatcher.celery.control.ping(timeout=1.0) or []
+    return [name for reply in replies for name in reply]
 
 
 @worker_app.command()
