@@ -201,12 +201,21 @@ def _param(backend: Backend, name: str, durability: Durability, kill: KillPoint,
     return pytest.param(backend, name, durability, kill, id=case_id)
 
 
+def _audit_points(backend: Backend, scenario: Scenario, durability: Durability) -> list[KillPoint]:
+    """The audit's kill points on `backend`. On PostgreSQL under `exit` a node's start and
+    end leave the same record (nothing is written before the close): its start is enough."""
+    points = _kill_points(scenario.nodes, durability)
+    if backend == "postgres" and durability == "exit":
+        points = [p for p in points if p.at != "end"]
+    return points
+
+
 MATRIX = [
     _param(backend, name, durability, kill, drive="audit")
     for backend in BACKENDS
     for name, scenario in SCENARIOS.items()
     for durability in BACKEND_DURABILITIES[backend, "audit"]
-    for kill in _kill_points(scenario.nodes, durability)
+    for kill in _audit_points(backend, scenario, durability)
 ]
 
 

@@ -112,6 +112,12 @@ class Cluster:
         with contextlib.suppress(ProcessLookupError):
             worker.signal(signal.SIGKILL)
 
+    def stop_all(self) -> None:
+        """Stop every worker still running (a test that failed midway leaves some)."""
+        for worker in self.workers:
+            if worker.process.poll() is None:
+                self.stop_worker(worker, signal.SIGKILL)
+
     def submit(self, case: dict[str, Any]) -> str:
         """Submit a case through the API (ops token); its run id."""
         with self.server.client("ops") as client:
@@ -197,8 +203,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     try:
         yield built
     finally:
-        for worker in built.workers:
-            built.stop_worker(worker, signal.SIGKILL)
+        built.stop_all()
         stop_server(server)
         proxy.down()
         engine.dispose()
@@ -206,6 +211,18 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
         _delete_queue(queue)
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_its_own_workers(request: pytest.FixtureRequest) -> Iterator[None]:
+    """No worker outlives the test that started it, even one that failed midway; the
+    broker is back for the next test."""
+    yield
+    if "cluster" in request.fixturenames:
+        cluster: Cluster = request.getfixturevalue("cluster")
+        cluster.stop_all()
+        if not cluster.proxy.is_up:
+            cluster.proxy.up()
 
 
 def _require_broker() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 
 
 class Proxy:
@@ -21,11 +22,23 @@ class Proxy:
         self._open: list[socket.socket] = []
         self._lock = threading.Lock()
 
+    @property
+    def is_up(self) -> bool:
+        """Whether the proxy accepts connections now."""
+        return self._listener is not None
+
     def up(self) -> None:
         """Accept and forward connections."""
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
+        for _ in range(50):  # the old listener's accept() may take a moment to let go
+            try:
+                listener.bind(("127.0.0.1", self.port))
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            listener.bind(("127.0.0.1", self.port))
         listener.listen(64)
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
@@ -33,6 +46,10 @@ class Proxy:
     def down(self) -> None:
         """Refuse new connections and cut the open ones, as a broker that died would."""
         if self._listener is not None:
+            # shutdown wakes the thread blocked in accept(): a socket closed under it would
+            # stay listening until that call returned, and the port could not be bound again.
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)
             with contextlib.suppress(OSError):
                 self._listener.close()
             self._listener = None
