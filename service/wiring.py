@@ -12,6 +12,7 @@ from functools import partial
 from pathlib import Path
 
 from PIL import Image
+from sqlalchemy import Engine
 
 from auditgraph.agents import Agent, llm_agent, rules_agent
 from auditgraph.agents.screen import E5Embedder, Embedder, NoEmbedder, ScreenScorer
@@ -26,6 +27,7 @@ from auditgraph.workflows import Auditor, GuardPolicy
 
 __all__ = [
     "ConsoleSecretError",
+    "audit_engine",
     "console_secret",
     "open_auditor",
     "open_store",
@@ -185,6 +187,15 @@ def open_auditor(settings: Settings) -> Iterator[Auditor]:
             max_concurrency=settings.tool_concurrency,
             integrity=partial(_run_problems, store, settings),
         )
+
+
+def audit_engine(auditor: Auditor) -> Engine:
+    """The SQL engine under an auditor from `open_auditor`, for the stores that share its
+    database (tokens, submissions, the work queue)."""
+    store = auditor.store
+    if not isinstance(store, SqlAuditStore):
+        raise TypeError(f"the auditor's store is not SQL: {type(store).__name__}")
+    return store.engine
 
 
 def warm_auditor(auditor: Auditor, settings: Settings) -> None:

@@ -35,13 +35,14 @@ import contextlib
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, text, update
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
 
 from auditgraph.store.base import StoreError
-from auditgraph.store.records import utcnow
+from auditgraph.store.locks import try_hold_for_transaction
+from auditgraph.store.records import as_utc, utcnow
 from auditgraph.store.schema import upgrade
 from auditgraph.store.tables import DispatchRow
 
@@ -57,8 +58,6 @@ __all__ = [
     "enqueue_in",
     "fenced",
     "queue_row",
-    "try_lock",
-    "unlock",
 ]
 
 DispatchState = Literal["queued", "leased", "done", "failed"]
@@ -66,7 +65,6 @@ DispatchState = Literal["queued", "leased", "done", "failed"]
 run paused for review or ended; failed: given up after its capped attempts."""
 
 _TABLE = DispatchRow.__table__  # type: ignore[attr-defined]
-_SESSION_LOCK = "SELECT {verb}(hashtextextended(:name || ':' || current_schema(), 0))"
 _FENCE: ContextVar[Fence | None] = ContextVar("auditgraph_dispatch_fence", default=None)
 
 
@@ -185,11 +183,6 @@ def enqueue_in(conn: Connection, run_id: str, now: datetime) -> bool:
     return True
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; every time stored here is UTC.
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 class DispatchStore:
     """The dispatch rows in the audit database (SQLite or PostgreSQL); brings the schema to
     the newest revision on start. `clock` gives the time leases are judged by (every
@@ -244,7 +237,7 @@ class DispatchStore:
             row = conn.execute(statement).first()
         if row is None:
             return None
-        return Claim(run_id, owner, int(row.attempts), _aware(row.lease_expires), row.last_error)  # type: ignore[arg-type]
+        return Claim(run_id, owner, int(row.attempts), as_utc(row.lease_expires), row.last_error)  # type: ignore[arg-type]
 
     def heartbeat(self, fence: Fence, *, lease: timedelta) -> bool:
         """Extend the lease; False when the worker no longer holds the run (stop working)."""
@@ -307,7 +300,7 @@ class DispatchStore:
             row = conn.execute(select(_TABLE).where(_TABLE.c.run_id == run_id)).mappings().first()
         if row is None:
             return None
-        return {k: _aware(v) if isinstance(v, datetime) else v for k, v in row.items()}
+        return {k: as_utc(v) for k, v in row.items()}
 
     def stats(self) -> DispatchStats:
         """Counts by state, expired leases, and the age of the oldest queued run."""
@@ -322,7 +315,7 @@ class DispatchStore:
             oldest = conn.execute(
                 select(func.min(_TABLE.c.queued_at)).where(_TABLE.c.state == "queued")
             ).scalar()
-        oldest = _aware(oldest)
+        oldest = as_utc(oldest)
         return DispatchStats(
             queued=int(counts.get("queued", 0)),
             leased=int(counts.get("leased", 0)),
@@ -333,17 +326,9 @@ class DispatchStore:
         )
 
     def try_sweep_lock(self, conn: Connection) -> bool:
-        """On PostgreSQL, take the sweep's advisory lock for `conn`'s transaction, or False
-        when another process sweeps now; always True on SQLite (one machine)."""
-        if conn.dialect.name != "postgresql":
-            return True
-        return bool(
-            conn.execute(
-                text(
-                    "SELECT pg_try_advisory_xact_lock(hashtextextended('auditgraph.sweep:' || current_schema(), 0))"
-                )
-            ).scalar()
-        )
+        """Take the sweep's lock for `conn`'s transaction, or False when another process
+        sweeps now (PostgreSQL; always True on SQLite)."""
+        return try_hold_for_transaction(conn, "auditgraph.sweep")
 
     @staticmethod
     def _held(fence: Fence) -> tuple[Any, ...]:
@@ -353,23 +338,3 @@ class DispatchStore:
             _TABLE.c.attempts == fence.attempt,
             _TABLE.c.state == "leased",
         )
-
-
-def try_lock(conn: Connection, name: str) -> bool:
-    """On PostgreSQL, take the session advisory lock `name` (in this schema) on `conn`, or
-    False when another session holds it; always True on SQLite (one machine). Release it
-    with `unlock` on the same connection."""
-    if conn.dialect.name != "postgresql":
-        return True
-    taken = bool(
-        conn.execute(text(_SESSION_LOCK.format(verb="pg_try_advisory_lock")), {"name": name}).scalar()
-    )
-    conn.commit()
-    return taken
-
-
-def unlock(conn: Connection, name: str) -> None:
-    """Release the session advisory lock `name` taken with `try_lock`."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text(_SESSION_LOCK.format(verb="pg_advisory_unlock")), {"name": name})
-        conn.commit()

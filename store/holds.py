@@ -22,7 +22,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import OperationalError
 
 from auditgraph.store.chain import step_hash
-from auditgraph.store.records import TraceStep, utcnow
+from auditgraph.store.records import TraceStep, as_utc, utcnow
 from auditgraph.store.retry import retrying
 from auditgraph.store.sql import SqlAuditStore
 from auditgraph.store.tables import HoldRow, RunRow, StepRow
@@ -97,15 +97,10 @@ class HoldChange:
     runs: list[RunMark] = field(default_factory=list)
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; every time we store is UTC.
-    return value if value is None or value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
-
-
 def _hold(row: Any) -> Hold:
     values = dict(row)
     for name in ("held_at", "released_at"):
-        values[name] = _aware(values[name])
+        values[name] = as_utc(values[name])
     return Hold.model_validate(values)
 
 

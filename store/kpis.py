@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, and_, case, func, select
 
+from auditgraph.store.records import as_utc
 from auditgraph.store.search import RunFilter, conditions, reason_kind
 from auditgraph.store.tables import DecisionRow, EscalationRow, ReviewRow, RunRow, StepRow
 
@@ -196,11 +197,6 @@ def _counted(conn: Connection, where: list[ColumnElement[bool]], **figures: dict
     return {name: int(value or 0) for name, value in row.items()}
 
 
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every time stored is UTC.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
 def compute_kpis(
     engine: Engine,
     *,
@@ -365,7 +361,7 @@ def _agreement(
 def _durations(conn: Connection, where: list[ColumnElement[bool]]) -> list[float]:
     decided = conditions(conn, RunFilter(decided=True))
     query = select(_RUNS.c.started, _RUNS.c.ended).where(*where, *decided, _RUNS.c.ended.is_not(None))
-    return [(_aware(ended) - _aware(started)).total_seconds() for started, ended in conn.execute(query)]
+    return [(as_utc(ended) - as_utc(started)).total_seconds() for started, ended in conn.execute(query)]
 
 
 def _ages(conn: Connection, backlog: RunFilter, as_of: datetime) -> list[float]:
@@ -375,7 +371,7 @@ def _ages(conn: Connection, backlog: RunFilter, as_of: datetime) -> list[float]:
         .select_from(_RUNS.join(escalation, escalation.c.run_id == _RUNS.c.run_id))
         .where(*conditions(conn, backlog), escalation.c.status == "open")
     )
-    return [(as_of - _aware(opened)).total_seconds() for (opened,) in conn.execute(query)]
+    return [(as_of - as_utc(opened)).total_seconds() for (opened,) in conn.execute(query)]
 
 
 def _model(conn: Connection, where: list[ColumnElement[bool]]) -> tuple[int, int, int, float]:

@@ -34,7 +34,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -46,7 +46,6 @@ from sqlalchemy import (
     cast,
     delete,
     exists,
-    func,
     literal,
     null,
     or_,
@@ -57,7 +56,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
 from auditgraph.store.base import StoreError
-from auditgraph.store.records import utcnow
+from auditgraph.store.locks import hold_for_transaction
+from auditgraph.store.records import as_utc, utcnow
 from auditgraph.store.schema import upgrade
 from auditgraph.store.tables import EscalationRow, LeaseRow
 
@@ -143,8 +143,7 @@ class LeaseStore:
         now, until = self._clock(), self._clock() + _positive(ttl)
         claim = _claim(self._insert(), now, holder, token_id, until, queue=queue, priority=priority)
         with self.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"escalation_lease:{holder}"))))
+            hold_for_transaction(conn, f"auditgraph.escalation_lease:{holder}")
             for _ in range(_ATTEMPTS):
                 row = conn.execute(claim).mappings().first()
                 if row is not None:
@@ -270,7 +269,7 @@ class LeaseStore:
             holder=row["holder"],
             token_id=row["holder_token_id"],
             state=row["state"],
-            leased_until=_aware(row["leased_until"]),
+            leased_until=as_utc(row["leased_until"]),
             note=row["note"],
             clock=self._clock,
         )
@@ -402,8 +401,3 @@ def _check_holder(holder: str, token_id: str) -> None:
         raise ValueError(
             f"a lease needs a holder and a token id (got {holder!r}, {token_id!r}); pass the token's name and id"
         )
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every time stored here is UTC.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, Engine, and_, func, literal, or_, select
 from sqlalchemy.types import DateTime
 
-from auditgraph.store.records import EscalationRecord, utcnow
+from auditgraph.store.records import EscalationRecord, as_utc, utcnow
 from auditgraph.store.search import json_has_any
 from auditgraph.store.tables import EscalationRow, LeaseRow, RunRow
 
@@ -183,20 +183,15 @@ def open_queues(engine: Engine) -> list[str]:
 
 def _row(row: Any) -> QueueRow:
     escalation = EscalationRecord.model_validate(
-        {name: _aware(row[name]) for name in EscalationRecord.model_fields}
+        {name: as_utc(row[name]) for name in EscalationRecord.model_fields}
     )
     title = row["listing_title"] or row["case_case_id"] or "(case erased)"
     holder = row["lease_holder"]
     lease = (
         None
         if holder is None
-        else QueueLease(holder, row["lease_state"], row["lease_note"], _aware(row["lease_until"]))
+        else QueueLease(holder, row["lease_state"], row["lease_note"], as_utc(row["lease_until"]))
     )
     return QueueRow(
         escalation=escalation, title=str(title), case_kind=row["run_case_kind"] or "", lease=lease
     )
-
-
-def _aware(value: Any) -> Any:
-    # SQLite hands back naive datetimes; every time stored is UTC.
-    return value.replace(tzinfo=UTC) if isinstance(value, datetime) and value.tzinfo is None else value

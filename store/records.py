@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,6 +24,7 @@ __all__ = [
     "RunStatus",
     "StepKind",
     "TraceStep",
+    "as_utc",
     "new_id",
     "utcnow",
 ]
@@ -38,6 +39,19 @@ StepKind = Literal["start", "node", "tool", "model", "guard", "interrupt", "eras
 def utcnow() -> datetime:
     """Now, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+_T = TypeVar("_T")
+
+
+def as_utc(value: _T) -> _T:
+    """`value` with UTC attached if it is a naive datetime, else `value` unchanged.
+
+    SQLite hands back naive datetimes; every time the store writes is UTC.
+    """
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)  # type: ignore[return-value]
+    return value
 
 
 def new_id(prefix: str) -> str:

@@ -49,6 +49,7 @@ from auditgraph.store.records import (
     ReviewRecord,
     RunRecord,
     RunStatus,
+    as_utc,
 )
 from auditgraph.store.tables import DecisionRow, EscalationRow, ReviewRow, RunRow
 
@@ -412,11 +413,6 @@ def _outcome(conn: Connection, filters: RunFilter) -> list[ColumnElement[bool]]:
     return found
 
 
-def _aware(value: Any) -> Any:
-    # SQLite hands back naive datetimes; every time stored is UTC.
-    return value.replace(tzinfo=UTC) if isinstance(value, datetime) and value.tzinfo is None else value
-
-
 def search_runs(
     conn: Connection, filters: RunFilter, *, limit: int, after: RunCursor | None = None
 ) -> list[RunRecord]:
@@ -434,6 +430,6 @@ def search_runs(
         query = query.where(tuple_(_RUNS.c.started, _RUNS.c.run_id) < tuple_(started, after.run_id))
     query = query.order_by(_RUNS.c.started.desc(), _RUNS.c.run_id.desc()).limit(limit)
     return [
-        RunRecord.model_validate({k: _aware(v) for k, v in row.items()})
+        RunRecord.model_validate({k: as_utc(v) for k, v in row.items()})
         for row in conn.execute(query).mappings()
     ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import cache
 from typing import Any, NamedTuple, ParamSpec, TypeVar
 
@@ -20,6 +19,7 @@ from auditgraph.store.base import ReviewConflict, RunNotFound
 from auditgraph.store.chain import digest, start_step
 from auditgraph.store.dispatch import check_fence, enqueue_in, queue_row
 from auditgraph.store.headlog import entry_hash, seal
+from auditgraph.store.locks import hold_for_transaction
 from auditgraph.store.records import (
     DecisionRecord,
     EscalationRecord,
@@ -28,6 +28,7 @@ from auditgraph.store.records import (
     RunStatus,
     StepKind,
     TraceStep,
+    as_utc,
     utcnow,
 )
 from auditgraph.store.retry import retrying
@@ -68,8 +69,8 @@ On PostgreSQL only `auditgraph_erase` (migration 0006), acting as the tables' ow
 make it count; setting it from any other role changes nothing."""
 ERASE_CALL = "SELECT auditgraph_erase(:run_id, :contents, :case, :record)"
 """The erasure on PostgreSQL: one call of the SECURITY DEFINER function of revision 0006."""
-_LOG_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('auditgraph.run_log:' || current_schema(), 0))"
-"""Serialises appends to the log of run heads in this schema until the transaction ends."""
+_LOG_LOCK = "auditgraph.run_log"
+"""The lock that serialises appends to the log of run heads until the transaction ends."""
 _NO_RUN = "P0002"
 """The SQLSTATE `auditgraph_erase` raises for a run that does not exist."""
 
@@ -88,13 +89,6 @@ class _Unclaimed(Exception):
     """The escalation was not open: another review claimed it first."""
 
 
-def _aware(value: Any) -> Any:
-    # SQLite hands back naive datetimes; every time we store is UTC.
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
 @cache
 def _fields(model: type[BaseModel]) -> frozenset[str]:
     # Read once: pydantic's `model_fields` is a descriptor that costs a call each time, per field.
@@ -103,14 +97,14 @@ def _fields(model: type[BaseModel]) -> frozenset[str]:
 
 def _record(model: type[R], row: SQLModel, **extra: Any) -> R:
     known = _fields(model)
-    fields = {k: _aware(v) for k, v in row.model_dump().items() if k in known}
+    fields = {k: as_utc(v) for k, v in row.model_dump().items() if k in known}
     return model.model_validate({**fields, **extra})
 
 
 def _from_row(model: type[R], row: Any) -> R:
     """A record from a Core row's mapping (its columns the model does not have left out)."""
     fields = _fields(model)
-    return model.model_validate({k: _aware(v) for k, v in row.items() if k in fields})
+    return model.model_validate({k: as_utc(v) for k, v in row.items() if k in fields})
 
 
 _STEPS = StepRow.__table__  # type: ignore[attr-defined]
@@ -141,10 +135,9 @@ class SqlAuditStore:
     def _append_log(self, conn: Connection, run_id: str) -> None:
         """Append the run's current head and seal to the log, in the caller's transaction
         (which has already written, so holds SQLite's write lock)."""
-        if self.engine.dialect.name == "postgresql":
-            # An advisory lock, not LOCK TABLE: the runtime role holds INSERT on the log,
-            # which allows no lock that would keep two appenders from taking one seq.
-            conn.execute(text(_LOG_LOCK))
+        # An advisory lock, not LOCK TABLE: the runtime role holds INSERT on the log,
+        # which allows no lock that would keep two appenders from taking one seq.
+        hold_for_transaction(conn, _LOG_LOCK)
         found = conn.execute(statements.RUN_FOR_LOG, {"run_id": run_id}).mappings().first()
         if found is None:
             return
@@ -175,8 +168,7 @@ class SqlAuditStore:
         """Append the signed entry saying the run's record is deleted (status `deleted`,
         its step count and head as they stand, and a seal over `basis`: why, by which
         rule), in the caller's write transaction, before the rows go; False if no such run."""
-        if self.engine.dialect.name == "postgresql":
-            conn.execute(text(_LOG_LOCK))
+        hold_for_transaction(conn, _LOG_LOCK)
         found = conn.execute(statements.RUN_FOR_LOG, {"run_id": run_id}).mappings().first()
         if found is None:
             return False

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, Insert, select
@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from auditgraph.store.base import StoreError
 from auditgraph.store.chain import digest
-from auditgraph.store.records import utcnow
+from auditgraph.store.records import as_utc, utcnow
 from auditgraph.store.schema import upgrade
 from auditgraph.store.tables import SubmissionRow
 
@@ -79,11 +79,6 @@ def digest_body(body: Any) -> str:
     """The digest a submission's body is recorded under: SHA-256 of its canonical JSON
     (sorted keys, no whitespace), so the same JSON sent again matches however it is laid out."""
     return digest(body)
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every time stored here is UTC.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 class SubmissionStore:
@@ -149,6 +144,6 @@ def _submission(row: Any, *, created: bool) -> Submission:
         key=row["key"],
         body_digest=row["body_digest"],
         run_id=row["run_id"],
-        created_at=_aware(row["created_at"]),
+        created_at=as_utc(row["created_at"]),
         created=created,
     )

@@ -24,7 +24,7 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Literal, get_args
 
@@ -32,7 +32,7 @@ from sqlalchemy import Engine, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from auditgraph.store.base import StoreError
-from auditgraph.store.records import new_id, utcnow
+from auditgraph.store.records import as_utc, new_id, utcnow
 from auditgraph.store.schema import upgrade
 from auditgraph.store.tables import ApiTokenRow
 
@@ -196,11 +196,6 @@ def valid_role(role: str) -> Role:
     return role  # type: ignore[return-value]
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; every time stored here is UTC.
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 _TABLE = ApiTokenRow.__table__  # type: ignore[attr-defined]
 
 
@@ -211,9 +206,9 @@ def _info(row: object) -> TokenInfo:
         name=m["name"],
         role=m["role"],
         hint=m["hint"],
-        created_at=_aware(m["created_at"]),  # type: ignore[arg-type]
-        last_used_at=_aware(m["last_used_at"]),
-        revoked_at=_aware(m["revoked_at"]),
+        created_at=as_utc(m["created_at"]),  # type: ignore[arg-type]
+        last_used_at=as_utc(m["last_used_at"]),
+        revoked_at=as_utc(m["revoked_at"]),
     )
 
 
@@ -309,7 +304,7 @@ class TokenStore:
         if row is None or not hmac.compare_digest(row.token_digest, wanted) or row.revoked_at is not None:
             return None
         now = self._clock()
-        last = _aware(row.last_used_at)
+        last = as_utc(row.last_used_at)
         if last is None or now - last >= self._touch_every:
             self._touch(row.token_id, now)
         return Identity(row.token_id, row.name, row.role)

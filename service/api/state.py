@@ -21,7 +21,7 @@ from fastapi import Request
 from auditgraph.service.api.metrics import ApiMetrics
 from auditgraph.service.dispatcher import Dispatcher
 from auditgraph.service.settings import Settings
-from auditgraph.service.wiring import open_auditor, trusted_keys, warm_auditor
+from auditgraph.service.wiring import audit_engine, open_auditor, trusted_keys, warm_auditor
 from auditgraph.store import SqlAuditStore
 from auditgraph.store.signing import TrustedKeys
 from auditgraph.store.stats import ModelUsage, model_usage
@@ -86,7 +86,7 @@ class ApiState:
 def open_state(settings: Settings, resources: ExitStack) -> ApiState:
     """Open the auditor and the stores for `settings`; `resources` closes them."""
     auditor = resources.enter_context(open_auditor(settings))
-    engine = auditor.store.engine  # type: ignore[attr-defined]
+    engine = audit_engine(auditor)
     return ApiState(
         settings=settings,
         auditor=auditor,

@@ -23,10 +23,10 @@ from sqlalchemy import Engine
 from auditgraph.service.dispatcher import ADVANCE_TASK, Dispatcher, make_celery
 from auditgraph.service.retention import run_retention
 from auditgraph.service.settings import Settings
-from auditgraph.service.wiring import open_auditor, warm_auditor
+from auditgraph.service.wiring import audit_engine, open_auditor, warm_auditor
 from auditgraph.service.worker.runs import RunWorker
 from auditgraph.store import make_engine
-from auditgraph.store.dispatch import try_lock, unlock
+from auditgraph.store.locks import try_hold, unhold
 
 __all__ = ["worker_app"]
 
@@ -55,7 +55,7 @@ class _Process:
                 self._pid = os.getpid()
                 self._resources = ExitStack()
                 auditor = self._resources.enter_context(open_auditor(self.settings))
-                dispatcher = Dispatcher(self.settings, auditor.store.engine, celery=self.celery)  # type: ignore[attr-defined]
+                dispatcher = Dispatcher(self.settings, audit_engine(auditor), celery=self.celery)
                 self._worker = RunWorker(self.settings, auditor, dispatcher)
             return self._worker
 
@@ -103,12 +103,12 @@ class _Sweeper:
         """One retention pass, unless another worker is running one (PostgreSQL)."""
         try:
             with engine.connect() as conn:
-                if not try_lock(conn, RETENTION_LOCK):
+                if not try_hold(conn, RETENTION_LOCK):
                     return
                 try:
                     report = run_retention(self.settings)
                 finally:
-                    unlock(conn, RETENTION_LOCK)
+                    unhold(conn, RETENTION_LOCK)
         except Exception as exc:  # reported, tried again at the next interval
             log.warning("retention failed: %s: %s", type(exc).__name__, exc)
             return
