@@ -11,9 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from auditgraph.store import RunRecord, SqlAuditStore, TraceStep, new_id
+from auditgraph.store import SqlAuditStore, TraceStep
 from auditgraph.store.dispatch import Claim, DispatchStore, LeaseLost, fenced
 from tests.fakes.clock import ManualClock
+from tests.fakes.runs import a_run
 
 LEASE = timedelta(seconds=30)
 
@@ -35,14 +36,7 @@ def dispatch(engine: Engine, clock: ManualClock) -> DispatchStore:
 
 
 def _start(audit: SqlAuditStore, *, queued: bool = True) -> str:
-    run = RunRecord(
-        run_id=new_id("run"),
-        case_id=new_id("case"),
-        case_kind="listing_review",
-        agent="rules",
-        agent_version="v1",
-        policy_version="p1",
-    )
+    run = a_run()
     audit.start_run(run, {"case_id": run.case_id}, queued=queued)
     return run.run_id
 

@@ -11,9 +11,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine
 
-from auditgraph.store import EscalationRecord, ReviewRecord, RunRecord, SqlAuditStore, new_id
+from auditgraph.store import EscalationRecord, ReviewRecord, SqlAuditStore
 from auditgraph.store.leases import Lease, LeaseError, LeaseStore
 from tests.fakes.clock import START, ManualClock
+from tests.fakes.runs import a_run
 
 TTL = timedelta(minutes=15)
 
@@ -42,14 +43,7 @@ def _escalate(
     minute: int = 0,
 ) -> str:
     """Start a run and open an escalation for it; return the escalation's id."""
-    run = RunRecord(
-        run_id=new_id("run"),
-        case_id=new_id("case"),
-        case_kind="listing_review",
-        agent="rules",
-        agent_version="v1",
-        policy_version="p1",
-    )
+    run = a_run()
     audit.start_run(run, {"case_id": run.case_id})
     escalation = EscalationRecord(
         run_id=run.run_id,

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from auditgraph.store import EscalationRecord, ReviewRecord, RunRecord, SqlAuditStore, new_id
+from auditgraph.store import EscalationRecord, ReviewRecord, SqlAuditStore
 from auditgraph.store.leases import LeaseStore
 from auditgraph.store.queue import QueueFilter, QueuePage, open_queues, queue_page
+from tests.fakes.runs import a_run
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 NOW = START + timedelta(hours=10)
@@ -36,14 +37,7 @@ def _escalate(
     title: str | None = "A listing",
 ) -> EscalationRecord:
     """Start a run on a case (with a listing titled `title`, or none) and open an escalation."""
-    run = RunRecord(
-        run_id=new_id("run"),
-        case_id=new_id("case"),
-        case_kind=kind,
-        agent="rules",
-        agent_version="v1",
-        policy_version="p1",
-    )
+    run = a_run(case_kind=kind)
     case: dict[str, Any] = {"case_id": run.case_id, "kind": kind}
     if title is not None:
         case["listing"] = {"title": title}
