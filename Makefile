@@ -7,6 +7,9 @@ CHROMIUM := /usr/bin/chromium
 # The editable install is a tree of links (build/__editable__.*) that editors and type
 # checkers read like any installed package; adding or removing a module relinks it.
 EDITABLE := --config-settings editable_mode=strict
+# Test processes for `make test`: two suit a 2-core machine; each loads its own models and
+# opens its own database connections, so raise it with the cores and memory at hand.
+TEST_WORKERS ?= 2
 LAYOUT := $(shell find agents tools workflows store service evals data -type d -not -name __pycache__ 2>/dev/null)
 
 .PHONY: install demo test bench lint llm-server local-llm eval
@@ -41,7 +44,7 @@ demo: install
 	@echo "Next: $(VENV)/bin/auditgraph trace <run id above>   (every step of that audit)"
 
 test: install
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --numprocesses $(TEST_WORKERS) --dist worksteal
 
 bench: install
 	$(PY) benchmarks/bench_cases.py
