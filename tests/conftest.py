@@ -26,6 +26,7 @@ from auditgraph.store.roles import Login, create_roles
 from auditgraph.tools import Toolset, load_bundled_toolset
 from auditgraph.workflows import Auditor, GuardPolicy
 from auditgraph.workflows.checkpoint import checkpoint_serde
+from tests.services import postgres_unreachable
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -123,7 +124,7 @@ def _private_schema() -> Iterator[PostgresRoles]:
         create_roles(admin, migration=Login(migration), runtime=Login(runtime), schema=schema)
     except OperationalError as exc:
         admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432 ({type(exc).__name__}); `.ci/run` starts it")
+        postgres_unreachable(exc)
     # No idle connection is kept meanwhile: a test may fork, and a child must share no socket.
     admin.dispose()
     try:

@@ -25,6 +25,7 @@ from auditgraph.store.records import ReviewRecord, RunRecord, TraceStep
 from auditgraph.store.roles import Login, create_roles
 from auditgraph.store.signing import Signer
 from tests.conftest import POSTGRES, PostgresRoles, load_case, migrate_as_owner
+from tests.services import postgres_unreachable
 
 Ids = dict[str, str]
 
@@ -589,7 +590,7 @@ def pg_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgTemplate
             conn.execute(text(f"CREATE DATABASE {database}"))
     except OperationalError as exc:
         server.dispose()
-        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432 ({type(exc).__name__}); `.ci/run` starts it")
+        postgres_unreachable(exc)
     try:
         admin = create_engine(_pg_url("postgres", database))
         create_roles(admin, migration=Login(migration), runtime=Login(runtime), schema=PG_SCHEMA)

@@ -36,6 +36,7 @@ from auditgraph.store.integrity import verify_store
 from tests.conftest import POSTGRES
 from tests.service.api.conftest import Server, start_server, stop_server
 from tests.service.worker.proxy import Proxy
+from tests.services import postgres_unreachable
 
 BROKER = ("127.0.0.1", 5672)
 LEASE_S = 3
@@ -171,7 +172,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             conn.execute(text(f"CREATE SCHEMA {schema}"))
     except OperationalError as exc:
         admin.dispose()
-        pytest.skip(f"PostgreSQL not reachable at 127.0.0.1:5432 ({type(exc).__name__}); `.ci/run` starts it")
+        postgres_unreachable(exc)
     folder = tmp_path_factory.mktemp("workers")
     database_url = f"{POSTGRES}?options=-csearch_path%3D{schema}"
     queue = f"auditgraph.test.{schema}"
