@@ -2,6 +2,7 @@
 PostgreSQL and RabbitMQ, on this machine, loopback only, with the rules agent.
 
 Run:  .venv/bin/python benchmarks/bench_workers.py [--cases 2000] [--phases two kill one paced log]
+                                                   [--images unique|shared]
 
 Each phase gets a fresh PostgreSQL schema (database `test` on 127.0.0.1:5432) and a broker
 queue of its own (RabbitMQ on 127.0.0.1:5672), one `auditgraph serve` (default settings
@@ -18,6 +19,11 @@ plus the broker) and worker processes started as an operator starts them. Phases
           audit store alone (no graph, no HTTP) from 1, 4 and 8 threads for 5 s each;
           every start and end appends to the one signed log of run heads, which takes an
           advisory lock until its transaction commits
+Images: by default (`--images unique`) every case gets its own copy of its listing's
+photos, the same pixels with a nonce in a PNG text chunk, so that no case reuses another's
+image hash or OCR result (each process caches both by content): the cost of new photos, as
+in real traffic. `--images shared` submits the bundled files themselves: after each
+process's first sight of the four photos, only the rest of the audit is measured.
 After each phase a reconciliation query checks that every submitted case has exactly one
 run, settled (paused for review or completed, none running or failed), with at most one
 decision and no graph node recorded twice, and that every dispatch row is done.
@@ -40,6 +46,7 @@ import tempfile
 import threading
 import time
 import uuid
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -59,19 +66,42 @@ CASES = (
 )
 
 
-def _case(n: int, tag: str) -> dict[str, Any]:
+def _case(n: int, tag: str, images: Path | None) -> dict[str, Any]:
+    """Case `n` of a phase: one of the bundled cases under a new id, with its photos copied
+    under `images` with a nonce (new bytes, the same pixels) unless `images` is None."""
     case = json.loads((ROOT / "data" / "cases" / f"{CASES[n % len(CASES)]}.json").read_text())
     case["case_id"] = f"bench-{tag}-{n}"
+    if images is not None:
+        listing = case.get("listing", {})
+        refs = []
+        for i, ref in enumerate(listing.get("images", [])):
+            copy = images / f"{n}-{i}.png"
+            copy.write_bytes(_with_nonce((ROOT / "data" / "images" / ref).read_bytes(), f"{tag}-{n}-{i}"))
+            refs.append(str(copy))
+        listing["images"] = refs
     return case
+
+
+def _with_nonce(png: bytes, nonce: str) -> bytes:
+    """`png` with a text chunk holding `nonce` after its header: new bytes, same pixels."""
+    signature, header_end = b"\x89PNG\r\n\x1a\n", 8 + 4 + 4 + 13 + 4
+    if not png.startswith(signature) or png[12:16] != b"IHDR":
+        raise SystemExit("the bundled listing photos are expected to be PNG files")
+    data = b"Comment\x00" + nonce.encode()
+    chunk = len(data).to_bytes(4, "big") + b"tEXt" + data + zlib.crc32(b"tEXt" + data).to_bytes(4, "big")
+    return png[:header_end] + chunk + png[header_end:]
 
 
 class Phase:
     """One deployment: schema, queue, server, workers."""
 
-    def __init__(self, name: str, folder: Path) -> None:
+    def __init__(self, name: str, folder: Path, *, unique_images: bool) -> None:
         self.name = name
         self.folder = folder / name
         self.folder.mkdir()
+        self.images: Path | None = self.folder / "images" if unique_images else None
+        if self.images is not None:
+            self.images.mkdir()
         self.schema = f"bench_{name}_{uuid.uuid4().hex[:6]}"
         self.admin = create_engine(POSTGRES)
         with self.admin.begin() as conn:
@@ -85,6 +115,8 @@ class Phase:
             "AUDITGRAPH_WORKER_LEASE_SECONDS": "10",
             "AUDITGRAPH_WORKER_SWEEP_SECONDS": "2",
         }
+        if self.images is not None:
+            self.env["AUDITGRAPH_IMAGE_ROOTS"] = json.dumps([str(self.images)])
         settings = {k: v for k, v in self.env.items() if k.startswith("AUDITGRAPH_")}
         self.server, self.base, self.token = serve(
             self.folder, self.url, name="bench", role="ops", settings=settings
@@ -113,8 +145,12 @@ class Phase:
         self.workers.append(process)
         return process
 
-    def submit(self, count: int, *, rate: float | None = None) -> float:
-        """Submit `count` cases; the seconds it took."""
+    def cases(self, count: int) -> list[dict[str, Any]]:
+        """The phase's `count` cases, their photos copied (before anything is timed)."""
+        return [_case(n, self.schema, self.images) for n in range(count)]
+
+    def submit(self, bodies: list[dict[str, Any]], *, rate: float | None = None) -> float:
+        """Submit the cases `bodies`; the seconds it took."""
         began = time.perf_counter()
         local = threading.local()
 
@@ -125,12 +161,12 @@ class Phase:
                 local.client = httpx.Client(
                     base_url=self.base, headers={"Authorization": f"Bearer {self.token}"}, timeout=60
                 )
-            response = local.client.post("/v1/cases", json=_case(n, self.schema))
+            response = local.client.post("/v1/cases", json=bodies[n])
             if response.status_code != 202:
                 raise SystemExit(f"submit {n}: {response.status_code} {response.text[:300]}")
 
         with ThreadPoolExecutor(8 if rate is None else 32) as pool:
-            list(pool.map(send, range(count)))
+            list(pool.map(send, range(len(bodies))))
         return time.perf_counter() - began
 
     def settled(self) -> int:
@@ -323,8 +359,9 @@ def run_phase(
     timeout: float,
     kill: bool = False,
     rate: float | None = None,
+    unique_images: bool = True,
 ) -> dict[str, Any]:
-    phase = Phase(name, folder)
+    phase = Phase(name, folder, unique_images=unique_images)
     try:
         for _ in range(workers):
             phase.start_worker()
@@ -340,8 +377,9 @@ def run_phase(
                 phase.start_worker()
                 print(f"  {name}: started a new worker", flush=True)
 
+        bodies = phase.cases(cases)
         before, began = cpu_seconds(), time.perf_counter()
-        submit_s = phase.submit(cases, rate=rate)
+        submit_s = phase.submit(bodies, rate=rate)
         phase.wait(cases, timeout, on_progress=maybe_kill)
         after, wall = cpu_seconds(), time.perf_counter() - began
         figures = phase.figures(cases)
@@ -366,6 +404,12 @@ def main() -> None:
         choices=["two", "kill", "one", "paced", "log"],
     )
     parser.add_argument("--timeout", type=float, default=1200.0, help="Seconds a phase may take at most.")
+    parser.add_argument(
+        "--images",
+        choices=["unique", "shared"],
+        default="unique",
+        help="unique: each case its own copy of its photos (default); shared: the bundled files.",
+    )
     args = parser.parse_args()
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -393,6 +437,7 @@ def main() -> None:
                 timeout=args.timeout,
                 kill=name == "kill",
                 rate=rate,
+                unique_images=args.images == "unique",
             )
             results[name] = figures
             print(
