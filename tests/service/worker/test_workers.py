@@ -6,6 +6,7 @@ failed after the capped attempts; a review resumes on whichever worker takes it.
 
 from __future__ import annotations
 
+import os
 import random
 import signal
 import threading
@@ -13,9 +14,10 @@ import time
 from itertools import cycle
 
 import pytest
+from sqlalchemy import text
 
 from tests.service.api.conftest import fresh_case
-from tests.service.worker.conftest import LEASE_S, Cluster
+from tests.service.worker.conftest import LEASE_S, Cluster, Worker
 
 pytestmark = pytest.mark.slow
 
@@ -92,16 +94,18 @@ def test_a_worker_killed_mid_case_loses_nothing_and_repeats_nothing(cluster: Clu
 
 def test_workers_paused_past_their_lease_never_run_a_case_twice(cluster: Cluster) -> None:
     workers = [cluster.start_worker(concurrency=2), cluster.start_worker(concurrency=2)]
-    names = cycle(MIXED)
-    runs = [cluster.submit(fresh_case(next(names))) for _ in range(40)]
     rng = random.Random(20261201)
     stop = threading.Event()
+    paused_holders = [0]
 
     def pause_workers() -> None:
-        # Stop a random worker for longer than its lease, so the other takes its runs
-        # over, then let it go on where it stood: its writes must all be refused.
+        # Stop a worker for longer than its lease, so the other takes its runs over, then
+        # let it go on where it stood: its writes must all be refused. At random moments,
+        # but a worker that holds a run right then is the one stopped.
         while not stop.wait(rng.uniform(0.1, 0.6)):
-            worker = rng.choice(workers)
+            holders = _holding(cluster, workers)
+            worker = rng.choice(holders or workers)
+            paused_holders[0] += bool(holders)
             worker.signal(signal.SIGSTOP)
             stop.wait(rng.uniform(LEASE_S + 0.5, LEASE_S + 2.0))
             worker.signal(signal.SIGCONT)
@@ -109,6 +113,11 @@ def test_workers_paused_past_their_lease_never_run_a_case_twice(cluster: Cluster
     chaos = threading.Thread(target=pause_workers, daemon=True)
     chaos.start()
     try:
+        names = cycle(MIXED)
+        runs = []
+        for _ in range(40):
+            runs.append(cluster.submit(fresh_case(next(names))))
+            time.sleep(rng.uniform(0.0, 0.2))  # spread over the pauses
         cluster.wait_settled(runs, timeout=240)
     finally:
         stop.set()
@@ -121,9 +130,26 @@ def test_workers_paused_past_their_lease_never_run_a_case_twice(cluster: Cluster
         assert run.status in ("completed", "awaiting_review"), (run_id, run.status, run.error)
         assert (run.status == "completed") == (len(cluster.store.decisions(run_id)) == 1)
     taken_over = [r for r in runs if cluster.dispatch.get(r)["attempts"] >= 2]  # type: ignore[index]
-    assert taken_over, "no pause landed while a worker held a run: the test proved nothing"
+    assert taken_over, (
+        f"no run was taken over ({paused_holders[0]} pauses of a holder): the test proved nothing"
+    )
     for worker in workers:
         cluster.stop_worker(worker)
+
+
+def _holding(cluster: Cluster, workers: list[Worker]) -> list[Worker]:
+    """The workers that hold a run now: a lease's owner names the pool process
+    (`host:pid:suffix`), which runs in its worker's process group."""
+    with cluster.dispatch.engine.connect() as conn:
+        owners = conn.execute(text("SELECT owner FROM run_dispatch WHERE state = 'leased'")).scalars()
+        pids = {int(owner.split(":")[1]) for owner in owners if owner}
+    groups = set()
+    for pid in pids:
+        try:
+            groups.add(os.getpgid(pid))
+        except ProcessLookupError:
+            continue
+    return [w for w in workers if w.process.pid in groups]
 
 
 def test_a_broker_down_at_submit_loses_nothing(cluster: Cluster) -> None:
