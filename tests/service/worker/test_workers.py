@@ -93,7 +93,12 @@ def test_a_worker_killed_mid_case_loses_nothing_and_repeats_nothing(cluster: Clu
 
 
 def test_workers_paused_past_their_lease_never_run_a_case_twice(cluster: Cluster) -> None:
-    workers = [cluster.start_worker(concurrency=2), cluster.start_worker(concurrency=2)]
+    # Pauses aimed at holders can take one run over many times: this test is about never
+    # running a case twice, not about the cap on attempts (the poison test below).
+    workers = [
+        cluster.start_worker(concurrency=2, worker_max_attempts="20"),
+        cluster.start_worker(concurrency=2, worker_max_attempts="20"),
+    ]
     rng = random.Random(20261201)
     stop = threading.Event()
     paused_holders = [0]
@@ -171,6 +176,7 @@ def test_a_broker_down_at_submit_loses_nothing(cluster: Cluster) -> None:
 
 
 def test_a_case_that_kills_its_worker_every_time_ends_failed(cluster: Cluster) -> None:
+    failed_before = cluster.dispatch.stats().failed
     run_id = cluster.submit(fresh_case(DECIDES))
     for attempt in (1, 2, 3):
         worker = cluster.start_worker()
@@ -190,5 +196,5 @@ def test_a_case_that_kills_its_worker_every_time_ends_failed(cluster: Cluster) -
         metrics = client.get("/metrics").text
     assert dispatch["state"] == "failed" and dispatch["attempts"] == 4 and "gave up" in dispatch["last_error"]
     assert run_id in [r["run_id"] for r in failed]
-    assert 'auditgraph_dispatch_runs{state="failed"} 1.0' in metrics
+    assert f'auditgraph_dispatch_runs{{state="failed"}} {failed_before + 1}.0' in metrics
     cluster.stop_worker(worker)
