@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from auditgraph.store.chain import LATER_FIELDS, digest
+from auditgraph.store.records import as_utc
 
 __all__ = [
     "ENTRY_FIELDS",
@@ -81,9 +82,7 @@ ENTRY_FIELDS = (
 
 def plain_value(value: Any) -> Any:
     if isinstance(value, datetime):
-        if value.tzinfo is None:  # SQLite hands back naive datetimes; every time we store is UTC
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).isoformat()
+        return as_utc(value).astimezone(UTC).isoformat()
     return value
 
 

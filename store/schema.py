@@ -30,6 +30,7 @@ from tenacity import Retrying, retry_if_result, stop_after_delay, wait_random_ex
 
 from auditgraph.store.base import StoreError
 from auditgraph.store.engine import sqlite_path
+from auditgraph.store.locks import try_hold, unhold
 from auditgraph.store.roles import may_migrate
 
 __all__ = [
@@ -112,9 +113,9 @@ def upgrade(engine: Engine) -> str:
 
 LOCK_WAIT_S = 600.0
 """How long a process waits for another to finish setting the database up."""
-_LOCK_KEY = "hashtextextended('auditgraph.schema:' || current_schema(), 0)"
-"""The PostgreSQL advisory lock key (a 64-bit integer) that serialises set-up of one
-schema; other schemas of the same database are set up independently."""
+_SCHEMA_LOCK = "auditgraph.schema"
+"""The named lock (`store.locks`) that serialises set-up of one schema; other schemas of
+the same database are set up independently."""
 
 
 @contextmanager
@@ -135,20 +136,13 @@ def schema_lock(engine: Engine) -> Iterator[None]:
             try:
                 yield
             finally:
-                conn.execute(text(f"SELECT pg_advisory_unlock({_LOCK_KEY})"))
-                conn.commit()
+                unhold(conn, _SCHEMA_LOCK)
         return
     path = sqlite_path(str(engine.url))
     if path is None:
         yield
         return
     yield from _file_lock(path.with_name(path.name + ".lock"))
-
-
-def _try_advisory_lock(conn: Connection) -> bool:
-    taken = bool(conn.execute(text(f"SELECT pg_try_advisory_lock({_LOCK_KEY})")).scalar())
-    conn.commit()
-    return taken
 
 
 def _take_advisory_lock(conn: Connection) -> None:
@@ -164,7 +158,7 @@ def _take_advisory_lock(conn: Connection) -> None:
         stop=stop_after_delay(LOCK_WAIT_S),
         retry_error_callback=lambda _: False,
     )
-    taken = polling(_try_advisory_lock, conn)
+    taken = polling(try_hold, conn, _SCHEMA_LOCK)
     if not taken:
         raise StoreError(
             f"another process has held the database's set-up lock for {LOCK_WAIT_S:.0f} s "

@@ -3,7 +3,7 @@ statement of reasons."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -14,7 +14,7 @@ from auditgraph.service.api.problems import ProblemError
 from auditgraph.service.api.state import ApiState, api_state, count_run
 from auditgraph.service.api.views import matching_runs, run_detail, run_trace, run_verification
 from auditgraph.store.base import RunNotFound
-from auditgraph.store.records import FinalDecision, RunStatus
+from auditgraph.store.records import FinalDecision, RunStatus, as_utc
 from auditgraph.store.search import RunCursor, RunFilter
 from auditgraph.store.tokens import Identity
 from auditgraph.tools.case import CaseKind, PolicyArea
@@ -72,8 +72,8 @@ async def list_runs(
             area_clauses=clauses,
             case_kind=case_kind,
             seller_id=seller,
-            since=_utc(since),
-            until=_utc(until),
+            since=as_utc(since),
+            until=as_utc(until),
         )
     except ValueError as exc:  # e.g. a window that ends before it starts
         raise ProblemError(422, "invalid-request", str(exc), field="query.since") from None
@@ -82,12 +82,6 @@ async def list_runs(
     page = found[:size]
     more = len(found) > size
     return RunPage(runs=page, next_cursor=RunCursor.of(page[-1]).encode() if more else None)
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
 
 
 @router.get("/v1/runs/{run_id}", response_model=RunDetail, responses=_NOT_FOUND, summary="Read a run")
